@@ -1,0 +1,14 @@
+//! Decisions: the protocol a decision model answers in, the action catalog, proposals, the
+//! meeting brief and the deterministic playbooks that are the default decision model.
+
+mod actions;
+mod brief;
+mod playbooks;
+mod proposal;
+mod protocol;
+
+pub use actions::{ActionClass, ActionKind};
+pub use brief::{MeetingBrief, OpenIssue, RenewalFacts, Risk, UpcomingMeeting, UsageTrend};
+pub use playbooks::{Playbook, PlaybookInput, builtin_playbooks, run_playbooks};
+pub use proposal::Proposal;
+pub use protocol::DecisionMessage;

@@ -1,0 +1,115 @@
+//! Canonical records: what connectors produce and `revloop ingest` accepts (one JSON object per
+//! line). Parsing never stops at a bad line: each line is either a [`Record`] or a
+//! [`RejectedLine`] naming its line number and field, so the caller can keep both.
+
+mod kinds;
+mod parse;
+
+pub use kinds::*;
+pub use parse::{ParseOutcome, RejectedLine, parse_jsonl, parse_line};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::hashing::digest_of;
+use crate::ids::AccountId;
+
+/// One canonical record. The `type` tag selects the body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Record {
+    Account(Account),
+    Contact(Contact),
+    Opportunity(Opportunity),
+    Contract(Contract),
+    Ticket(Ticket),
+    Usage(Usage),
+    Meeting(Meeting),
+    Activity(Activity),
+    News(News),
+    Note(Note),
+}
+
+/// Identifies one record across versions: its type and source id.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct RecordKey {
+    pub record_type: String,
+    pub id: String,
+}
+
+impl std::fmt::Display for RecordKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.record_type, self.id)
+    }
+}
+
+macro_rules! each_record {
+    ($self:ident, $r:ident => $e:expr) => {
+        match $self {
+            Record::Account($r) => $e,
+            Record::Contact($r) => $e,
+            Record::Opportunity($r) => $e,
+            Record::Contract($r) => $e,
+            Record::Ticket($r) => $e,
+            Record::Usage($r) => $e,
+            Record::Meeting($r) => $e,
+            Record::Activity($r) => $e,
+            Record::News($r) => $e,
+            Record::Note($r) => $e,
+        }
+    };
+}
+
+impl Record {
+    /// The `type` tag as written in JSONL.
+    pub fn record_type(&self) -> &'static str {
+        match self {
+            Record::Account(_) => "account",
+            Record::Contact(_) => "contact",
+            Record::Opportunity(_) => "opportunity",
+            Record::Contract(_) => "contract",
+            Record::Ticket(_) => "ticket",
+            Record::Usage(_) => "usage",
+            Record::Meeting(_) => "meeting",
+            Record::Activity(_) => "activity",
+            Record::News(_) => "news",
+            Record::Note(_) => "note",
+        }
+    }
+
+    pub fn id(&self) -> &str {
+        each_record!(self, r => r.id.as_ref())
+    }
+
+    pub fn updated_at(&self) -> DateTime<Utc> {
+        each_record!(self, r => r.updated_at)
+    }
+
+    /// The owning account; an account record owns itself.
+    pub fn account_id(&self) -> &AccountId {
+        match self {
+            Record::Account(a) => &a.id,
+            Record::Contact(r) => &r.account_id,
+            Record::Opportunity(r) => &r.account_id,
+            Record::Contract(r) => &r.account_id,
+            Record::Ticket(r) => &r.account_id,
+            Record::Usage(r) => &r.account_id,
+            Record::Meeting(r) => &r.account_id,
+            Record::Activity(r) => &r.account_id,
+            Record::News(r) => &r.account_id,
+            Record::Note(r) => &r.account_id,
+        }
+    }
+
+    pub fn key(&self) -> RecordKey {
+        RecordKey {
+            record_type: self.record_type().to_string(),
+            id: self.id().to_string(),
+        }
+    }
+
+    /// Digest of the record's canonical JSON: equal digests mean nothing changed.
+    pub fn content_hash(&self) -> String {
+        digest_of(self)
+    }
+}
