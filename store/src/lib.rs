@@ -1,1 +1,61 @@
-//! placeholder
+//! Storage of revloop: one trait per kind of data, and backends that implement them.
+//!
+//! Contracts stay within what DynamoDB can do atomically (a conditional single-item write, or a
+//! transaction of at most 100 items; no cross-table joins), so the AWS backend can pass the same
+//! [`conformance`] suite as the embedded SQLite one. This crate never talks to Temporal.
+
+pub mod actions;
+pub mod artifacts;
+pub mod conformance;
+pub mod effects;
+pub mod error;
+pub mod evidence;
+pub mod ledger;
+pub mod quarantine;
+pub mod records;
+pub mod signals;
+pub mod sqlite;
+pub mod tenants;
+
+pub use actions::{ActionRecord, ActionStatus, ActionStore, ApprovalEvent};
+pub use artifacts::{Artifact, ArtifactStore};
+pub use effects::{Effect, EffectStore};
+pub use error::{StoreError, StoreErrorKind, StoreResult};
+pub use evidence::{Evidence, EvidenceStore, Provenance};
+pub use ledger::LedgerStore;
+pub use quarantine::{QuarantineStore, QuarantinedLine};
+pub use records::{RecordStore, RecordVersion};
+pub use signals::SignalStore;
+pub use sqlite::SqliteStore;
+pub use tenants::{Tenant, TenantConfig, TenantStore};
+
+/// Everything a worker or the API needs, behind one object.
+pub trait Store:
+    TenantStore
+    + EvidenceStore
+    + RecordStore
+    + QuarantineStore
+    + SignalStore
+    + ArtifactStore
+    + ActionStore
+    + EffectStore
+    + LedgerStore
+    + Send
+    + Sync
+{
+}
+
+impl<T> Store for T where
+    T: TenantStore
+        + EvidenceStore
+        + RecordStore
+        + QuarantineStore
+        + SignalStore
+        + ArtifactStore
+        + ActionStore
+        + EffectStore
+        + LedgerStore
+        + Send
+        + Sync
+{
+}

@@ -1,0 +1,83 @@
+//! Actions: proposals accepted for routing, with their validation, approval and result.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use revloop_domain::decision::Proposal;
+use revloop_domain::validators::GatewayOutcome;
+use serde::{Deserialize, Serialize};
+
+use crate::StoreResult;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionStatus {
+    Proposed,
+    Blocked,
+    AwaitingApproval,
+    Approved,
+    Rejected,
+    Expired,
+    Executing,
+    Executed,
+    Failed,
+}
+
+impl ActionStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActionStatus::Proposed => "proposed",
+            ActionStatus::Blocked => "blocked",
+            ActionStatus::AwaitingApproval => "awaiting_approval",
+            ActionStatus::Approved => "approved",
+            ActionStatus::Rejected => "rejected",
+            ActionStatus::Expired => "expired",
+            ActionStatus::Executing => "executing",
+            ActionStatus::Executed => "executed",
+            ActionStatus::Failed => "failed",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        serde_json::from_value(serde_json::Value::String(s.to_string())).ok()
+    }
+}
+
+/// One approval signal as received, valid or not: invalid ones are kept with their error.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApprovalEvent {
+    pub signal: String,
+    pub accepted: bool,
+    pub approver: Option<String>,
+    pub reason: Option<String>,
+    pub error: Option<String>,
+    pub changes: Option<serde_json::Value>,
+    pub payload: serde_json::Value,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActionRecord {
+    pub action_id: String,
+    pub tenant_id: String,
+    pub account_id: String,
+    pub trace_id: String,
+    pub decision_id: String,
+    pub proposal: Proposal,
+    pub status: ActionStatus,
+    /// Every gateway run on this action, in order.
+    pub validations: Vec<GatewayOutcome>,
+    pub approval_events: Vec<ApprovalEvent>,
+    pub result: Option<serde_json::Value>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[async_trait]
+pub trait ActionStore {
+    /// Inserts the action unless its id exists; returns the stored action either way.
+    async fn create_action(&self, action: &ActionRecord) -> StoreResult<ActionRecord>;
+    /// Replaces the stored action (same id, same tenant).
+    async fn save_action(&self, action: &ActionRecord) -> StoreResult<()>;
+    /// Looks an action up by id alone; callers must check that its tenant is theirs.
+    async fn get_action(&self, action_id: &str) -> StoreResult<Option<ActionRecord>>;
+    async fn list_actions(&self, tenant_id: &str, status: Option<ActionStatus>) -> StoreResult<Vec<ActionRecord>>;
+}

@@ -1,0 +1,192 @@
+//! The checks themselves. Each takes a fresh, empty store.
+
+use chrono::{DateTime, Utc};
+use revloop_domain::decision::{ActionKind, Proposal};
+use revloop_domain::ledger::{LedgerKind, NewLedgerEntry, verify_chain};
+use revloop_domain::records::parse_line;
+use revloop_domain::world::record_ref;
+
+use crate::*;
+
+fn at() -> DateTime<Utc> {
+    "2026-03-10T12:00:00Z".parse().unwrap()
+}
+
+fn entry(tenant: &str, key: &str) -> NewLedgerEntry {
+    NewLedgerEntry {
+        tenant_id: tenant.into(),
+        idempotency_key: key.into(),
+        at: at(),
+        trace_id: "trace-1".into(),
+        workflow_id: format!("{tenant}/perception/x"),
+        run_id: "run-1".into(),
+        activity: "detect_signals".into(),
+        kind: LedgerKind::Signal,
+        snapshot_ref: None,
+        payload: serde_json::json!({"key": key}),
+    }
+}
+
+fn version(line: &str, evidence_id: &str) -> RecordVersion {
+    let record = parse_line(1, line).unwrap();
+    RecordVersion {
+        tenant_id: "t1".into(),
+        key: record.key(),
+        account_id: record.account_id().to_string(),
+        content_hash: record.content_hash(),
+        evidence_ref: record_ref(&record),
+        record,
+        evidence_id: evidence_id.into(),
+        line: 1,
+        trust_class: "crm".into(),
+        observed_at: at(),
+    }
+}
+
+pub async fn evidence_is_content_addressed<S: Store>(store: S) {
+    let provenance = Provenance { source: "s".into(), connector: "jsonl".into(), fetched_at: at(), cursor: None, trust_class: "crm".into() };
+    let e = Evidence::new("t1", b"{}\n".to_vec(), provenance);
+    assert!(store.put_evidence(&e).await.unwrap());
+    assert!(!store.put_evidence(&e).await.unwrap(), "same bytes are stored once");
+    assert_eq!(store.get_evidence("t1", &e.evidence_id).await.unwrap(), Some(e.clone()));
+    assert_eq!(store.get_evidence("t2", &e.evidence_id).await.unwrap(), None, "evidence is per tenant");
+}
+
+pub async fn record_versions_are_conditional<S: Store>(store: S) {
+    let v1 = version(r#"{"type":"account","id":"acme","updated_at":"2026-01-01T00:00:00Z","name":"Acme"}"#, "ev-1");
+    let v2 = version(r#"{"type":"account","id":"acme","updated_at":"2026-01-02T00:00:00Z","name":"Acme Inc"}"#, "ev-2");
+    store.put_version(&v1, None).await.unwrap();
+    store.put_version(&v1, None).await.unwrap();
+    let err = store.put_version(&v2, None).await.unwrap_err();
+    assert_eq!(err.kind, StoreErrorKind::Conflict, "a stale expectation loses");
+    store.put_version(&v2, Some(&v1.content_hash)).await.unwrap();
+    assert_eq!(store.latest_version("t1", &v1.key).await.unwrap(), Some(v2.clone()));
+    assert_eq!(store.version_by_ref("t1", &v1.evidence_ref).await.unwrap(), Some(v1), "old versions stay resolvable");
+    assert_eq!(store.account_records("t1", "acme").await.unwrap(), vec![v2]);
+    assert!(store.account_records("t2", "acme").await.unwrap().is_empty());
+}
+
+pub async fn signals_are_stored_once<S: Store>(store: S) {
+    use revloop_domain::signals::*;
+    let tenant = revloop_domain::TenantId::parse("t1").unwrap();
+    let signal = Signal {
+        signal_id: "sig-1".into(),
+        signal_type: SignalType::MeetingUpcoming,
+        tenant_id: tenant,
+        account_id: revloop_domain::AccountId::parse("acme").unwrap(),
+        severity: Severity::High,
+        confidence: 0.9,
+        evidence_refs: vec!["rec:meeting:m1@abc".into()],
+        detected_at: at(),
+        expires_at: at(),
+        dedup_key: "meeting:m1".into(),
+        details: serde_json::json!({}),
+    };
+    assert!(store.put_signal(&signal).await.unwrap());
+    assert!(!store.put_signal(&signal).await.unwrap());
+    assert_eq!(store.list_signals("t1", Some("acme")).await.unwrap(), vec![signal]);
+    assert!(store.list_signals("t1", Some("other")).await.unwrap().is_empty());
+}
+
+pub async fn quarantine_keeps_every_line<S: Store>(store: S) {
+    for line in [3, 5, 3] {
+        let q = QuarantinedLine { tenant_id: "t1".into(), batch_id: "b1".into(), line, field: Some("arr".into()), message: "bad".into(), raw: "{".into(), at: at() };
+        store.quarantine(&q).await.unwrap();
+    }
+    let lines: Vec<usize> = store.list_quarantined("t1").await.unwrap().iter().map(|q| q.line).collect();
+    assert_eq!(lines, vec![3, 5]);
+}
+
+pub async fn ledger_appends_once_per_key_and_chains<S: Store>(store: S) {
+    let a = store.append(entry("t1", "wf/run/1")).await.unwrap();
+    let b = store.append(entry("t1", "wf/run/2")).await.unwrap();
+    let again = store.append(entry("t1", "wf/run/1")).await.unwrap();
+    assert_eq!((a.seq, b.seq), (1, 2));
+    assert_eq!(again, a, "a retried append returns the first entry");
+    let all = store.list_entries("t1", 0, 100).await.unwrap();
+    assert_eq!(all.len(), 2);
+    assert!(verify_chain(&all).is_intact());
+    assert_eq!(store.list_entries("t1", 1, 100).await.unwrap(), vec![b]);
+}
+
+pub async fn ledger_chains_are_per_tenant<S: Store>(store: S) {
+    store.append(entry("t1", "k1")).await.unwrap();
+    let other = store.append(entry("t2", "k1")).await.unwrap();
+    assert_eq!(other.seq, 1, "each tenant has its own chain");
+    assert_eq!(store.list_entries("t2", 0, 10).await.unwrap().len(), 1);
+}
+
+pub async fn concurrent_ledger_appends_never_fork<S: Store + Clone + 'static>(store: S) {
+    let tasks: Vec<_> = (0..20)
+        .map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move { store.append(entry("t1", &format!("k{i}"))).await.unwrap().seq })
+        })
+        .collect();
+    let mut seqs = Vec::new();
+    for t in tasks {
+        seqs.push(t.await.unwrap());
+    }
+    seqs.sort();
+    assert_eq!(seqs, (1..=20).collect::<Vec<u64>>());
+    assert!(verify_chain(&store.list_entries("t1", 0, 100).await.unwrap()).is_intact());
+}
+
+pub async fn actions_round_trip_and_stay_in_their_tenant<S: Store>(store: S) {
+    let proposal = Proposal::new_for("d1", ActionKind::SendFollowUp).evidence(vec!["rec:x".into()], vec![]).build();
+    let mut action = ActionRecord {
+        action_id: proposal.proposal_id.clone(),
+        tenant_id: "t1".into(),
+        account_id: "acme".into(),
+        trace_id: "trace-1".into(),
+        decision_id: "d1".into(),
+        proposal,
+        status: ActionStatus::Proposed,
+        validations: vec![],
+        approval_events: vec![],
+        result: None,
+        created_at: at(),
+        updated_at: at(),
+    };
+    assert_eq!(store.create_action(&action).await.unwrap(), action);
+    action.status = ActionStatus::AwaitingApproval;
+    store.save_action(&action).await.unwrap();
+    let mut ignored = action.clone();
+    ignored.status = ActionStatus::Executed;
+    assert_eq!(store.create_action(&ignored).await.unwrap(), action, "create never overwrites");
+    assert_eq!(store.get_action(&action.action_id).await.unwrap(), Some(action.clone()));
+    assert_eq!(store.list_actions("t1", Some(ActionStatus::AwaitingApproval)).await.unwrap().len(), 1);
+    assert!(store.list_actions("t1", Some(ActionStatus::Executed)).await.unwrap().is_empty());
+    assert!(store.list_actions("t2", None).await.unwrap().is_empty());
+    let mut foreign = action.clone();
+    foreign.tenant_id = "t2".into();
+    assert_eq!(store.save_action(&foreign).await.unwrap_err().kind, StoreErrorKind::NotFound);
+}
+
+pub async fn effects_happen_once<S: Store>(store: S) {
+    let effect = Effect { idempotency_key: "t1/action/a1/1".into(), tenant_id: "t1".into(), action_id: "a1".into(), kind: "email_queued".into(), payload: serde_json::json!({"to": "x"}), at: at() };
+    let (_, created) = store.record_effect(&effect).await.unwrap();
+    let mut retry = effect.clone();
+    retry.payload = serde_json::json!({"to": "changed"});
+    let (stored, created_again) = store.record_effect(&retry).await.unwrap();
+    assert!(created && !created_again);
+    assert_eq!(stored, effect);
+    assert_eq!(store.list_effects("t1", "a1").await.unwrap().len(), 1);
+}
+
+pub async fn tenants_are_created_once<S: Store>(store: S) {
+    let t = Tenant { tenant_id: "t1".into(), name: "One".into(), config: TenantConfig::default() };
+    store.ensure_tenant(&t).await.unwrap();
+    let renamed = Tenant { name: "Other".into(), ..t.clone() };
+    assert_eq!(store.ensure_tenant(&renamed).await.unwrap(), t);
+    assert_eq!(store.get_tenant("t1").await.unwrap(), Some(t));
+    assert_eq!(store.get_tenant("nobody").await.unwrap(), None);
+}
+
+pub async fn artifacts_are_content_addressed<S: Store>(store: S) {
+    let a = Artifact::new("t1", "text/markdown", b"# brief".to_vec());
+    store.put_artifact(&a).await.unwrap();
+    store.put_artifact(&a).await.unwrap();
+    assert_eq!(store.get_artifact("t1", &a.artifact_key).await.unwrap(), Some(a.clone()));
+    assert_eq!(store.get_artifact("t2", &a.artifact_key).await.unwrap(), None);
+}

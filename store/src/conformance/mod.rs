@@ -1,0 +1,36 @@
+//! The store conformance suite: every backend must pass every check here.
+//!
+//! A backend's tests instantiate it with `store_conformance!(|| (store, guard))`, where the
+//! guard keeps whatever the store needs alive (a temp dir, a local server) for the test.
+
+mod checks;
+
+pub use checks::*;
+
+#[macro_export]
+macro_rules! store_conformance {
+    ($factory:expr) => {
+        $crate::store_conformance!(@tests $factory;
+            evidence_is_content_addressed,
+            record_versions_are_conditional,
+            signals_are_stored_once,
+            quarantine_keeps_every_line,
+            ledger_appends_once_per_key_and_chains,
+            ledger_chains_are_per_tenant,
+            concurrent_ledger_appends_never_fork,
+            actions_round_trip_and_stay_in_their_tenant,
+            effects_happen_once,
+            tenants_are_created_once,
+            artifacts_are_content_addressed
+        );
+    };
+    (@tests $factory:expr; $($name:ident),*) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                let (store, _guard) = ($factory)();
+                $crate::conformance::$name(store).await;
+            }
+        )*
+    };
+}

@@ -1,0 +1,36 @@
+//! Canonical record versions: the latest one per record (for diffs) and every past one (so
+//! evidence refs stay resolvable and detectors can see what changed).
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use revloop_domain::records::{Record, RecordKey};
+use serde::{Deserialize, Serialize};
+
+use crate::StoreResult;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordVersion {
+    pub tenant_id: String,
+    pub key: RecordKey,
+    pub account_id: String,
+    pub content_hash: String,
+    /// `rec:{type}:{id}@{hash16}`, what signals and proposals cite.
+    pub evidence_ref: String,
+    pub record: Record,
+    /// The raw batch this version was read from, and the line in it.
+    pub evidence_id: String,
+    pub line: usize,
+    pub trust_class: String,
+    pub observed_at: DateTime<Utc>,
+}
+
+#[async_trait]
+pub trait RecordStore {
+    async fn latest_version(&self, tenant_id: &str, key: &RecordKey) -> StoreResult<Option<RecordVersion>>;
+    /// Makes `version` the latest, only if the latest still has `expected_hash` (`None`: absent).
+    /// A lost race is a `Conflict`. Writing the version that already is the latest is a no-op.
+    async fn put_version(&self, version: &RecordVersion, expected_hash: Option<&str>) -> StoreResult<()>;
+    async fn account_records(&self, tenant_id: &str, account_id: &str) -> StoreResult<Vec<RecordVersion>>;
+    /// A past or present version by its evidence ref.
+    async fn version_by_ref(&self, tenant_id: &str, evidence_ref: &str) -> StoreResult<Option<RecordVersion>>;
+}

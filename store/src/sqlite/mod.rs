@@ -1,0 +1,102 @@
+//! The embedded SQLite backend: one file, WAL mode, shared safely by the worker and the API
+//! processes on one machine.
+//!
+//! rusqlite is synchronous, so every call runs on tokio's blocking pool behind one connection
+//! per store handle; SQLite's own locking (with a busy timeout) orders writers across processes.
+
+mod actions;
+mod artifacts;
+mod effects;
+mod evidence;
+mod ledger;
+mod quarantine;
+mod records;
+mod schema;
+mod signals;
+mod tenants;
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rusqlite::Connection;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::error::{StoreError, StoreErrorKind, StoreResult};
+
+#[derive(Clone)]
+pub struct SqliteStore {
+    conn: Arc<Mutex<Connection>>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file and brings its schema up to date.
+    pub fn open(path: impl AsRef<Path>) -> StoreResult<Self> {
+        let path = path.as_ref();
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                StoreError::new(StoreErrorKind::Unavailable, format!("creating {}: {e}", parent.display()))
+            })?;
+        }
+        let conn = Connection::open(path).map_err(|e| {
+            StoreError::new(StoreErrorKind::Unavailable, format!("opening {}: {e}", path.display()))
+        })?;
+        conn.busy_timeout(Duration::from_secs(10)).map_err(sql_err)?;
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(sql_err)?;
+        conn.pragma_update(None, "synchronous", "NORMAL").map_err(sql_err)?;
+        schema::migrate(&conn)?;
+        Ok(Self { conn: Arc::new(Mutex::new(conn)) })
+    }
+
+    /// Runs `f` with the connection on the blocking pool.
+    pub(crate) async fn with<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> StoreResult<T> + Send + 'static,
+    {
+        let conn = self.conn.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut guard = conn
+                .lock()
+                .map_err(|_| StoreError::new(StoreErrorKind::Internal, "sqlite connection lock poisoned"))?;
+            f(&mut guard)
+        })
+        .await
+        .map_err(|e| StoreError::new(StoreErrorKind::Internal, format!("sqlite task failed: {e}")))?
+    }
+}
+
+pub(crate) fn sql_err(e: rusqlite::Error) -> StoreError {
+    let kind = match &e {
+        rusqlite::Error::SqliteFailure(f, _)
+            if matches!(f.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) =>
+        {
+            StoreErrorKind::Unavailable
+        }
+        rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
+            StoreErrorKind::Conflict
+        }
+        _ => StoreErrorKind::Internal,
+    };
+    StoreError::new(kind, format!("sqlite: {e}"))
+}
+
+pub(crate) fn to_json<T: Serialize>(value: &T) -> StoreResult<String> {
+    serde_json::to_string(value).map_err(|e| StoreError::new(StoreErrorKind::Internal, format!("encoding: {e}")))
+}
+
+pub(crate) fn from_json<T: DeserializeOwned>(what: &str, text: &str) -> StoreResult<T> {
+    serde_json::from_str(text).map_err(|e| StoreError::new(StoreErrorKind::Corrupt, format!("decoding {what}: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    crate::store_conformance!(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path().join("store.db")).unwrap();
+        (store, dir)
+    });
+}

@@ -1,0 +1,82 @@
+use async_trait::async_trait;
+use revloop_domain::records::RecordKey;
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
+
+use super::{SqliteStore, from_json, sql_err, to_json};
+use crate::error::StoreError;
+use crate::records::{RecordStore, RecordVersion};
+use crate::StoreResult;
+
+#[async_trait]
+impl RecordStore for SqliteStore {
+    async fn latest_version(&self, tenant_id: &str, key: &RecordKey) -> StoreResult<Option<RecordVersion>> {
+        let (t, k) = (tenant_id.to_string(), key.to_string());
+        self.with(move |c| {
+            let body: Option<String> = c
+                .query_row("SELECT body FROM record_latest WHERE tenant_id = ?1 AND record_key = ?2", params![t, k], |r| r.get(0))
+                .optional()
+                .map_err(sql_err)?;
+            body.map(|b| from_json("record version", &b)).transpose()
+        })
+        .await
+    }
+
+    async fn put_version(&self, version: &RecordVersion, expected_hash: Option<&str>) -> StoreResult<()> {
+        let v = version.clone();
+        let expected = expected_hash.map(str::to_string);
+        let body = to_json(&v)?;
+        self.with(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(sql_err)?;
+            let key = v.key.to_string();
+            let current: Option<String> = tx
+                .query_row("SELECT content_hash FROM record_latest WHERE tenant_id = ?1 AND record_key = ?2", params![v.tenant_id, key], |r| r.get(0))
+                .optional()
+                .map_err(sql_err)?;
+            if current.as_deref() == Some(v.content_hash.as_str()) {
+                return Ok(());
+            }
+            if current != expected {
+                return Err(StoreError::conflict(format!(
+                    "record {key}: latest hash is {current:?}, expected {expected:?}"
+                )));
+            }
+            tx.execute(
+                "INSERT INTO record_latest (tenant_id, record_key, account_id, content_hash, body) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (tenant_id, record_key) DO UPDATE SET account_id = ?3, content_hash = ?4, body = ?5",
+                params![v.tenant_id, key, v.account_id, v.content_hash, body],
+            )
+            .map_err(sql_err)?;
+            tx.execute(
+                "INSERT OR IGNORE INTO record_versions (tenant_id, evidence_ref, body) VALUES (?1, ?2, ?3)",
+                params![v.tenant_id, v.evidence_ref, body],
+            )
+            .map_err(sql_err)?;
+            tx.commit().map_err(sql_err)
+        })
+        .await
+    }
+
+    async fn account_records(&self, tenant_id: &str, account_id: &str) -> StoreResult<Vec<RecordVersion>> {
+        let (t, a) = (tenant_id.to_string(), account_id.to_string());
+        self.with(move |c| {
+            let mut stmt = c
+                .prepare("SELECT body FROM record_latest WHERE tenant_id = ?1 AND account_id = ?2 ORDER BY record_key")
+                .map_err(sql_err)?;
+            let rows = stmt.query_map(params![t, a], |r| r.get::<_, String>(0)).map_err(sql_err)?;
+            rows.map(|b| from_json("record version", &b.map_err(sql_err)?)).collect()
+        })
+        .await
+    }
+
+    async fn version_by_ref(&self, tenant_id: &str, evidence_ref: &str) -> StoreResult<Option<RecordVersion>> {
+        let (t, r) = (tenant_id.to_string(), evidence_ref.to_string());
+        self.with(move |c| {
+            let body: Option<String> = c
+                .query_row("SELECT body FROM record_versions WHERE tenant_id = ?1 AND evidence_ref = ?2", params![t, r], |row| row.get(0))
+                .optional()
+                .map_err(sql_err)?;
+            body.map(|b| from_json("record version", &b)).transpose()
+        })
+        .await
+    }
+}

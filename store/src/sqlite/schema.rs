@@ -1,0 +1,98 @@
+//! The SQLite schema. Each table mirrors one DynamoDB table of the AWS backend: a partition key
+//! (tenant) and a sort key, plus at most one secondary index.
+
+use rusqlite::Connection;
+
+use super::sql_err;
+use crate::StoreResult;
+
+const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS tenants (
+    tenant_id TEXT PRIMARY KEY,
+    body TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS evidence (
+    tenant_id TEXT NOT NULL,
+    evidence_id TEXT NOT NULL,
+    provenance TEXT NOT NULL,
+    content BLOB NOT NULL,
+    PRIMARY KEY (tenant_id, evidence_id)
+);
+CREATE TABLE IF NOT EXISTS record_latest (
+    tenant_id TEXT NOT NULL,
+    record_key TEXT NOT NULL,
+    account_id TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, record_key)
+);
+CREATE INDEX IF NOT EXISTS record_latest_by_account ON record_latest (tenant_id, account_id);
+CREATE TABLE IF NOT EXISTS record_versions (
+    tenant_id TEXT NOT NULL,
+    evidence_ref TEXT NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, evidence_ref)
+);
+CREATE TABLE IF NOT EXISTS quarantine (
+    tenant_id TEXT NOT NULL,
+    batch_id TEXT NOT NULL,
+    line INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, batch_id, line)
+);
+CREATE TABLE IF NOT EXISTS signals (
+    tenant_id TEXT NOT NULL,
+    signal_id TEXT NOT NULL,
+    account_id TEXT NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, signal_id)
+);
+CREATE TABLE IF NOT EXISTS artifacts (
+    tenant_id TEXT NOT NULL,
+    artifact_key TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    content BLOB NOT NULL,
+    PRIMARY KEY (tenant_id, artifact_key)
+);
+CREATE TABLE IF NOT EXISTS actions (
+    action_id TEXT PRIMARY KEY,
+    tenant_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS actions_by_tenant ON actions (tenant_id, status);
+CREATE TABLE IF NOT EXISTS effects (
+    idempotency_key TEXT PRIMARY KEY,
+    tenant_id TEXT NOT NULL,
+    action_id TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS effects_by_action ON effects (tenant_id, action_id);
+CREATE TABLE IF NOT EXISTS ledger (
+    tenant_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    idempotency_key TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    at TEXT NOT NULL,
+    trace_id TEXT NOT NULL,
+    workflow_id TEXT NOT NULL,
+    run_id TEXT NOT NULL,
+    activity TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    snapshot_ref TEXT,
+    payload_digest TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, seq),
+    UNIQUE (tenant_id, idempotency_key)
+);
+CREATE TABLE IF NOT EXISTS ledger_head (
+    tenant_id TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL,
+    hash TEXT NOT NULL
+);
+"#;
+
+pub(super) fn migrate(conn: &Connection) -> StoreResult<()> {
+    conn.execute_batch(SCHEMA).map_err(sql_err)
+}

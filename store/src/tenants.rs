@@ -1,0 +1,29 @@
+//! Tenants and their configuration (signal thresholds, governance policy).
+
+use async_trait::async_trait;
+use revloop_domain::signals::SignalConfig;
+use revloop_domain::validators::GovernancePolicy;
+use serde::{Deserialize, Serialize};
+
+use crate::StoreResult;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TenantConfig {
+    pub signals: SignalConfig,
+    pub governance: GovernancePolicy,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tenant {
+    pub tenant_id: String,
+    pub name: String,
+    pub config: TenantConfig,
+}
+
+#[async_trait]
+pub trait TenantStore {
+    /// Creates the tenant if absent; an existing tenant is left as it is.
+    async fn ensure_tenant(&self, tenant: &Tenant) -> StoreResult<Tenant>;
+    async fn get_tenant(&self, tenant_id: &str) -> StoreResult<Option<Tenant>>;
+}
