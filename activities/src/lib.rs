@@ -1,1 +1,48 @@
-//! placeholder
+//! Temporal activities of revloop: the only crate that touches the outside world (store,
+//! connectors, executors, the Temporal client). Workflows call these; every completed activity
+//! appends its result to the ledger exactly once, through [`ledger_hook`].
+//!
+//! Pure logic is never written here: detectors, validators, playbooks and hashing come from
+//! `revloop-domain`, so their results are recorded in workflow history by running here.
+
+pub mod action;
+pub mod approval;
+pub mod connectors;
+pub mod contracts;
+pub mod decision;
+pub mod error;
+pub mod executors;
+pub mod ledger_hook;
+pub mod models;
+pub mod perception;
+pub mod search_attributes;
+
+use std::sync::Arc;
+
+use revloop_store::Store;
+
+/// What every activity needs: the store, the Temporal client (to start or signal other
+/// workflows), and settings.
+#[derive(Clone)]
+pub struct Deps {
+    pub store: Arc<dyn Store>,
+    pub temporal: Option<temporalio_client::Client>,
+    pub settings: Settings,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub task_queue: String,
+    /// How long an account collects signals before deciding.
+    pub debounce_secs: u64,
+    /// How long a follow-up waits for a person before it expires.
+    pub approval_timeout_secs: u64,
+    /// JSONL file drops are read only under this directory (when set).
+    pub inbox_dir: Option<std::path::PathBuf>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self { task_queue: "revloop".into(), debounce_secs: 5, approval_timeout_secs: 72 * 3600, inbox_dir: None }
+    }
+}

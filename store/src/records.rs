@@ -20,6 +20,8 @@ pub struct RecordVersion {
     /// The raw batch this version was read from, and the line in it.
     pub evidence_id: String,
     pub line: usize,
+    /// The version this one replaced, so a retried diff can still say what changed.
+    pub previous_ref: Option<String>,
     pub trust_class: String,
     pub observed_at: DateTime<Utc>,
 }

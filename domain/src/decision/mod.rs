@@ -2,12 +2,14 @@
 //! meeting brief and the deterministic playbooks that are the default decision model.
 
 mod actions;
+mod approval;
 mod brief;
 mod playbooks;
 mod proposal;
 mod protocol;
 
 pub use actions::{ActionClass, ActionKind};
+pub use approval::{ApprovalCommand, ApprovalVerb, parse_approval};
 pub use brief::{MeetingBrief, OpenIssue, RenewalFacts, Risk, UpcomingMeeting, UsageTrend};
 pub use playbooks::{Playbook, PlaybookInput, builtin_playbooks, run_playbooks};
 pub use proposal::Proposal;

@@ -108,6 +108,19 @@ impl Record {
         }
     }
 
+    /// The trust class of the source that owns this kind of record, used for freshness TTLs
+    /// and source precedence.
+    pub fn trust_class(&self) -> &'static str {
+        match self {
+            Record::Account(_) | Record::Contact(_) | Record::Opportunity(_) | Record::Contract(_) | Record::Activity(_) => "crm",
+            Record::Ticket(_) => "support",
+            Record::Usage(_) => "telemetry",
+            Record::Meeting(_) => "calendar",
+            Record::News(_) => "news",
+            Record::Note(_) => "user_input",
+        }
+    }
+
     /// Digest of the record's canonical JSON: equal digests mean nothing changed.
     pub fn content_hash(&self) -> String {
         digest_of(self)

@@ -38,6 +38,7 @@ fn version(line: &str, evidence_id: &str) -> RecordVersion {
         record,
         evidence_id: evidence_id.into(),
         line: 1,
+        previous_ref: None,
         trust_class: "crm".into(),
         observed_at: at(),
     }
@@ -82,8 +83,10 @@ pub async fn signals_are_stored_once<S: Store>(store: S) {
         dedup_key: "meeting:m1".into(),
         details: serde_json::json!({}),
     };
-    assert!(store.put_signal(&signal).await.unwrap());
-    assert!(!store.put_signal(&signal).await.unwrap());
+    assert_eq!(store.put_signal(&signal).await.unwrap(), (signal.clone(), true));
+    let mut later = signal.clone();
+    later.detected_at = at() + chrono::Duration::hours(1);
+    assert_eq!(store.put_signal(&later).await.unwrap(), (signal.clone(), false), "the first detection is kept");
     assert_eq!(store.list_signals("t1", Some("acme")).await.unwrap(), vec![signal]);
     assert!(store.list_signals("t1", Some("other")).await.unwrap().is_empty());
 }

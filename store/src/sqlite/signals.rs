@@ -8,7 +8,7 @@ use crate::StoreResult;
 
 #[async_trait]
 impl SignalStore for SqliteStore {
-    async fn put_signal(&self, signal: &Signal) -> StoreResult<bool> {
+    async fn put_signal(&self, signal: &Signal) -> StoreResult<(Signal, bool)> {
         let s = signal.clone();
         let body = to_json(&s)?;
         self.with(move |c| {
@@ -18,7 +18,10 @@ impl SignalStore for SqliteStore {
                     params![s.tenant_id.as_str(), s.signal_id, s.account_id.as_str(), body],
                 )
                 .map_err(sql_err)?;
-            Ok(n == 1)
+            let stored: String = c
+                .query_row("SELECT body FROM signals WHERE tenant_id = ?1 AND signal_id = ?2", params![s.tenant_id.as_str(), s.signal_id], |r| r.get(0))
+                .map_err(sql_err)?;
+            Ok((from_json("signal", &stored)?, n == 1))
         })
         .await
     }

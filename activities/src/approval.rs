@@ -1,0 +1,118 @@
+//! Approval activities: open an approval, and record each approval signal (valid or not)
+//! against the action it was sent for.
+
+use std::sync::Arc;
+
+use revloop_domain::decision::{ApprovalVerb, parse_approval};
+use revloop_domain::ledger::LedgerKind;
+use revloop_store::{ActionStatus, ApprovalEvent};
+use serde_json::{Value, json};
+use temporalio_macros::activities;
+use temporalio_sdk::activities::{ActivityContext, ActivityError};
+
+use crate::contracts::*;
+use crate::decision::load_action;
+use crate::ledger_hook::{LedgerRecord, record};
+use crate::{Deps, error};
+
+/// The internal signal name used when the approval window closes unanswered.
+pub const EXPIRE: &str = "expire";
+
+pub struct ApprovalActivities {
+    deps: Deps,
+}
+
+impl ApprovalActivities {
+    pub fn new(deps: Deps) -> Self {
+        Self { deps }
+    }
+}
+
+#[activities]
+impl ApprovalActivities {
+    /// Marks the action as waiting for a person.
+    #[activity]
+    pub async fn open_approval(self: Arc<Self>, ctx: ActivityContext, input: OpenApprovalInput) -> Result<ActionResult, ActivityError> {
+        let store = &*self.deps.store;
+        let mut action = load_action(store, &input.tenant_id, &input.action_id).await?;
+        if action.status == ActionStatus::Proposed {
+            action.status = ActionStatus::AwaitingApproval;
+            store.save_action(&action).await.map_err(error::store)?;
+        }
+        let out = ActionResult { action_id: action.action_id.clone(), status: action.status.as_str().into(), effect: None };
+        record(store, &ctx, LedgerRecord { tenant_id: &input.tenant_id, trace_id: &input.trace_id, kind: LedgerKind::Approval, snapshot_ref: None, result: &out }).await?;
+        Ok(out)
+    }
+
+    /// Checks one approval signal and applies it if valid. Invalid ones are kept on the action
+    /// with their error; the workflow goes on waiting.
+    #[activity]
+    pub async fn record_approval_event(self: Arc<Self>, ctx: ActivityContext, input: ApprovalEventInput) -> Result<ApprovalEventOutput, ActivityError> {
+        let store = &*self.deps.store;
+        let mut action = load_action(store, &input.tenant_id, &input.action_id).await?;
+        let mut event = ApprovalEvent {
+            signal: input.signal.clone(),
+            accepted: false,
+            approver: None,
+            reason: None,
+            error: None,
+            changes: None,
+            payload: input.payload.clone(),
+            at: input.at,
+        };
+        let mut decision = None;
+        // A retried attempt finds its own event already applied: report the same outcome.
+        if let Some(done) = action.approval_events.iter().find(|e| e.at == input.at && e.signal == input.signal && e.payload == input.payload) {
+            let decided = done.accepted.then(|| decision_name(&done.signal, action.status));
+            let out = ApprovalEventOutput { accepted: done.accepted, error: done.error.clone(), decision: decided };
+            record(store, &ctx, LedgerRecord { tenant_id: &input.tenant_id, trace_id: &input.trace_id, kind: LedgerKind::Approval, snapshot_ref: None, result: &out }).await?;
+            return Ok(out);
+        }
+        if action.status != ActionStatus::AwaitingApproval {
+            event.error = Some(format!("action {} is {}, not awaiting approval", action.action_id, action.status.as_str()));
+        } else if input.signal == EXPIRE {
+            event.accepted = true;
+            action.status = ActionStatus::Expired;
+            decision = Some("expired".to_string());
+        } else {
+            match parse_approval(&input.signal, &input.payload, action.proposal.kind) {
+                Err(message) => event.error = Some(message),
+                Ok(cmd) => {
+                    event.accepted = true;
+                    event.approver = Some(cmd.approver.clone());
+                    event.reason = cmd.reason.clone();
+                    match cmd.verb {
+                        ApprovalVerb::Reject => action.status = ActionStatus::Rejected,
+                        ApprovalVerb::Approve => action.status = ActionStatus::Approved,
+                        ApprovalVerb::Edit => {
+                            if let Value::Object(params) = &mut action.proposal.params {
+                                for (k, v) in &cmd.changes {
+                                    params.insert(k.clone(), v.clone());
+                                }
+                            }
+                            event.changes = Some(Value::Object(cmd.changes.clone()));
+                            action.status = ActionStatus::Approved;
+                        }
+                    }
+                    decision = Some(decision_name(&input.signal, action.status));
+                }
+            }
+        }
+        action.approval_events.push(event.clone());
+        action.updated_at = input.at;
+        store.save_action(&action).await.map_err(error::store)?;
+        let out = ApprovalEventOutput { accepted: event.accepted, error: event.error.clone(), decision };
+        let ledgered = json!({ "output": out, "signal": input.signal, "approver": event.approver, "reason": event.reason, "changes": event.changes, "payload": input.payload });
+        record(store, &ctx, LedgerRecord { tenant_id: &input.tenant_id, trace_id: &input.trace_id, kind: LedgerKind::Approval, snapshot_ref: None, result: &ledgered }).await?;
+        Ok(out)
+    }
+}
+
+fn decision_name(signal: &str, status: ActionStatus) -> String {
+    match (signal, status) {
+        ("edit", _) => "edited".into(),
+        (_, ActionStatus::Rejected) => "rejected".into(),
+        (_, ActionStatus::Expired) => "expired".into(),
+        _ => "approved".into(),
+    }
+}

@@ -1,0 +1,284 @@
+//! The inputs and outputs of every workflow, signal and activity: versioned serde structs,
+//! small (ids and references, never blobs), readable as JSON in the Temporal Web UI.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Workflow type names, as registered with Temporal and typed into `temporal workflow start`.
+pub mod names {
+    pub const PERCEPTION_WORKFLOW: &str = "PerceptionWorkflow";
+    pub const ACCOUNT_WORKFLOW: &str = "AccountWorkflow";
+    pub const DECISION_WORKFLOW: &str = "DecisionWorkflow";
+    pub const APPROVAL_WORKFLOW: &str = "ApprovalWorkflow";
+    pub const ACTION_WORKFLOW: &str = "ActionWorkflow";
+    /// The AccountWorkflow signal that delivers newly detected signals.
+    pub const SIGNALS_DETECTED: &str = "signals_detected";
+}
+
+/// Where a perception run reads its batch from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "connector", rename_all = "snake_case")]
+pub enum SourceRef {
+    /// A JSONL file on the worker's disk (file drop).
+    JsonlFile { path: String },
+    /// A batch the API already stored as evidence (HTTP / gRPC push).
+    PushedBatch { evidence_id: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PerceptionInput {
+    pub tenant_id: String,
+    pub trace_id: String,
+    pub source: SourceRef,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FetchInput {
+    pub tenant_id: String,
+    pub trace_id: String,
+    pub source: SourceRef,
+    pub now: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FetchOutput {
+    pub evidence_id: String,
+    pub connector: String,
+    pub bytes: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NormalizeInput {
+    pub tenant_id: String,
+    pub trace_id: String,
+    pub evidence_id: String,
+    pub now: DateTime<Utc>,
+}
+
+/// One record whose content differs from the last version seen.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordChange {
+    pub record_key: String,
+    pub account_id: String,
+    pub evidence_ref: String,
+    pub previous_ref: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NormalizeOutput {
+    pub accepted: usize,
+    pub unchanged: usize,
+    pub rejected: usize,
+    pub changes: Vec<RecordChange>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DetectInput {
+    pub tenant_id: String,
+    pub trace_id: String,
+    pub changes: Vec<RecordChange>,
+    pub now: DateTime<Utc>,
+}
+
+/// A signal by reference: enough to route it, the rest is in the store.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct SignalRef {
+    pub signal_id: String,
+    pub signal_type: String,
+    pub account_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DetectOutput {
+    pub new_signals: Vec<SignalRef>,
+    pub already_known: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EmitInput {
+    pub tenant_id: String,
+    pub trace_id: String,
+    pub signals: Vec<SignalRef>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EmitOutput {
+    pub accounts: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PerceptionResult {
+    pub evidence_id: String,
+    pub accepted: usize,
+    pub rejected: usize,
+    pub changed: usize,
+    pub new_signals: usize,
+    pub accounts: Vec<String>,
+}
+
+/// The AccountWorkflow's input, also what it carries over continue-as-new.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountInput {
+    pub tenant_id: String,
+    pub account_id: String,
+    pub debounce_secs: u64,
+    pub approval_timeout_secs: u64,
+    /// Signals received but not yet decided on (carried over continue-as-new).
+    #[serde(default)]
+    pub pending: Vec<SignalRef>,
+    #[serde(default)]
+    pub pending_trace_id: Option<String>,
+    /// Decisions started by earlier runs, so child workflow ids never repeat.
+    #[serde(default)]
+    pub decisions_started: u64,
+}
+
+/// Payload of the `signals_detected` signal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SignalBatch {
+    pub trace_id: String,
+    pub signals: Vec<SignalRef>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DecisionInput {
+    pub tenant_id: String,
+    pub account_id: String,
+    pub trace_id: String,
+    pub signal_ids: Vec<String>,
+    pub approval_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BriefInput {
+    pub tenant_id: String,
+    pub account_id: String,
+    pub trace_id: String,
+    pub signal_ids: Vec<String>,
+    pub now: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BriefOutput {
+    pub artifact_key: String,
+    /// Digest of the account view the brief was computed from: what later steps bind to.
+    pub snapshot_ref: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProposeInput {
+    pub tenant_id: String,
+    pub account_id: String,
+    pub trace_id: String,
+    pub decision_id: String,
+    pub signal_ids: Vec<String>,
+    pub brief: BriefOutput,
+    pub now: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProposalRef {
+    pub action_id: String,
+    pub kind: String,
+    pub rank: u32,
+    pub requires_approval: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProposeOutput {
+    /// The protocol message type the model answered with.
+    pub message: String,
+    pub model: String,
+    pub proposals: Vec<ProposalRef>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ValidateInput {
+    pub tenant_id: String,
+    pub trace_id: String,
+    pub action_ids: Vec<String>,
+    pub checkpoint: revloop_domain::validators::Checkpoint,
+    pub now: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Verdicts {
+    /// (action id, aggregate verdict) in input order.
+    pub verdicts: Vec<(String, revloop_domain::validators::Verdict)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DecisionResult {
+    pub brief_artifact_key: String,
+    pub message: String,
+    pub executed: Vec<String>,
+    pub awaiting_approval: Vec<String>,
+    pub blocked: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApprovalInput {
+    pub tenant_id: String,
+    pub action_id: String,
+    pub trace_id: String,
+    pub timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OpenApprovalInput {
+    pub tenant_id: String,
+    pub trace_id: String,
+    pub action_id: String,
+}
+
+/// One approval signal as received, checked inside the workflow (never by serde at the
+/// boundary: a payload that fails to decode would wedge the workflow).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApprovalEventInput {
+    pub tenant_id: String,
+    pub trace_id: String,
+    pub action_id: String,
+    pub signal: String,
+    pub payload: serde_json::Value,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApprovalEventOutput {
+    pub accepted: bool,
+    pub error: Option<String>,
+    /// `approved`, `rejected` or `expired` once decided.
+    pub decision: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApprovalResult {
+    pub action_id: String,
+    pub decision: String,
+    pub approver: Option<String>,
+    pub invalid_signals: usize,
+    pub executed: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActionInput {
+    pub tenant_id: String,
+    pub action_id: String,
+    pub trace_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExecuteOutput {
+    pub action_id: String,
+    pub effect: String,
+    /// False when a retry found the effect already done.
+    pub created: bool,
+    pub result: serde_json::Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActionResult {
+    pub action_id: String,
+    pub status: String,
+    pub effect: Option<String>,
+}

@@ -1,0 +1,168 @@
+//! Decision activities: build the brief, ask the decision model for proposals, and run the
+//! validator gateway on them.
+
+use std::sync::Arc;
+
+use revloop_domain::decision::{MeetingBrief, PlaybookInput};
+use revloop_domain::hashing::digest_of;
+use revloop_domain::ledger::LedgerKind;
+use revloop_domain::signals::Signal;
+use revloop_domain::validators::{self, EvidenceFact, ValidationContext, Verdict, run_gateway};
+use revloop_domain::world::AccountView;
+use revloop_domain::AccountId;
+use revloop_store::{ActionRecord, ActionStatus, Artifact, Store};
+use serde_json::json;
+use temporalio_macros::activities;
+use temporalio_sdk::activities::{ActivityContext, ActivityError};
+
+use crate::contracts::*;
+use crate::ledger_hook::{LedgerRecord, record};
+use crate::models::{self, DecisionModel};
+use crate::{Deps, error};
+
+pub struct DecisionActivities {
+    deps: Deps,
+    model: Box<dyn DecisionModel>,
+}
+
+impl DecisionActivities {
+    pub fn new(deps: Deps) -> Self {
+        let model = models::builtin().remove(0);
+        Self { deps, model }
+    }
+}
+
+async fn account_view(store: &dyn Store, tenant_id: &str, account_id: &str) -> Result<AccountView, ActivityError> {
+    let id = AccountId::parse(account_id).map_err(|e| error::non_retryable(error::INVALID_INPUT, e.to_string()))?;
+    let versions = store.account_records(tenant_id, account_id).await.map_err(error::store)?;
+    Ok(AccountView::from_records(id, versions.into_iter().map(|v| v.record)))
+}
+
+async fn signals(store: &dyn Store, tenant_id: &str, account_id: &str, ids: &[String]) -> Result<Vec<Signal>, ActivityError> {
+    let all = store.list_signals(tenant_id, Some(account_id)).await.map_err(error::store)?;
+    let found: Vec<Signal> = all.into_iter().filter(|s| ids.contains(&s.signal_id)).collect();
+    if found.len() != ids.len() {
+        return Err(error::non_retryable(error::NOT_FOUND, format!("{} of {} signals not found for account {account_id}", ids.len() - found.len(), ids.len())));
+    }
+    Ok(found)
+}
+
+/// Loads an action and refuses it unless it belongs to `tenant_id`.
+pub async fn load_action(store: &dyn Store, tenant_id: &str, action_id: &str) -> Result<ActionRecord, ActivityError> {
+    let action = store
+        .get_action(action_id)
+        .await
+        .map_err(error::store)?
+        .ok_or_else(|| error::non_retryable(error::NOT_FOUND, format!("action {action_id} not found")))?;
+    error::check_tenant(&action.tenant_id, tenant_id, &format!("action {action_id}"))?;
+    Ok(action)
+}
+
+#[activities]
+impl DecisionActivities {
+    /// Computes the meeting brief from the account's records and signals; stores it as an artifact.
+    #[activity]
+    pub async fn prepare_brief(self: Arc<Self>, ctx: ActivityContext, input: BriefInput) -> Result<BriefOutput, ActivityError> {
+        let store = &*self.deps.store;
+        let view = account_view(store, &input.tenant_id, &input.account_id).await?;
+        let signals = signals(store, &input.tenant_id, &input.account_id, &input.signal_ids).await?;
+        let brief = MeetingBrief::compute(&view, &signals, input.now);
+        let content = serde_json::to_vec_pretty(&json!({ "brief": brief, "markdown": brief.to_markdown() }))?;
+        let artifact = Artifact::new(&input.tenant_id, "application/json", content);
+        store.put_artifact(&artifact).await.map_err(error::store)?;
+        let out = BriefOutput { artifact_key: artifact.artifact_key, snapshot_ref: format!("snap-{}", &digest_of(&view)[..32]) };
+        record(store, &ctx, LedgerRecord { tenant_id: &input.tenant_id, trace_id: &input.trace_id, kind: LedgerKind::Artifact, snapshot_ref: Some(out.snapshot_ref.clone()), result: &out }).await?;
+        Ok(out)
+    }
+
+    /// Asks the decision model; stores every proposal as an action. The ledger keeps the model's
+    /// whole answer, so the decision can be replayed later without calling the model again.
+    #[activity]
+    pub async fn propose_actions(self: Arc<Self>, ctx: ActivityContext, input: ProposeInput) -> Result<ProposeOutput, ActivityError> {
+        let store = &*self.deps.store;
+        let view = account_view(store, &input.tenant_id, &input.account_id).await?;
+        let signals = signals(store, &input.tenant_id, &input.account_id, &input.signal_ids).await?;
+        let artifact = store
+            .get_artifact(&input.tenant_id, &input.brief.artifact_key)
+            .await
+            .map_err(error::store)?
+            .ok_or_else(|| error::non_retryable(error::NOT_FOUND, format!("brief {}", input.brief.artifact_key)))?;
+        let stored: serde_json::Value = serde_json::from_slice(&artifact.content)?;
+        let brief: MeetingBrief = serde_json::from_value(stored["brief"].clone())?;
+        let playbook_input = PlaybookInput {
+            decision_id: &input.decision_id,
+            view: &view,
+            signals: &signals,
+            brief: &brief,
+            brief_artifact_key: &input.brief.artifact_key,
+            now: input.now,
+        };
+        let message = self.model.decide(&playbook_input).await.map_err(|e| ActivityError::from(anyhow::anyhow!(e.to_string())))?;
+        let mut proposals = Vec::new();
+        for proposal in message.proposals() {
+            let action = ActionRecord {
+                action_id: proposal.proposal_id.clone(),
+                tenant_id: input.tenant_id.clone(),
+                account_id: input.account_id.clone(),
+                trace_id: input.trace_id.clone(),
+                decision_id: input.decision_id.clone(),
+                proposal: proposal.clone(),
+                status: ActionStatus::Proposed,
+                validations: Vec::new(),
+                approval_events: Vec::new(),
+                result: None,
+                created_at: input.now,
+                updated_at: input.now,
+            };
+            store.create_action(&action).await.map_err(error::store)?;
+            proposals.push(ProposalRef {
+                action_id: proposal.proposal_id.clone(),
+                kind: proposal.kind.as_str().into(),
+                rank: proposal.rank,
+                requires_approval: proposal.kind.requires_approval(),
+            });
+        }
+        let message_type = serde_json::to_value(&message)?["message"].as_str().unwrap_or_default().to_string();
+        let out = ProposeOutput { message: message_type, model: self.model.name().into(), proposals };
+        let ledgered = json!({ "output": out, "model_answer": message });
+        record(store, &ctx, LedgerRecord { tenant_id: &input.tenant_id, trace_id: &input.trace_id, kind: LedgerKind::Decision, snapshot_ref: Some(input.brief.snapshot_ref.clone()), result: &ledgered }).await?;
+        Ok(out)
+    }
+
+    /// Runs every validator on every action (never short-circuiting) and records each result;
+    /// a BLOCK marks the action blocked.
+    #[activity]
+    pub async fn validate_proposals(self: Arc<Self>, ctx: ActivityContext, input: ValidateInput) -> Result<Verdicts, ActivityError> {
+        let store = &*self.deps.store;
+        let policy = store.get_tenant(&input.tenant_id).await.map_err(error::store)?.map(|t| t.config.governance).unwrap_or_default();
+        let validators = validators::builtin();
+        let mut verdicts = Vec::new();
+        let mut outcomes = Vec::new();
+        for action_id in &input.action_ids {
+            let mut action = load_action(store, &input.tenant_id, action_id).await?;
+            let mut facts = Vec::new();
+            for evidence_ref in &action.proposal.evidence_refs {
+                if let Some(v) = store.version_by_ref(&input.tenant_id, evidence_ref).await.map_err(error::store)? {
+                    facts.push(EvidenceFact { evidence_ref: evidence_ref.clone(), source: v.trust_class, observed_at: v.observed_at });
+                }
+            }
+            let vctx = ValidationContext { checkpoint: input.checkpoint, now: input.now, proposal: &action.proposal, evidence: &facts, policy: &policy };
+            let outcome = run_gateway(&validators, &vctx);
+            // A retried attempt must not record the same gateway run twice.
+            if !action.validations.contains(&outcome) {
+                action.validations.push(outcome.clone());
+            }
+            if outcome.aggregate == Verdict::Block {
+                action.status = ActionStatus::Blocked;
+            }
+            action.updated_at = input.now;
+            store.save_action(&action).await.map_err(error::store)?;
+            verdicts.push((action_id.clone(), outcome.aggregate));
+            outcomes.push(outcome);
+        }
+        let out = Verdicts { verdicts };
+        let ledgered = json!({ "output": out, "gateway": outcomes });
+        record(store, &ctx, LedgerRecord { tenant_id: &input.tenant_id, trace_id: &input.trace_id, kind: LedgerKind::Validation, snapshot_ref: None, result: &ledgered }).await?;
+        Ok(out)
+    }
+}

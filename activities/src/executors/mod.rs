@@ -1,0 +1,69 @@
+//! Executors carry out actions. Each records its effect under an idempotency key, so a retried
+//! execution finds the effect done and does not repeat it.
+//!
+//! To add one, create `<name>.rs` implementing [`ActionExecutor`] and add it to [`builtin()`].
+
+mod attach_brief;
+mod create_task;
+mod send_follow_up;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use revloop_domain::decision::ActionKind;
+use revloop_store::{ActionRecord, Effect, Store, StoreError};
+
+pub use attach_brief::AttachBriefExecutor;
+pub use create_task::CreateTaskExecutor;
+pub use send_follow_up::SendFollowUpExecutor;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExecutorError {
+    /// The action cannot be carried out as given; retrying will not help.
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[async_trait]
+pub trait ActionExecutor: Send + Sync {
+    fn kind(&self) -> ActionKind;
+    /// Side-effect-free readiness probe, run by the worker at start-up.
+    async fn check(&self) -> Result<(), ExecutorError> {
+        Ok(())
+    }
+    /// Carries out the action once per key; returns the effect and whether this call caused it.
+    async fn execute(&self, action: &ActionRecord, idempotency_key: &str, now: DateTime<Utc>) -> Result<(Effect, bool), ExecutorError>;
+    /// Undoes the effect where the action allows it (a saga's compensation step).
+    async fn compensate(&self, action: &ActionRecord, idempotency_key: &str, now: DateTime<Utc>) -> Result<(Effect, bool), ExecutorError>;
+}
+
+pub fn builtin(store: Arc<dyn Store>) -> Vec<Box<dyn ActionExecutor>> {
+    vec![
+        Box::new(AttachBriefExecutor::new(store.clone())),
+        Box::new(CreateTaskExecutor::new(store.clone())),
+        Box::new(SendFollowUpExecutor::new(store)),
+    ]
+}
+
+/// A string parameter of the action, or an `Invalid` error naming it.
+pub(crate) fn param<'a>(action: &'a ActionRecord, name: &str) -> Result<&'a str, ExecutorError> {
+    action.proposal.params.get(name).and_then(|v| v.as_str()).filter(|s| !s.is_empty()).ok_or_else(|| {
+        ExecutorError::Invalid(format!("action {}: parameter {name:?} is missing or not text", action.action_id))
+    })
+}
+
+/// Records an effect; shared by the executors whose effect is a record in revloop's own store.
+pub(crate) async fn record(store: &dyn Store, action: &ActionRecord, key: &str, kind: &str, payload: serde_json::Value, now: DateTime<Utc>) -> Result<(Effect, bool), ExecutorError> {
+    let effect = Effect {
+        idempotency_key: key.to_string(),
+        tenant_id: action.tenant_id.clone(),
+        action_id: action.action_id.clone(),
+        kind: kind.to_string(),
+        payload,
+        at: now,
+    };
+    Ok(store.record_effect(&effect).await?)
+}

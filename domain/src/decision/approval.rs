@@ -1,0 +1,124 @@
+//! Approval commands as people send them (CLI, API, `temporal workflow signal`), checked by hand
+//! from loosely typed JSON: a malformed approval must be recorded and refused, never crash the
+//! workflow that waits for it.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::actions::ActionKind;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApprovalVerb {
+    Approve,
+    Edit,
+    Reject,
+}
+
+impl ApprovalVerb {
+    pub fn parse(signal: &str) -> Option<Self> {
+        match signal {
+            "approve" => Some(Self::Approve),
+            "edit" => Some(Self::Edit),
+            "reject" => Some(Self::Reject),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApprovalCommand {
+    pub verb: ApprovalVerb,
+    pub approver: String,
+    pub reason: Option<String>,
+    /// For `edit`: the new values of editable parameters.
+    pub changes: Map<String, Value>,
+}
+
+/// Checks a signal payload: `{"approver": "...", "reason": "..."}`, plus `"changes": {...}` for
+/// edits. Unknown fields are refused too, so a misspelt field never passes silently.
+pub fn parse_approval(signal: &str, payload: &Value, kind: ActionKind) -> Result<ApprovalCommand, String> {
+    let verb = ApprovalVerb::parse(signal).ok_or_else(|| format!("unknown approval signal {signal:?}"))?;
+    let Value::Object(fields) = payload else {
+        return Err(format!("{signal}: payload must be a JSON object with \"approver\", found {}", kind_of(payload)));
+    };
+    let allowed: &[&str] = match verb {
+        ApprovalVerb::Edit => &["approver", "reason", "changes"],
+        _ => &["approver", "reason"],
+    };
+    if let Some(unknown) = fields.keys().find(|k| !allowed.contains(&k.as_str())) {
+        return Err(format!("{signal}: unknown field {unknown:?}; expected {}", allowed.join(", ")));
+    }
+    let approver = match fields.get("approver") {
+        Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
+        Some(Value::String(_)) => return Err(format!("{signal}: field \"approver\" must not be empty")),
+        Some(other) => return Err(format!("{signal}: field \"approver\" must be text, found {}", kind_of(other))),
+        None => return Err(format!("{signal}: missing field \"approver\"")),
+    };
+    let reason = match fields.get("reason") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(other) => return Err(format!("{signal}: field \"reason\" must be text, found {}", kind_of(other))),
+    };
+    let changes = match (verb, fields.get("changes")) {
+        (ApprovalVerb::Edit, Some(Value::Object(changes))) if !changes.is_empty() => {
+            let editable = kind.editable_params();
+            for (name, value) in changes {
+                if !editable.contains(&name.as_str()) {
+                    return Err(format!("edit: {} cannot change {name:?}; editable: {}", kind.as_str(), editable.join(", ")));
+                }
+                if !value.is_string() {
+                    return Err(format!("edit: change {name:?} must be text, found {}", kind_of(value)));
+                }
+            }
+            changes.clone()
+        }
+        (ApprovalVerb::Edit, _) => return Err("edit: field \"changes\" must be a non-empty object".to_string()),
+        _ => Map::new(),
+    };
+    Ok(ApprovalCommand { verb, approver, reason, changes })
+}
+
+fn kind_of(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "text",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_plain_approval_parses() {
+        let cmd = parse_approval("approve", &json!({"approver": "carol", "reason": "ok"}), ActionKind::SendFollowUp).unwrap();
+        assert_eq!(cmd.verb, ApprovalVerb::Approve);
+        assert_eq!(cmd.approver, "carol");
+    }
+
+    #[test]
+    fn wrong_field_names_and_types_are_refused_with_a_reason() {
+        let kind = ActionKind::SendFollowUp;
+        assert!(parse_approval("approve", &json!({"who": "carol"}), kind).unwrap_err().contains("unknown field \"who\""));
+        assert!(parse_approval("approve", &json!({"approver": 42}), kind).unwrap_err().contains("must be text, found a number"));
+        assert!(parse_approval("approve", &json!("carol"), kind).unwrap_err().contains("JSON object"));
+        assert!(parse_approval("approve", &Value::Null, kind).is_err());
+        assert!(parse_approval("approve", &json!({}), kind).unwrap_err().contains("missing field \"approver\""));
+    }
+
+    #[test]
+    fn edits_may_change_only_editable_text_params() {
+        let kind = ActionKind::SendFollowUp;
+        let ok = parse_approval("edit", &json!({"approver": "a", "changes": {"subject": "New"}}), kind).unwrap();
+        assert_eq!(ok.changes["subject"], "New");
+        assert!(parse_approval("edit", &json!({"approver": "a", "changes": {"contact_id": "x"}}), kind).is_err());
+        assert!(parse_approval("edit", &json!({"approver": "a", "changes": {"subject": 1}}), kind).is_err());
+        assert!(parse_approval("edit", &json!({"approver": "a"}), kind).is_err());
+    }
+}

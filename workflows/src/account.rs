@@ -1,0 +1,111 @@
+//! AccountWorkflow: one long-lived workflow per account. It collects signals, waits a short
+//! debounce so a burst of signals becomes one decision, runs a DecisionWorkflow, and continues
+//! as new before its history grows large.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use revloop_activities::contracts::*;
+use temporalio_common::data_converters::RawValue;
+use temporalio_macros::{workflow, workflow_methods};
+use temporalio_sdk::{ContinueAsNewOptions, SyncWorkflowContext, WorkflowContext, WorkflowContextView, WorkflowResult};
+
+use crate::common::{Child, child_options, payload_json};
+use crate::decision::DecisionWorkflow;
+
+/// Continue as new after this many events, far below Temporal's limits.
+const MAX_HISTORY_EVENTS: u32 = 2_000;
+
+#[workflow]
+pub struct AccountWorkflow {
+    input: AccountInput,
+    pending: Vec<SignalRef>,
+    pending_trace_id: Option<String>,
+    /// Signal ids received in this run, so a re-delivered batch is not decided on twice.
+    seen: BTreeSet<String>,
+    decisions_started: u64,
+    malformed_batches: u64,
+}
+
+#[workflow_methods]
+impl AccountWorkflow {
+    #[init]
+    pub fn new(_ctx: &WorkflowContextView, input: AccountInput) -> Self {
+        Self {
+            pending: input.pending.clone(),
+            pending_trace_id: input.pending_trace_id.clone(),
+            seen: input.pending.iter().map(|s| s.signal_id.clone()).collect(),
+            decisions_started: input.decisions_started,
+            malformed_batches: 0,
+            input,
+        }
+    }
+
+    #[run]
+    pub async fn run(ctx: &mut WorkflowContext<Self>) -> WorkflowResult<()> {
+        let input = ctx.state(|s| s.input.clone());
+        loop {
+            ctx.set_current_details("waiting for signals".to_string());
+            ctx.wait_condition(|s| !s.pending.is_empty()).await?;
+            ctx.set_current_details("collecting a burst of signals".to_string());
+            ctx.timer(Duration::from_secs(input.debounce_secs)).await;
+            let (signals, trace_id, n) = ctx.state_mut(|s| {
+                s.decisions_started += 1;
+                (std::mem::take(&mut s.pending), s.pending_trace_id.take(), s.decisions_started)
+            });
+            let trace_id = trace_id.unwrap_or_default();
+            let decision = DecisionInput {
+                tenant_id: input.tenant_id.clone(),
+                account_id: input.account_id.clone(),
+                trace_id: trace_id.clone(),
+                signal_ids: signals.iter().map(|s| s.signal_id.clone()).collect(),
+                approval_timeout_secs: input.approval_timeout_secs,
+            };
+            let options = child_options(Child {
+                workflow_id: format!("{}/decision/{}-{n}", input.tenant_id, input.account_id),
+                tenant_id: &input.tenant_id,
+                account_id: Some(&input.account_id),
+                trace_id: &trace_id,
+                kind: "decision",
+                summary: format!("decide on {} signal(s) for {}", signals.len(), input.account_id),
+                outlive_parent: false,
+            });
+            ctx.set_current_details(format!("deciding on {} signal(s)", signals.len()));
+            // A failed decision is visible in its own history; the account keeps listening.
+            if let Ok(started) = ctx.start_child_workflow(DecisionWorkflow::run, decision, options).await {
+                let _ = started.result().await;
+            }
+            // Signals that arrived meanwhile travel with the input of the next run.
+            if ctx.continue_as_new_suggested() || ctx.history_length() > MAX_HISTORY_EVENTS {
+                let next = ctx.state(|s| AccountInput {
+                    pending: s.pending.clone(),
+                    pending_trace_id: s.pending_trace_id.clone(),
+                    decisions_started: s.decisions_started,
+                    ..s.input.clone()
+                });
+                ctx.continue_as_new(next, ContinueAsNewOptions::default())?;
+            }
+        }
+    }
+
+    /// New signals for this account. Decoded by hand: a malformed batch is counted and dropped,
+    /// never allowed to fail the workflow task.
+    #[signal]
+    pub fn signals_detected(&mut self, _ctx: &mut SyncWorkflowContext<Self>, batch: RawValue) {
+        let Ok(batch) = serde_json::from_value::<SignalBatch>(payload_json(&batch)) else {
+            self.malformed_batches += 1;
+            return;
+        };
+        for signal in batch.signals {
+            if self.seen.insert(signal.signal_id.clone()) {
+                self.pending.push(signal);
+            }
+        }
+        self.pending_trace_id = Some(batch.trace_id);
+    }
+
+    #[query]
+    pub fn pending_signals(&self, _ctx: &WorkflowContextView) -> Vec<SignalRef> {
+        self.pending.clone()
+    }
+}

@@ -1,0 +1,135 @@
+//! ApprovalWorkflow: waits for `approve`, `edit` or `reject` (or the expiry timer), then runs the
+//! approved action as a child ActionWorkflow.
+//!
+//! Signal payloads arrive as raw payloads and are checked by an activity: with this SDK a typed
+//! payload that fails to decode would fail every replay of the workflow task and wedge the
+//! workflow. Malformed approvals are recorded as refused, and the workflow keeps waiting.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use revloop_activities::approval::{ApprovalActivities, EXPIRE};
+use revloop_activities::contracts::*;
+use serde::{Deserialize, Serialize};
+use temporalio_common::data_converters::RawValue;
+use temporalio_macros::{workflow, workflow_methods};
+use temporalio_sdk::{CancellableFuture, SyncWorkflowContext, WorkflowContext, WorkflowContextView, WorkflowResult};
+
+use crate::action::ActionWorkflow;
+use crate::common::{Child, activity_options, child_options, payload_json, workflow_now};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApprovalStatus {
+    pub action_id: String,
+    pub decision: Option<String>,
+    pub queued_signals: usize,
+    pub invalid_signals: usize,
+}
+
+#[workflow]
+pub struct ApprovalWorkflow {
+    input: ApprovalInput,
+    inbox: VecDeque<(String, serde_json::Value)>,
+    decision: Option<String>,
+    invalid_signals: usize,
+}
+
+#[workflow_methods]
+impl ApprovalWorkflow {
+    #[init]
+    pub fn new(_ctx: &WorkflowContextView, input: ApprovalInput) -> Self {
+        Self { input, inbox: VecDeque::new(), decision: None, invalid_signals: 0 }
+    }
+
+    #[run]
+    pub async fn run(ctx: &mut WorkflowContext<Self>) -> WorkflowResult<ApprovalResult> {
+        let input = ctx.state(|s| s.input.clone());
+        let (tenant, trace) = (input.tenant_id.clone(), input.trace_id.clone());
+        ctx.execute_activity(
+            ApprovalActivities::open_approval,
+            OpenApprovalInput { tenant_id: tenant.clone(), trace_id: trace.clone(), action_id: input.action_id.clone() },
+            activity_options(),
+        )
+        .await?;
+        ctx.set_current_details(format!("awaiting approval of {}", input.action_id));
+        let deadline = workflow_now(ctx.workflow_time()) + chrono::Duration::seconds(input.timeout_secs as i64);
+        let (decision, approver) = loop {
+            let now = workflow_now(ctx.workflow_time());
+            let remaining = (deadline - now).to_std().unwrap_or(Duration::ZERO);
+            let mut expiry = ctx.timer(remaining);
+            let got_signal = temporalio_sdk::workflows::select! {
+                _ = expiry => false,
+                r = ctx.wait_condition(|s| !s.inbox.is_empty()) => { r?; true }
+            };
+            if got_signal {
+                expiry.cancel();
+            }
+            let (signal, payload) = match ctx.state_mut(|s| s.inbox.pop_front()) {
+                Some(event) if got_signal => event,
+                _ => (EXPIRE.to_string(), serde_json::Value::Null),
+            };
+            let event = ApprovalEventInput {
+                tenant_id: tenant.clone(),
+                trace_id: trace.clone(),
+                action_id: input.action_id.clone(),
+                signal: signal.clone(),
+                payload: payload.clone(),
+                at: workflow_now(ctx.workflow_time()),
+            };
+            let outcome = ctx.execute_activity(ApprovalActivities::record_approval_event, event, activity_options()).await?;
+            if let Some(decision) = outcome.decision {
+                break (decision, payload.get("approver").and_then(|a| a.as_str()).map(str::to_string));
+            }
+            ctx.state_mut(|s| s.invalid_signals += 1);
+        };
+        ctx.state_mut(|s| s.decision = Some(decision.clone()));
+        let mut executed = false;
+        if decision == "approved" || decision == "edited" {
+            ctx.set_current_details(format!("{decision}: executing {}", input.action_id));
+            let options = child_options(Child {
+                workflow_id: format!("{tenant}/action/{}", input.action_id),
+                tenant_id: &tenant,
+                account_id: None,
+                trace_id: &trace,
+                kind: "action",
+                summary: format!("execute approved {}", input.action_id),
+                outlive_parent: false,
+            });
+            let action = ActionInput { tenant_id: tenant.clone(), action_id: input.action_id.clone(), trace_id: trace.clone() };
+            let started = ctx.start_child_workflow(ActionWorkflow::run, action, options).await?;
+            executed = started.result().await?.status == "executed";
+        }
+        Ok(ApprovalResult {
+            action_id: input.action_id,
+            decision,
+            approver,
+            invalid_signals: ctx.state(|s| s.invalid_signals),
+            executed,
+        })
+    }
+
+    #[signal]
+    pub fn approve(&mut self, _ctx: &mut SyncWorkflowContext<Self>, payload: RawValue) {
+        self.inbox.push_back(("approve".into(), payload_json(&payload)));
+    }
+
+    #[signal]
+    pub fn edit(&mut self, _ctx: &mut SyncWorkflowContext<Self>, payload: RawValue) {
+        self.inbox.push_back(("edit".into(), payload_json(&payload)));
+    }
+
+    #[signal]
+    pub fn reject(&mut self, _ctx: &mut SyncWorkflowContext<Self>, payload: RawValue) {
+        self.inbox.push_back(("reject".into(), payload_json(&payload)));
+    }
+
+    #[query]
+    pub fn status(&self, _ctx: &WorkflowContextView) -> ApprovalStatus {
+        ApprovalStatus {
+            action_id: self.input.action_id.clone(),
+            decision: self.decision.clone(),
+            queued_signals: self.inbox.len(),
+            invalid_signals: self.invalid_signals,
+        }
+    }
+}

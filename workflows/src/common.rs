@@ -1,0 +1,65 @@
+//! Small helpers shared by the workflows: workflow time, activity and child options, and the
+//! tolerant payload decoding that keeps a malformed signal from wedging a workflow.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use revloop_activities::search_attributes;
+use temporalio_common::data_converters::RawValue;
+use temporalio_common::RetryPolicy;
+use temporalio_sdk::{ActivityOptions, ChildWorkflowOptions, ParentClosePolicy};
+
+/// Workflow time as a chrono instant (never the machine clock).
+pub fn workflow_now(time: Option<std::time::SystemTime>) -> DateTime<Utc> {
+    time.map(DateTime::<Utc>::from).unwrap_or(DateTime::<Utc>::UNIX_EPOCH)
+}
+
+/// Activities retry with backoff until they succeed or fail non-retryably; the type names
+/// below come from `revloop_activities::error`.
+pub fn activity_options() -> ActivityOptions {
+    ActivityOptions::with_start_to_close_timeout(Duration::from_secs(60))
+        .retry_policy(
+            RetryPolicy::builder()
+                .initial_interval(Duration::from_millis(500))
+                .backoff_coefficient(2.0)
+                .maximum_interval(Duration::from_secs(30))
+                .non_retryable_error_types(["InvalidInput", "TenantMismatch", "NotFound"])
+                .build(),
+        )
+        .build()
+}
+
+pub struct Child<'a> {
+    pub workflow_id: String,
+    pub tenant_id: &'a str,
+    pub account_id: Option<&'a str>,
+    pub trace_id: &'a str,
+    pub kind: &'a str,
+    pub summary: String,
+    /// Keep running when the parent completes (approvals outlive the decision that asked).
+    pub outlive_parent: bool,
+}
+
+pub fn child_options(child: Child<'_>) -> ChildWorkflowOptions {
+    ChildWorkflowOptions::builder()
+        .workflow_id(child.workflow_id)
+        .parent_close_policy(if child.outlive_parent { ParentClosePolicy::Abandon } else { ParentClosePolicy::Terminate })
+        .search_attributes(search_attributes::for_workflow(child.tenant_id, child.account_id, Some(child.trace_id), child.kind))
+        .static_summary(child.summary)
+        .build()
+}
+
+/// Decodes a signal's raw payloads into JSON without ever failing: no payload is `null`, a
+/// payload that is not JSON becomes a value the validators will refuse, with the reason.
+pub fn payload_json(raw: &RawValue) -> serde_json::Value {
+    let Some(payload) = raw.payloads.first() else {
+        return serde_json::Value::Null;
+    };
+    let encoding = payload.metadata.get("encoding").map(|e| String::from_utf8_lossy(e).to_string()).unwrap_or_default();
+    match encoding.as_str() {
+        "json/plain" => serde_json::from_slice(&payload.data)
+            .unwrap_or_else(|e| serde_json::json!({ "undecodable_payload": format!("not JSON: {e}") })),
+        "binary/null" | "" if payload.data.is_empty() => serde_json::Value::Null,
+        other => serde_json::json!({ "undecodable_payload": format!("unsupported encoding {other:?}") }),
+    }
+}

@@ -1,0 +1,127 @@
+//! DecisionWorkflow: brief → proposals → validators → route. Internal actions execute as child
+//! ActionWorkflows; customer-facing ones go to an ApprovalWorkflow that outlives this decision.
+
+use revloop_activities::contracts::*;
+use revloop_activities::decision::DecisionActivities;
+use revloop_domain::validators::{Checkpoint, Verdict};
+use temporalio_macros::{workflow, workflow_methods};
+use temporalio_sdk::{WorkflowContext, WorkflowContextView, WorkflowResult};
+
+use crate::action::ActionWorkflow;
+use crate::approval::ApprovalWorkflow;
+use crate::common::{Child, activity_options, child_options, workflow_now};
+
+#[workflow]
+pub struct DecisionWorkflow {
+    input: DecisionInput,
+}
+
+#[workflow_methods]
+impl DecisionWorkflow {
+    #[init]
+    pub fn new(_ctx: &WorkflowContextView, input: DecisionInput) -> Self {
+        Self { input }
+    }
+
+    #[run]
+    pub async fn run(ctx: &mut WorkflowContext<Self>) -> WorkflowResult<DecisionResult> {
+        let input = ctx.state(|s| s.input.clone());
+        let now = workflow_now(ctx.workflow_time());
+        let decision_id = ctx.workflow_id().to_string();
+        let (tenant, account, trace) = (input.tenant_id.clone(), input.account_id.clone(), input.trace_id.clone());
+
+        ctx.set_current_details("preparing the brief".to_string());
+        let brief = ctx
+            .execute_activity(
+                DecisionActivities::prepare_brief,
+                BriefInput { tenant_id: tenant.clone(), account_id: account.clone(), trace_id: trace.clone(), signal_ids: input.signal_ids.clone(), now },
+                activity_options(),
+            )
+            .await?;
+        ctx.set_current_details("asking the decision model".to_string());
+        let proposed = ctx
+            .execute_activity(
+                DecisionActivities::propose_actions,
+                ProposeInput {
+                    tenant_id: tenant.clone(),
+                    account_id: account.clone(),
+                    trace_id: trace.clone(),
+                    decision_id,
+                    signal_ids: input.signal_ids.clone(),
+                    brief: brief.clone(),
+                    now,
+                },
+                activity_options(),
+            )
+            .await?;
+        let mut result = DecisionResult {
+            brief_artifact_key: brief.artifact_key,
+            message: proposed.message.clone(),
+            executed: Vec::new(),
+            awaiting_approval: Vec::new(),
+            blocked: Vec::new(),
+        };
+        if proposed.proposals.is_empty() {
+            return Ok(result);
+        }
+        ctx.set_current_details("validating proposals".to_string());
+        let verdicts = ctx
+            .execute_activity(
+                DecisionActivities::validate_proposals,
+                ValidateInput {
+                    tenant_id: tenant.clone(),
+                    trace_id: trace.clone(),
+                    action_ids: proposed.proposals.iter().map(|p| p.action_id.clone()).collect(),
+                    checkpoint: Checkpoint::BeforePlanApproval,
+                    now,
+                },
+                activity_options(),
+            )
+            .await?;
+        for proposal in &proposed.proposals {
+            let verdict = verdicts.verdicts.iter().find(|(id, _)| id == &proposal.action_id).map(|(_, v)| *v);
+            if verdict != Some(Verdict::Allow) && verdict != Some(Verdict::Warn) {
+                result.blocked.push(proposal.action_id.clone());
+                continue;
+            }
+            if proposal.requires_approval {
+                let options = child_options(Child {
+                    workflow_id: format!("{tenant}/approval/{}", proposal.action_id),
+                    tenant_id: &tenant,
+                    account_id: Some(&account),
+                    trace_id: &trace,
+                    kind: "approval",
+                    summary: format!("approve {} for {account}", proposal.kind),
+                    outlive_parent: true,
+                });
+                let approval = ApprovalInput {
+                    tenant_id: tenant.clone(),
+                    action_id: proposal.action_id.clone(),
+                    trace_id: trace.clone(),
+                    timeout_secs: input.approval_timeout_secs,
+                };
+                ctx.start_child_workflow(ApprovalWorkflow::run, approval, options).await?;
+                result.awaiting_approval.push(proposal.action_id.clone());
+            } else {
+                let options = child_options(Child {
+                    workflow_id: format!("{tenant}/action/{}", proposal.action_id),
+                    tenant_id: &tenant,
+                    account_id: Some(&account),
+                    trace_id: &trace,
+                    kind: "action",
+                    summary: format!("{} for {account}", proposal.kind),
+                    outlive_parent: false,
+                });
+                let action = ActionInput { tenant_id: tenant.clone(), action_id: proposal.action_id.clone(), trace_id: trace.clone() };
+                let started = ctx.start_child_workflow(ActionWorkflow::run, action, options).await?;
+                let done = started.result().await?;
+                if done.status == "executed" {
+                    result.executed.push(proposal.action_id.clone());
+                } else {
+                    result.blocked.push(proposal.action_id.clone());
+                }
+            }
+        }
+        Ok(result)
+    }
+}

@@ -1,0 +1,77 @@
+//! PerceptionWorkflow: fetch → store evidence → normalize and diff → detect → emit.
+
+use revloop_activities::contracts::*;
+use revloop_activities::perception::PerceptionActivities;
+use temporalio_macros::{workflow, workflow_methods};
+use temporalio_sdk::{WorkflowContext, WorkflowContextView, WorkflowResult};
+
+use crate::common::{activity_options, workflow_now};
+
+#[workflow]
+pub struct PerceptionWorkflow {
+    input: PerceptionInput,
+}
+
+#[workflow_methods]
+impl PerceptionWorkflow {
+    #[init]
+    pub fn new(_ctx: &WorkflowContextView, input: PerceptionInput) -> Self {
+        Self { input }
+    }
+
+    #[run]
+    pub async fn run(ctx: &mut WorkflowContext<Self>) -> WorkflowResult<PerceptionResult> {
+        let input = ctx.state(|s| s.input.clone());
+        let now = workflow_now(ctx.workflow_time());
+        let (tenant_id, trace_id) = (input.tenant_id.clone(), input.trace_id.clone());
+        ctx.set_current_details("fetching the batch".to_string());
+        let fetched = ctx
+            .execute_activity(
+                PerceptionActivities::fetch_delta,
+                FetchInput { tenant_id: tenant_id.clone(), trace_id: trace_id.clone(), source: input.source.clone(), now },
+                activity_options(),
+            )
+            .await?;
+        ctx.set_current_details("normalizing and diffing".to_string());
+        let normalized = ctx
+            .execute_activity(
+                PerceptionActivities::normalize_records,
+                NormalizeInput { tenant_id: tenant_id.clone(), trace_id: trace_id.clone(), evidence_id: fetched.evidence_id.clone(), now },
+                activity_options(),
+            )
+            .await?;
+        let mut result = PerceptionResult {
+            evidence_id: fetched.evidence_id,
+            accepted: normalized.accepted,
+            rejected: normalized.rejected,
+            changed: normalized.changes.len(),
+            new_signals: 0,
+            accounts: Vec::new(),
+        };
+        if normalized.changes.is_empty() {
+            return Ok(result);
+        }
+        ctx.set_current_details("detecting signals".to_string());
+        let detected = ctx
+            .execute_activity(
+                PerceptionActivities::detect_signals,
+                DetectInput { tenant_id: tenant_id.clone(), trace_id: trace_id.clone(), changes: normalized.changes, now },
+                activity_options(),
+            )
+            .await?;
+        result.new_signals = detected.new_signals.len();
+        if detected.new_signals.is_empty() {
+            return Ok(result);
+        }
+        ctx.set_current_details("emitting signals to accounts".to_string());
+        let emitted = ctx
+            .execute_activity(
+                PerceptionActivities::emit_signals,
+                EmitInput { tenant_id, trace_id, signals: detected.new_signals },
+                activity_options(),
+            )
+            .await?;
+        result.accounts = emitted.accounts;
+        Ok(result)
+    }
+}
