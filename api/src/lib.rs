@@ -1,1 +1,12 @@
-//! placeholder
+//! The revloop API server: tonic gRPC services over the store and the Temporal client, with
+//! bearer-token auth, health and reflection. It starts and signals workflows; it never runs
+//! workflow logic itself.
+
+pub mod auth;
+pub mod config;
+pub mod convert;
+pub mod error;
+pub mod server;
+pub mod services;
+
+pub use server::serve;

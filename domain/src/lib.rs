@@ -5,6 +5,7 @@
 //! function here is a deterministic function of its arguments, so its results can be recorded in
 //! workflow history, replayed, and tested with plain unit and property tests.
 
+pub mod auth;
 pub mod decision;
 pub mod error;
 pub mod hashing;

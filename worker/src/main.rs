@@ -1,1 +1,105 @@
-fn main() {}
+//! revloop-worker: hosts every revloop workflow and activity on one Temporal task queue.
+//!
+//! Stateless by design (all state is in Temporal and the store), so Kubernetes can add and
+//! remove replicas freely. SIGTERM stops polling and lets running tasks finish.
+
+mod config;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Parser;
+use revloop_activities::action::ActionActivities;
+use revloop_activities::approval::ApprovalActivities;
+use revloop_activities::decision::DecisionActivities;
+use revloop_activities::perception::PerceptionActivities;
+use revloop_activities::{Deps, Settings};
+use revloop_store::SqliteStore;
+use revloop_workflows::*;
+use temporalio_client::{Client, ClientOptions, Connection, ConnectionOptions};
+use temporalio_common::telemetry::metrics::CoreMeter;
+use temporalio_common::telemetry::{PrometheusExporterOptions, TelemetryOptions, start_prometheus_metric_exporter};
+use temporalio_sdk::runtime::RuntimeOptions;
+use temporalio_sdk::{Runtime, Worker, WorkerOptions};
+use url::Url;
+
+use config::WorkerArgs;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = WorkerArgs::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,temporalio_sdk_core=warn".into()))
+        .init();
+
+    let mut meter: Option<Arc<dyn CoreMeter>> = None;
+    if let Some(addr) = args.metrics_addr {
+        let prom = start_prometheus_metric_exporter(
+            PrometheusExporterOptions::builder().socket_addr(addr).counters_total_suffix(true).build(),
+        )
+        .with_context(|| format!("starting the metrics endpoint on {addr}"))?;
+        tracing::info!(addr = %prom.bound_addr, "metrics endpoint listening");
+        meter = Some(prom.meter.clone() as Arc<dyn CoreMeter>);
+    }
+    let runtime_options = RuntimeOptions::builder()
+        .telemetry_options(TelemetryOptions::builder().maybe_metrics(meter).build())
+        .build()
+        .map_err(|e| anyhow::anyhow!("runtime options: {e}"))?;
+    let runtime = Runtime::from_current_tokio(runtime_options)?;
+
+    let url = Url::parse(&args.temporal_address).with_context(|| format!("TEMPORAL_ADDRESS {:?}", args.temporal_address))?;
+    let connection = Connection::connect(ConnectionOptions::new(url).identity(args.identity()).build())
+        .await
+        .with_context(|| format!("connecting to Temporal at {}", args.temporal_address))?;
+    let client = Client::new(connection, ClientOptions::new(args.namespace.clone()).build())?;
+
+    let store = SqliteStore::open(&args.store).with_context(|| format!("opening the store {}", args.store.display()))?;
+    let deps = Deps {
+        store: Arc::new(store),
+        temporal: Some(client.clone()),
+        settings: Settings {
+            task_queue: args.task_queue.clone(),
+            debounce_secs: args.debounce_secs,
+            approval_timeout_secs: args.approval_timeout_secs,
+            inbox_dir: args.inbox_dir.clone(),
+        },
+    };
+    let perception = PerceptionActivities::new(deps.clone());
+    perception.check_connectors().await.context("connector check")?;
+    let actions = ActionActivities::new(deps.clone());
+    actions.check_executors().await.context("executor check")?;
+
+    let options = WorkerOptions::new(args.task_queue.clone())
+        .register_workflow::<PerceptionWorkflow>()?
+        .register_workflow::<AccountWorkflow>()?
+        .register_workflow::<DecisionWorkflow>()?
+        .register_workflow::<ApprovalWorkflow>()?
+        .register_workflow::<ActionWorkflow>()?
+        .register_activities(perception)
+        .register_activities(DecisionActivities::new(deps.clone()))
+        .register_activities(ApprovalActivities::new(deps.clone()))
+        .register_activities(actions)
+        .graceful_shutdown_period(Duration::from_secs(args.graceful_shutdown_secs))
+        .build();
+    let mut worker = Worker::new(&runtime, client, options)?;
+    let stop = worker.shutdown_handle();
+    tokio::spawn(async move {
+        wait_for_stop_signal().await;
+        tracing::info!("stopping: finishing running tasks");
+        stop();
+    });
+    tracing::info!(task_queue = %args.task_queue, namespace = %args.namespace, "worker polling");
+    println!("revloop-worker ready on task queue {}", args.task_queue);
+    worker.run().await?;
+    tracing::info!("worker stopped");
+    Ok(())
+}
+
+async fn wait_for_stop_signal() {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+}

@@ -1,0 +1,22 @@
+//! API settings: flags, each also readable from the environment.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, clap::Parser)]
+#[command(name = "revloop-api", version, about = "Serves revloop's gRPC API")]
+pub struct ApiArgs {
+    #[arg(long, env = "REVLOOP_API_LISTEN", default_value = "127.0.0.1:50051")]
+    pub listen: SocketAddr,
+    #[arg(long, env = "TEMPORAL_ADDRESS", default_value = "http://127.0.0.1:7233")]
+    pub temporal_address: String,
+    #[arg(long, env = "TEMPORAL_NAMESPACE", default_value = "default")]
+    pub namespace: String,
+    #[arg(long, env = "REVLOOP_TASK_QUEUE", default_value = "revloop")]
+    pub task_queue: String,
+    #[arg(long, env = "REVLOOP_STORE", default_value = ".revloop/revloop.db")]
+    pub store: PathBuf,
+    /// HMAC secret that signs bearer tokens (HS256). Required; never logged.
+    #[arg(long, env = "REVLOOP_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: String,
+}
