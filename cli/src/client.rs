@@ -1,0 +1,48 @@
+//! A gRPC client for the revloop API that attaches the bearer token to every call.
+
+use anyhow::Context;
+use revloop_proto::v1::action_service_client::ActionServiceClient;
+use revloop_proto::v1::ingest_service_client::IngestServiceClient;
+use revloop_proto::v1::ledger_service_client::LedgerServiceClient;
+use revloop_proto::v1::signal_service_client::SignalServiceClient;
+use tonic::metadata::MetadataValue;
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::Channel;
+use tonic::{Request, Status};
+
+#[derive(Clone)]
+pub struct BearerAuth(MetadataValue<tonic::metadata::Ascii>);
+
+impl tonic::service::Interceptor for BearerAuth {
+    fn call(&mut self, mut request: Request<()>) -> Result<Request<()>, Status> {
+        request.metadata_mut().insert("authorization", self.0.clone());
+        Ok(request)
+    }
+}
+
+type Authed = InterceptedService<Channel, BearerAuth>;
+
+#[derive(Clone)]
+pub struct ApiClient {
+    pub ingest: IngestServiceClient<Authed>,
+    pub actions: ActionServiceClient<Authed>,
+    pub ledger: LedgerServiceClient<Authed>,
+    pub signals: SignalServiceClient<Authed>,
+}
+
+impl ApiClient {
+    pub async fn connect(api: &str, token: &str) -> anyhow::Result<Self> {
+        let channel = Channel::from_shared(api.to_string())
+            .with_context(|| format!("API address {api:?}"))?
+            .connect()
+            .await
+            .with_context(|| format!("connecting to the revloop API at {api}"))?;
+        let auth = BearerAuth(format!("Bearer {token}").parse().context("the token is not valid header text")?);
+        Ok(Self {
+            ingest: IngestServiceClient::with_interceptor(channel.clone(), auth.clone()),
+            actions: ActionServiceClient::with_interceptor(channel.clone(), auth.clone()),
+            ledger: LedgerServiceClient::with_interceptor(channel.clone(), auth.clone()),
+            signals: SignalServiceClient::with_interceptor(channel, auth),
+        })
+    }
+}

@@ -1,0 +1,147 @@
+//! Command-line surface: one file per noun.
+
+mod actions;
+mod demo;
+mod ingest;
+mod ledger;
+mod signals;
+mod token;
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use revloop_cli::client::ApiClient;
+use revloop_cli::output::status_message;
+
+/// Exit codes: 0 ok, 1 failure, 2 rejected input, 3 not allowed, 4 ledger broken.
+pub const EXIT_INVALID: i32 = 2;
+pub const EXIT_DENIED: i32 = 3;
+pub const EXIT_LEDGER_BROKEN: i32 = 4;
+
+#[derive(Debug, Parser)]
+#[command(name = "revloop", version, about = "The autonomous revenue decision loop")]
+pub struct Cli {
+    /// API address.
+    #[arg(long, global = true, env = "REVLOOP_API", default_value = "http://127.0.0.1:50051")]
+    pub api: String,
+    /// Bearer token; defaults to the demo's `.revloop/dev-token`.
+    #[arg(long, global = true, env = "REVLOOP_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Print JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start a Temporal dev server, worker and API, load a demo tenant, run the loop and show
+    /// the top actions. Stays up until Ctrl-C.
+    Demo(demo::DemoArgs),
+    /// Push a JSONL file of canonical records; bad lines are reported and kept.
+    Ingest {
+        file: PathBuf,
+        /// Defaults to the token's tenant.
+        #[arg(long, default_value = "")]
+        tenant: String,
+    },
+    /// List actions, most important first.
+    Actions {
+        #[arg(long, default_value = "")]
+        status: String,
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+    },
+    /// One action with its evidence, validation and approval history.
+    Show { action_id: String },
+    /// Approve an action that awaits approval.
+    Approve {
+        action_id: String,
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// Approve with changes: `--set subject="New subject"` (repeatable).
+    Edit {
+        action_id: String,
+        #[arg(long = "set", value_name = "PARAM=VALUE", required = true)]
+        changes: Vec<String>,
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// Reject an action that awaits approval.
+    Reject {
+        action_id: String,
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// Signals detected for the tenant.
+    Signals {
+        #[arg(long, default_value = "")]
+        account: String,
+    },
+    /// Read or verify the tamper-evident ledger.
+    #[command(subcommand)]
+    Ledger(ledger::LedgerCommand),
+    /// Mint a bearer token with the signing secret (REVLOOP_JWT_SECRET).
+    Token(token::TokenArgs),
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<i32> {
+    match &cli.command {
+        Command::Demo(args) => demo::run(args).await,
+        Command::Token(args) => token::run(args),
+        _ => {
+            let client = connect(&cli).await?;
+            match &cli.command {
+                Command::Ingest { file, tenant } => ingest::run(client, file, tenant, cli.json).await,
+                Command::Actions { status, limit } => actions::list(client, status, *limit, cli.json).await,
+                Command::Show { action_id } => actions::show(client, action_id, cli.json).await,
+                Command::Approve { action_id, reason } => actions::approve(client, action_id, reason, cli.json).await,
+                Command::Edit { action_id, changes, reason } => actions::edit(client, action_id, changes, reason, cli.json).await,
+                Command::Reject { action_id, reason } => actions::reject(client, action_id, reason, cli.json).await,
+                Command::Signals { account } => signals::list(client, account, cli.json).await,
+                Command::Ledger(cmd) => ledger::run(client, cmd, cli.json).await,
+                Command::Demo(_) | Command::Token(_) => unreachable!("handled above"),
+            }
+        }
+    }
+}
+
+async fn connect(cli: &Cli) -> anyhow::Result<ApiClient> {
+    let token = match &cli.token {
+        Some(t) => t.clone(),
+        None => std::fs::read_to_string(demo::dev_token_path())
+            .map(|t| t.trim().to_string())
+            .context("no token: pass --token or REVLOOP_TOKEN (or run `revloop demo`, which writes .revloop/dev-token)")?,
+    };
+    ApiClient::connect(&cli.api, &token).await
+}
+
+/// An API error as a CLI error that keeps its gRPC status for the exit code.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct ApiError {
+    pub code: tonic::Code,
+    pub message: String,
+}
+
+impl From<tonic::Status> for ApiError {
+    fn from(status: tonic::Status) -> Self {
+        Self { code: status.code(), message: format!("{:?}: {}", status.code(), status_message(&status)) }
+    }
+}
+
+pub fn exit_code_of(err: &anyhow::Error) -> i32 {
+    match err.downcast_ref::<ApiError>().map(|e| e.code) {
+        Some(tonic::Code::InvalidArgument) => EXIT_INVALID,
+        Some(tonic::Code::PermissionDenied | tonic::Code::Unauthenticated) => EXIT_DENIED,
+        _ => 1,
+    }
+}
+
+pub fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}

@@ -1,0 +1,93 @@
+//! Child processes that are always stopped: SIGTERM first (graceful shutdown), SIGKILL if they
+//! do not exit in time, and on drop.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+
+pub struct ManagedChild {
+    pub name: String,
+    child: Option<Child>,
+    pub log_file: PathBuf,
+}
+
+impl ManagedChild {
+    /// Starts `cmd` with stdout and stderr appended to `log_file`.
+    pub fn spawn(name: &str, mut cmd: Command, log_file: &Path) -> anyhow::Result<Self> {
+        if let Some(dir) = log_file.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let log = File::options().create(true).append(true).open(log_file).with_context(|| format!("opening {}", log_file.display()))?;
+        let child = cmd
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .spawn()
+            .with_context(|| format!("starting {name} ({:?})", cmd.get_program()))?;
+        Ok(Self { name: name.to_string(), child: Some(child), log_file: log_file.to_path_buf() })
+    }
+
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(|c| c.id())
+    }
+
+    /// Whether the process has exited (and reaps it if so).
+    pub fn has_exited(&mut self) -> bool {
+        match self.child.as_mut().map(|c| c.try_wait()) {
+            Some(Ok(Some(_))) | None => true,
+            _ => false,
+        }
+    }
+
+    /// Kills at once, as a crash would (SIGKILL).
+    pub fn kill_hard(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// SIGTERM, then SIGKILL after 15 s.
+    pub fn stop(&mut self) {
+        let Some(mut child) = self.child.take() else { return };
+        let _ = kill(Pid::from_raw(child.id() as i32), Signal::SIGTERM);
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+}
+
+impl Drop for ManagedChild {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// A binary built beside the running one (`target/debug/<name>`), also from test binaries
+/// that live one level deeper (`target/debug/deps`).
+pub fn sibling_binary(name: &str) -> anyhow::Result<PathBuf> {
+    let exe = std::env::current_exe()?;
+    let mut dir = exe.parent().map(Path::to_path_buf);
+    while let Some(d) = dir {
+        let candidate = d.join(name);
+        if candidate.is_file() {
+            return Ok(candidate);
+        }
+        dir = d.parent().map(Path::to_path_buf);
+        if dir.as_ref().is_some_and(|d| d.join("Cargo.toml").exists()) {
+            break;
+        }
+    }
+    anyhow::bail!("{name} was not found beside {}: build it first (`cargo build --workspace --bins`)", exe.display())
+}
