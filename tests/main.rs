@@ -1,1 +1,12 @@
+//! End-to-end tests: each starts its own Temporal dev server, worker and API processes on free
+//! loopback ports with a fresh store, and drives revloop through its public surfaces (gRPC, the
+//! `revloop` and `temporal` CLIs), checking the store and Temporal histories underneath.
 
+mod helpers;
+
+mod approval_via_temporal_cli;
+mod bad_input;
+mod durability;
+mod full_loop;
+mod ledger_tampering;
+mod tenant_isolation;

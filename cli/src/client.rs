@@ -45,4 +45,24 @@ impl ApiClient {
             signals: SignalServiceClient::with_interceptor(channel, auth),
         })
     }
+
+    /// Connects once the API answers an authenticated call, or fails after `timeout`. `alive`
+    /// reports whether the API process is still running, so a crash fails fast.
+    pub async fn connect_when_ready(api: &str, token: &str, timeout: std::time::Duration, mut alive: impl FnMut() -> bool) -> anyhow::Result<Self> {
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            if !alive() {
+                anyhow::bail!("the API process exited before answering at {api}");
+            }
+            if let Ok(mut client) = Self::connect(api, token).await
+                && client.actions.list_actions(revloop_proto::v1::ListActionsRequest::default()).await.is_ok()
+            {
+                return Ok(client);
+            }
+            if std::time::Instant::now() > deadline {
+                anyhow::bail!("the API at {api} did not answer within {timeout:?}");
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        }
+    }
 }

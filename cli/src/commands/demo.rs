@@ -94,7 +94,9 @@ pub async fn run(args: &DemoArgs) -> anyhow::Result<i32> {
 }
 
 async fn show_loop(api_url: &str, token: &str, worker: &mut ManagedChild, api: &mut ManagedChild) -> anyhow::Result<()> {
-    let mut client = connect_when_ready(api_url, token, api).await?;
+    let mut client = ApiClient::connect_when_ready(api_url, token, Duration::from_secs(60), || !api.has_exited())
+        .await
+        .with_context(|| format!("see {}", api.log_file.display()))?;
     let jsonl = fixtures::render(DEMO_DATA, Utc::now())?;
     let ingested = client
         .ingest
@@ -127,24 +129,6 @@ async fn show_loop(api_url: &str, token: &str, worker: &mut ManagedChild, api: &
             bail!("no actions after 120 s");
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
-    }
-}
-
-async fn connect_when_ready(api_url: &str, token: &str, api: &mut ManagedChild) -> anyhow::Result<ApiClient> {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        if api.has_exited() {
-            bail!("the API exited; see {}", api.log_file.display());
-        }
-        if let Ok(mut client) = ApiClient::connect(api_url, token).await
-            && client.actions.list_actions(pb::ListActionsRequest::default()).await.is_ok()
-        {
-            return Ok(client);
-        }
-        if Instant::now() > deadline {
-            bail!("the API at {api_url} did not answer within 60 s");
-        }
-        tokio::time::sleep(Duration::from_millis(300)).await;
     }
 }
 

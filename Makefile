@@ -1,0 +1,32 @@
+# The two commands that matter: `make demo` and `make test`. Each installs what it needs the
+# first time into a git-ignored tools dir (REVLOOP_TOOLS_DIR, default ./.tools).
+
+REVLOOP_TOOLS_DIR ?= $(CURDIR)/.tools
+export REVLOOP_TOOLS_DIR
+export REVLOOP_TEMPORAL_BIN ?= $(REVLOOP_TOOLS_DIR)/bin/temporal
+CARGO ?= cargo
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
+
+.PHONY: demo test tools build lint clean
+
+## Run the whole loop locally: Temporal dev server + worker + API + demo tenant.
+demo: tools build
+	$(TARGET_DIR)/debug/revloop demo
+
+## Run every test: unit, property, store conformance and end-to-end on a real Temporal server.
+test: tools build
+	$(CARGO) test --workspace --locked -- --test-threads=2
+
+tools:
+	@scripts/install-temporal.sh
+
+build:
+	$(CARGO) build --workspace --bins --locked
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+
+clean:
+	$(CARGO) clean
+	rm -rf .revloop
