@@ -13,28 +13,60 @@ use crate::helpers::*;
 async fn temporal_cli_signals_approve_after_malformed_ones_are_refused() -> anyhow::Result<()> {
     let env = spawn_env().await?;
     let mut client = env.admin().await?;
-    env.ingest_fixture(&mut client, "meeting_prep.jsonl", TENANT).await?;
+    env.ingest_fixture(&mut client, "meeting_prep.jsonl", TENANT)
+        .await?;
     let follow_up = env.follow_up_awaiting_approval(&mut client).await?;
     let workflow_id = format!("{TENANT}/approval/{}", follow_up.action_id);
-    let signal = |input: &str| temporal_cli(&env.temporal_bin, &env.server.address, &["workflow", "signal", "--workflow-id", &workflow_id, "--name", "approve", "--input", input]);
+    let signal = |input: &str| {
+        temporal_cli(
+            &env.temporal_bin,
+            &env.server.address,
+            &[
+                "workflow",
+                "signal",
+                "--workflow-id",
+                &workflow_id,
+                "--name",
+                "approve",
+                "--input",
+                input,
+            ],
+        )
+    };
 
     signal(r#"{"who": "carol"}"#)?;
     signal(r#"{"approver": 42}"#)?;
     // Both refusals are recorded on the action while the workflow keeps waiting.
     let store = env.store()?;
-    let refused = eventually("two refused approvals", std::time::Duration::from_secs(60), || {
-        let store = store.clone();
-        let id = follow_up.action_id.clone();
-        async move {
-            let action = store.get_action(&id).await?.context("action")?;
-            Ok((action.approval_events.len() == 2).then_some(action))
-        }
-    })
+    let refused = eventually(
+        "two refused approvals",
+        std::time::Duration::from_secs(60),
+        || {
+            let store = store.clone();
+            let id = follow_up.action_id.clone();
+            async move {
+                let action = store.get_action(&id).await?.context("action")?;
+                Ok((action.approval_events.len() == 2).then_some(action))
+            }
+        },
+    )
     .await?;
     assert_eq!(refused.status.as_str(), "awaiting_approval");
     assert!(refused.approval_events.iter().all(|e| !e.accepted));
-    assert!(refused.approval_events[0].error.as_deref().unwrap_or_default().contains("unknown field \"who\""));
-    assert!(refused.approval_events[1].error.as_deref().unwrap_or_default().contains("must be text, found a number"));
+    assert!(
+        refused.approval_events[0]
+            .error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("unknown field \"who\"")
+    );
+    assert!(
+        refused.approval_events[1]
+            .error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("must be text, found a number")
+    );
 
     signal(r#"{"approver": "carol", "reason": "looks right"}"#)?;
     let result = env.workflow_result(&workflow_id).await?;
@@ -42,21 +74,39 @@ async fn temporal_cli_signals_approve_after_malformed_ones_are_refused() -> anyh
     assert_eq!(result["approver"], "carol");
     assert_eq!(result["invalid_signals"], 2);
     assert_eq!(result["executed"], true);
-    assert_eq!(store.list_effects(TENANT, &follow_up.action_id).await?.len(), 1);
+    assert_eq!(
+        store
+            .list_effects(TENANT, &follow_up.action_id)
+            .await?
+            .len(),
+        1
+    );
 
     // Every signal payload in the history is JSON, readable as is in the Web UI.
     let mut signals = Vec::new();
     for event in env.history(&workflow_id).await? {
         if let Some(Attributes::WorkflowExecutionSignaledEventAttributes(s)) = event.attributes {
-            let payload = s.input.and_then(|p| p.payloads.into_iter().next()).context("signal payload")?;
-            assert_eq!(payload.metadata.get("encoding").map(|e| e.as_slice()), Some(b"json/plain".as_slice()));
+            let payload = s
+                .input
+                .and_then(|p| p.payloads.into_iter().next())
+                .context("signal payload")?;
+            assert_eq!(
+                payload.metadata.get("encoding").map(|e| e.as_slice()),
+                Some(b"json/plain".as_slice())
+            );
             signals.push(serde_json::from_slice::<serde_json::Value>(&payload.data)?);
         }
     }
     assert_eq!(signals.len(), 3);
     assert_eq!(signals[2]["approver"], "carol");
 
-    let action = client.actions.get_action(pb::GetActionRequest { action_id: follow_up.action_id }).await?.into_inner();
+    let action = client
+        .actions
+        .get_action(pb::GetActionRequest {
+            action_id: follow_up.action_id,
+        })
+        .await?
+        .into_inner();
     assert_eq!(action.approval_events.len(), 3);
     assert_eq!(action.status, "executed");
     Ok(())

@@ -14,39 +14,79 @@ const EXPECTED_FIELDS: [&str; 4] = ["line 2", "line 3: id", "line 4: arr", "line
 async fn malformed_lines_are_reported_kept_and_the_rest_processed() -> anyhow::Result<()> {
     let env = spawn_env().await?;
     let mut client = env.admin().await?;
-    let status = env.ingest_fixture(&mut client, "malformed.jsonl", TENANT).await.unwrap_err();
-    let status = status.downcast_ref::<tonic::Status>().expect("a gRPC status");
+    let status = env
+        .ingest_fixture(&mut client, "malformed.jsonl", TENANT)
+        .await
+        .unwrap_err();
+    let status = status
+        .downcast_ref::<tonic::Status>()
+        .expect("a gRPC status");
     assert_eq!(status.code(), tonic::Code::InvalidArgument);
-    let violations = status.get_details_bad_request().expect("BadRequest details").field_violations;
+    let violations = status
+        .get_details_bad_request()
+        .expect("BadRequest details")
+        .field_violations;
     let fields: Vec<&str> = violations.iter().map(|v| v.field.as_str()).collect();
     assert_eq!(fields, EXPECTED_FIELDS);
-    assert!(violations[2].description.contains("invalid type"), "{:?}", violations[2]);
-    assert!(violations[3].description.contains("unknown record type \"invoice\""));
-    assert!(status.message().contains("4 line(s) rejected, 2 accepted"), "{}", status.message());
+    assert!(
+        violations[2].description.contains("invalid type"),
+        "{:?}",
+        violations[2]
+    );
+    assert!(
+        violations[3]
+            .description
+            .contains("unknown record type \"invoice\"")
+    );
+    assert!(
+        status.message().contains("4 line(s) rejected, 2 accepted"),
+        "{}",
+        status.message()
+    );
     let info = status.get_details_error_info().expect("ErrorInfo details");
     assert_eq!(info.metadata.get("accepted").map(String::as_str), Some("2"));
 
     let store = env.store()?;
     let kept = store.list_quarantined(TENANT).await?;
-    assert_eq!(kept.iter().map(|q| q.line).collect::<Vec<_>>(), vec![2, 3, 4, 5]);
+    assert_eq!(
+        kept.iter().map(|q| q.line).collect::<Vec<_>>(),
+        vec![2, 3, 4, 5]
+    );
     assert_eq!(kept[2].field.as_deref(), Some("arr"));
     assert!(kept[2].raw.contains("\"lots\""), "the raw line is kept");
 
     // The good lines went through perception.
     for (record_type, id) in [("account", "good1"), ("contact", "good1-p1")] {
-        let key = RecordKey { record_type: record_type.into(), id: id.into() };
+        let key = RecordKey {
+            record_type: record_type.into(),
+            id: id.into(),
+        };
         let store = store.clone();
-        eventually(&format!("{record_type} {id} to be stored"), std::time::Duration::from_secs(60), || {
-            let (store, key) = (store.clone(), key.clone());
-            async move { Ok(store.latest_version(TENANT, &key).await?) }
-        })
+        eventually(
+            &format!("{record_type} {id} to be stored"),
+            std::time::Duration::from_secs(60),
+            || {
+                let (store, key) = (store.clone(), key.clone());
+                async move { Ok(store.latest_version(TENANT, &key).await?) }
+            },
+        )
         .await?;
     }
 
     // The CLI says the same and exits non-zero.
     let path = env.dir.path().join("malformed.jsonl");
-    std::fs::write(&path, revloop_cli::fixtures::render(&std::fs::read_to_string(fixture_path("malformed.jsonl"))?, chrono::Utc::now())?)?;
-    let out = env.revloop_cli(TENANT, &[Role::Admin], &["ingest", path.to_str().unwrap_or_default()])?;
+    std::fs::write(
+        &path,
+        revloop_cli::fixtures::render(
+            &std::fs::read_to_string(fixture_path("malformed.jsonl"))?,
+            chrono::Utc::now(),
+        )?,
+    )?;
+    let out = env.revloop_cli(
+        TENANT,
+        &[Role::Admin],
+        &["ingest", path.to_str().unwrap_or_default()],
+    )?;
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains(status.message()), "CLI stderr: {stderr}");

@@ -10,21 +10,41 @@ use crate::helpers::*;
 async fn a_killed_worker_loses_nothing_and_repeats_nothing() -> anyhow::Result<()> {
     let mut env = spawn_env().await?;
     let mut client = env.admin().await?;
-    env.ingest_fixture(&mut client, "meeting_prep.jsonl", TENANT).await?;
+    env.ingest_fixture(&mut client, "meeting_prep.jsonl", TENANT)
+        .await?;
     let follow_up = env.follow_up_awaiting_approval(&mut client).await?;
 
     env.worker.kill_hard();
     assert!(env.worker.has_exited());
     // Approve while no worker runs: the signal waits in Temporal.
-    client.actions.approve_action(pb::DecideActionRequest { action_id: follow_up.action_id.clone(), reason: String::new() }).await?;
+    client
+        .actions
+        .approve_action(pb::DecideActionRequest {
+            action_id: follow_up.action_id.clone(),
+            reason: String::new(),
+        })
+        .await?;
     env.restart_worker()?;
 
-    let result = env.workflow_result(&format!("{TENANT}/approval/{}", follow_up.action_id)).await?;
+    let result = env
+        .workflow_result(&format!("{TENANT}/approval/{}", follow_up.action_id))
+        .await?;
     assert_eq!(result["decision"], "approved");
     assert_eq!(result["executed"], true);
     let store = env.store()?;
-    assert_eq!(store.list_effects(TENANT, &follow_up.action_id).await?.len(), 1, "executed exactly once");
-    let report = client.ledger.verify_ledger(pb::VerifyLedgerRequest::default()).await?.into_inner();
+    assert_eq!(
+        store
+            .list_effects(TENANT, &follow_up.action_id)
+            .await?
+            .len(),
+        1,
+        "executed exactly once"
+    );
+    let report = client
+        .ledger
+        .verify_ledger(pb::VerifyLedgerRequest::default())
+        .await?
+        .into_inner();
     assert!(report.intact);
     Ok(())
 }

@@ -19,10 +19,18 @@ async fn completed_activities(env: &TestEnv, workflow_id: &str) -> anyhow::Resul
     for event in env.history(workflow_id).await? {
         match event.attributes {
             Some(Attributes::ActivityTaskScheduledEventAttributes(a)) => {
-                scheduled.insert(event.event_id, a.activity_type.map(|t| t.name).unwrap_or_default());
+                scheduled.insert(
+                    event.event_id,
+                    a.activity_type.map(|t| t.name).unwrap_or_default(),
+                );
             }
             Some(Attributes::ActivityTaskCompletedEventAttributes(a)) => {
-                completed.push(scheduled.get(&a.scheduled_event_id).cloned().context("completion of an unknown activity")?);
+                completed.push(
+                    scheduled
+                        .get(&a.scheduled_event_id)
+                        .cloned()
+                        .context("completion of an unknown activity")?,
+                );
             }
             _ => {}
         }
@@ -34,25 +42,50 @@ async fn completed_activities(env: &TestEnv, workflow_id: &str) -> anyhow::Resul
 async fn meeting_prep_runs_end_to_end_and_the_ledger_proves_it() -> anyhow::Result<()> {
     let env = spawn_env().await?;
     let mut client = env.admin().await?;
-    let ingested = env.ingest_fixture(&mut client, "meeting_prep.jsonl", TENANT).await?;
+    let ingested = env
+        .ingest_fixture(&mut client, "meeting_prep.jsonl", TENANT)
+        .await?;
     assert_eq!(ingested.accepted, 42);
-    assert_eq!(ingested.workflow_id, format!("{TENANT}/perception/{}", ingested.trace_id));
+    assert_eq!(
+        ingested.workflow_id,
+        format!("{TENANT}/perception/{}", ingested.trace_id)
+    );
     let trace = ingested.trace_id.clone();
 
-    let signal_types = eventually("the four signals", std::time::Duration::from_secs(60), || {
-        let mut client = client.clone();
-        async move {
-            let signals = client.signals.list_signals(pb::ListSignalsRequest::default()).await?.into_inner().signals;
-            let types: BTreeSet<String> = signals.iter().map(|s| s.signal_type.clone()).collect();
-            Ok((types.len() >= 4).then_some(types))
-        }
-    })
+    let signal_types = eventually(
+        "the four signals",
+        std::time::Duration::from_secs(60),
+        || {
+            let mut client = client.clone();
+            async move {
+                let signals = client
+                    .signals
+                    .list_signals(pb::ListSignalsRequest::default())
+                    .await?
+                    .into_inner()
+                    .signals;
+                let types: BTreeSet<String> =
+                    signals.iter().map(|s| s.signal_type.clone()).collect();
+                Ok((types.len() >= 4).then_some(types))
+            }
+        },
+    )
     .await?;
-    let expected: BTreeSet<String> = ["MEETING_UPCOMING", "RENEWAL_WINDOW_ENTERED", "SUPPORT_SEV2_AGING", "USAGE_DROP_PERCENT"].map(String::from).into();
+    let expected: BTreeSet<String> = [
+        "MEETING_UPCOMING",
+        "RENEWAL_WINDOW_ENTERED",
+        "SUPPORT_SEV2_AGING",
+        "USAGE_DROP_PERCENT",
+    ]
+    .map(String::from)
+    .into();
     assert_eq!(signal_types, expected);
 
     let follow_up = env.follow_up_awaiting_approval(&mut client).await?;
-    assert!(!follow_up.evidence_refs.is_empty(), "every proposal cites evidence");
+    assert!(
+        !follow_up.evidence_refs.is_empty(),
+        "every proposal cites evidence"
+    );
     assert_eq!(follow_up.trace_id, trace);
     let params: Value = serde_json::from_str(&follow_up.params_json)?;
     assert_eq!(params["to"], "maria@acme.example");
@@ -61,57 +94,138 @@ async fn meeting_prep_runs_end_to_end_and_the_ledger_proves_it() -> anyhow::Resu
     let decision = env.workflow_result(&decision_id).await?;
     assert_eq!(decision["message"], "ACTION_PROPOSALS");
     assert_eq!(decision["awaiting_approval"], json!([follow_up.action_id]));
-    assert_eq!(decision["executed"].as_array().map(Vec::len), Some(2), "brief attached and task created: {decision}");
+    assert_eq!(
+        decision["executed"].as_array().map(Vec::len),
+        Some(2),
+        "brief attached and task created: {decision}"
+    );
 
     let store = env.store()?;
-    let brief_key = decision["brief_artifact_key"].as_str().context("brief key")?;
-    let artifact = store.get_artifact(TENANT, brief_key).await?.context("the brief artifact exists")?;
+    let brief_key = decision["brief_artifact_key"]
+        .as_str()
+        .context("brief key")?;
+    let artifact = store
+        .get_artifact(TENANT, brief_key)
+        .await?
+        .context("the brief artifact exists")?;
     let brief: Value = serde_json::from_slice(&artifact.content)?;
-    assert_eq!(brief["brief"]["risks"].as_array().map(Vec::len), Some(3), "{brief}");
+    assert_eq!(
+        brief["brief"]["risks"].as_array().map(Vec::len),
+        Some(3),
+        "{brief}"
+    );
     assert_eq!(brief["brief"]["open_issues"][0]["ticket_id"], "acme-t1");
-    assert!(brief["markdown"].as_str().unwrap_or_default().contains("Quarterly business review"));
+    assert!(
+        brief["markdown"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Quarterly business review")
+    );
 
     // Still waiting: nothing was sent before a person approved.
-    assert!(store.list_effects(TENANT, &follow_up.action_id).await?.is_empty());
+    assert!(
+        store
+            .list_effects(TENANT, &follow_up.action_id)
+            .await?
+            .is_empty()
+    );
 
     client
         .actions
-        .approve_action(pb::DecideActionRequest { action_id: follow_up.action_id.clone(), reason: "agenda looks right".into() })
+        .approve_action(pb::DecideActionRequest {
+            action_id: follow_up.action_id.clone(),
+            reason: "agenda looks right".into(),
+        })
         .await?;
-    let approval = env.workflow_result(&format!("{TENANT}/approval/{}", follow_up.action_id)).await?;
+    let approval = env
+        .workflow_result(&format!("{TENANT}/approval/{}", follow_up.action_id))
+        .await?;
     assert_eq!(approval["decision"], "approved");
     assert_eq!(approval["approver"], "alice");
     assert_eq!(approval["executed"], true);
     let effects = store.list_effects(TENANT, &follow_up.action_id).await?;
     assert_eq!(effects.len(), 1, "the follow-up is sent exactly once");
     assert_eq!(effects[0].kind, "email_queued");
-    let action = client.actions.get_action(pb::GetActionRequest { action_id: follow_up.action_id.clone() }).await?.into_inner();
+    let action = client
+        .actions
+        .get_action(pb::GetActionRequest {
+            action_id: follow_up.action_id.clone(),
+        })
+        .await?
+        .into_inner();
     assert_eq!(action.status, "executed");
-    assert!(!action.evidence.is_empty(), "evidence refs resolve to record versions");
-    assert_eq!(action.validations.len(), 2, "validated before approval and before execution");
+    assert!(
+        !action.evidence.is_empty(),
+        "evidence refs resolve to record versions"
+    );
+    assert_eq!(
+        action.validations.len(),
+        2,
+        "validated before approval and before execution"
+    );
 
-    let report = client.ledger.verify_ledger(pb::VerifyLedgerRequest::default()).await?.into_inner();
+    let report = client
+        .ledger
+        .verify_ledger(pb::VerifyLedgerRequest::default())
+        .await?
+        .into_inner();
     assert!(report.intact, "{report:?}");
 
-    let entries = client.ledger.list_ledger_entries(pb::ListLedgerEntriesRequest::default()).await?.into_inner().entries;
+    let entries = client
+        .ledger
+        .list_ledger_entries(pb::ListLedgerEntriesRequest::default())
+        .await?
+        .into_inner()
+        .entries;
     assert_eq!(report.entries_checked, entries.len() as u64);
-    assert!(entries.iter().all(|e| e.trace_id == trace), "one trace id across the whole flow");
+    assert!(
+        entries.iter().all(|e| e.trace_id == trace),
+        "one trace id across the whole flow"
+    );
     assert!(entries.windows(2).all(|w| w[1].seq == w[0].seq + 1));
     let workflows: BTreeSet<String> = entries.iter().map(|e| e.workflow_id.clone()).collect();
-    let mut expected_workflows: BTreeSet<String> = [ingested.workflow_id.clone(), decision_id.clone(), format!("{TENANT}/approval/{}", follow_up.action_id)].into();
-    for executed in decision["executed"].as_array().into_iter().flatten().chain([&json!(follow_up.action_id)]) {
-        expected_workflows.insert(format!("{TENANT}/action/{}", executed.as_str().unwrap_or_default()));
+    let mut expected_workflows: BTreeSet<String> = [
+        ingested.workflow_id.clone(),
+        decision_id.clone(),
+        format!("{TENANT}/approval/{}", follow_up.action_id),
+    ]
+    .into();
+    for executed in decision["executed"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .chain([&json!(follow_up.action_id)])
+    {
+        expected_workflows.insert(format!(
+            "{TENANT}/action/{}",
+            executed.as_str().unwrap_or_default()
+        ));
     }
     assert_eq!(workflows, expected_workflows);
     let mut total = 0;
     for workflow_id in &workflows {
         let from_history = completed_activities(&env, workflow_id).await?;
-        let from_ledger: Vec<String> = entries.iter().filter(|e| &e.workflow_id == workflow_id).map(|e| e.activity.clone()).collect();
-        assert_eq!(from_ledger, from_history, "ledger entries of {workflow_id} match its completed activities, in order");
+        let from_ledger: Vec<String> = entries
+            .iter()
+            .filter(|e| &e.workflow_id == workflow_id)
+            .map(|e| e.activity.clone())
+            .collect();
+        assert_eq!(
+            from_ledger, from_history,
+            "ledger entries of {workflow_id} match its completed activities, in order"
+        );
         total += from_history.len();
     }
-    assert_eq!(entries.len(), total, "exactly one ledger entry per completed activity");
-    let first = |prefix: &str| entries.iter().position(|e| e.workflow_id.starts_with(prefix));
+    assert_eq!(
+        entries.len(),
+        total,
+        "exactly one ledger entry per completed activity"
+    );
+    let first = |prefix: &str| {
+        entries
+            .iter()
+            .position(|e| e.workflow_id.starts_with(prefix))
+    };
     assert!(first(&format!("{TENANT}/perception/")) < first(&format!("{TENANT}/decision/")));
     assert!(first(&format!("{TENANT}/decision/")) < first(&format!("{TENANT}/approval/")));
     Ok(())

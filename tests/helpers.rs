@@ -15,8 +15,8 @@ use revloop_domain::auth::Role;
 use revloop_proto::v1 as pb;
 use revloop_store::SqliteStore;
 use temporalio_client::{Client, ClientOptions, Connection, ConnectionOptions};
-use temporalio_common::protos::temporal::api::history::v1::HistoryEvent;
 use temporalio_client::{UntypedWorkflow, WorkflowFetchHistoryOptions};
+use temporalio_common::protos::temporal::api::history::v1::HistoryEvent;
 
 pub const TENANT: &str = "acme-co";
 const SECRET: &str = "e2e-secret-that-is-long-enough";
@@ -47,10 +47,16 @@ pub async fn spawn_env() -> anyhow::Result<TestEnv> {
     let store_path = dir.path().join("revloop.db");
     let api_url = format!("http://127.0.0.1:{}", free_port()?);
     let temporal = Client::new(
-        Connection::connect(ConnectionOptions::new(url::Url::parse(&server.address)?).identity("e2e".to_string()).build()).await?,
+        Connection::connect(
+            ConnectionOptions::new(url::Url::parse(&server.address)?)
+                .identity("e2e".to_string())
+                .build(),
+        )
+        .await?,
         ClientOptions::new("default").build(),
     )?;
-    let worker = start_worker_process(&server.address, &store_path, &dir.path().join("worker.log"))?;
+    let worker =
+        start_worker_process(&server.address, &store_path, &dir.path().join("worker.log"))?;
     let mut api_cmd = Command::new(sibling_binary("revloop-api")?);
     api_cmd
         .env("TEMPORAL_ADDRESS", &server.address)
@@ -58,15 +64,31 @@ pub async fn spawn_env() -> anyhow::Result<TestEnv> {
         .env("REVLOOP_JWT_SECRET", SECRET)
         .env("REVLOOP_API_LISTEN", api_url.trim_start_matches("http://"));
     let api = ManagedChild::spawn("revloop-api", api_cmd, &dir.path().join("api.log"))?;
-    let mut env = TestEnv { dir, server, worker, api, api_url, store_path, temporal_bin, temporal };
+    let mut env = TestEnv {
+        dir,
+        server,
+        worker,
+        api,
+        api_url,
+        store_path,
+        temporal_bin,
+        temporal,
+    };
     let token = env.token(TENANT, &[Role::Admin]);
     let api_url = env.api_url.clone();
     let api = &mut env.api;
-    ApiClient::connect_when_ready(&api_url, &token, Duration::from_secs(60), || !api.has_exited()).await?;
+    ApiClient::connect_when_ready(&api_url, &token, Duration::from_secs(60), || {
+        !api.has_exited()
+    })
+    .await?;
     Ok(env)
 }
 
-fn start_worker_process(address: &str, store: &std::path::Path, log: &std::path::Path) -> anyhow::Result<ManagedChild> {
+fn start_worker_process(
+    address: &str,
+    store: &std::path::Path,
+    log: &std::path::Path,
+) -> anyhow::Result<ManagedChild> {
     let mut cmd = Command::new(sibling_binary("revloop-worker")?);
     cmd.env("TEMPORAL_ADDRESS", address)
         .env("REVLOOP_STORE", store)
@@ -94,39 +116,81 @@ impl TestEnv {
 
     /// Starts a fresh worker process (after the previous one was killed).
     pub fn restart_worker(&mut self) -> anyhow::Result<()> {
-        self.worker = start_worker_process(&self.server.address, &self.store_path, &self.dir.path().join("worker-2.log"))?;
+        self.worker = start_worker_process(
+            &self.server.address,
+            &self.store_path,
+            &self.dir.path().join("worker-2.log"),
+        )?;
         Ok(())
     }
 
     /// Ingests a fixture from `tests/fixtures/`, with its relative dates rendered for now.
-    pub async fn ingest_fixture(&self, client: &mut ApiClient, name: &str, tenant: &str) -> anyhow::Result<pb::IngestRecordsResponse> {
+    pub async fn ingest_fixture(
+        &self,
+        client: &mut ApiClient,
+        name: &str,
+        tenant: &str,
+    ) -> anyhow::Result<pb::IngestRecordsResponse> {
         let jsonl = fixtures::render(&std::fs::read_to_string(fixture_path(name))?, Utc::now())?;
-        let request = pb::IngestRecordsRequest { tenant_id: tenant.to_string(), jsonl, source: name.to_string() };
+        let request = pb::IngestRecordsRequest {
+            tenant_id: tenant.to_string(),
+            jsonl,
+            source: name.to_string(),
+        };
         Ok(client.ingest.ingest_records(request).await?.into_inner())
     }
 
     /// Waits until the meeting-prep loop has put the follow-up up for approval; returns it.
-    pub async fn follow_up_awaiting_approval(&self, client: &mut ApiClient) -> anyhow::Result<pb::Action> {
-        eventually("the follow-up to await approval", Duration::from_secs(90), || {
-            let mut client = client.clone();
-            async move {
-                let actions = client.actions.list_actions(pb::ListActionsRequest::default()).await?.into_inner().actions;
-                Ok(actions.into_iter().find(|a| a.kind == "send_follow_up" && a.status == "awaiting_approval"))
-            }
-        })
+    pub async fn follow_up_awaiting_approval(
+        &self,
+        client: &mut ApiClient,
+    ) -> anyhow::Result<pb::Action> {
+        eventually(
+            "the follow-up to await approval",
+            Duration::from_secs(90),
+            || {
+                let mut client = client.clone();
+                async move {
+                    let actions = client
+                        .actions
+                        .list_actions(pb::ListActionsRequest::default())
+                        .await?
+                        .into_inner()
+                        .actions;
+                    Ok(actions
+                        .into_iter()
+                        .find(|a| a.kind == "send_follow_up" && a.status == "awaiting_approval"))
+                }
+            },
+        )
         .await
     }
 
     /// All events of a workflow's current run.
     pub async fn history(&self, workflow_id: &str) -> anyhow::Result<Vec<HistoryEvent>> {
-        let handle = self.temporal.get_workflow_handle::<UntypedWorkflow>(workflow_id.to_string());
-        Ok(handle.fetch_history(WorkflowFetchHistoryOptions::default()).into_events().await?)
+        let handle = self
+            .temporal
+            .get_workflow_handle::<UntypedWorkflow>(workflow_id.to_string());
+        Ok(handle
+            .fetch_history(WorkflowFetchHistoryOptions::default())
+            .into_events()
+            .await?)
     }
 
     /// Runs the `revloop` CLI against this environment's API.
-    pub fn revloop_cli(&self, tenant: &str, roles: &[Role], args: &[&str]) -> anyhow::Result<std::process::Output> {
+    pub fn revloop_cli(
+        &self,
+        tenant: &str,
+        roles: &[Role],
+        args: &[&str],
+    ) -> anyhow::Result<std::process::Output> {
         Command::new(sibling_binary("revloop")?)
-            .args(["--api", &self.api_url, "--token", &self.token(tenant, roles)])
+            .args([
+                "--api",
+                &self.api_url,
+                "--token",
+                &self.token(tenant, roles),
+            ])
             .args(args)
             .output()
             .context("running revloop")
@@ -134,17 +198,27 @@ impl TestEnv {
 
     /// Waits for a workflow to complete and returns its result as JSON.
     pub async fn workflow_result(&self, workflow_id: &str) -> anyhow::Result<serde_json::Value> {
-        let handle = self.temporal.get_workflow_handle::<UntypedWorkflow>(workflow_id.to_string());
-        let raw = tokio::time::timeout(Duration::from_secs(90), handle.get_result(Default::default()))
-            .await
-            .with_context(|| format!("{workflow_id} did not complete in time"))??;
-        let payload = raw.payloads.first().context("workflow result without payload")?;
+        let handle = self
+            .temporal
+            .get_workflow_handle::<UntypedWorkflow>(workflow_id.to_string());
+        let raw = tokio::time::timeout(
+            Duration::from_secs(90),
+            handle.get_result(Default::default()),
+        )
+        .await
+        .with_context(|| format!("{workflow_id} did not complete in time"))??;
+        let payload = raw
+            .payloads
+            .first()
+            .context("workflow result without payload")?;
         Ok(serde_json::from_slice(&payload.data)?)
     }
 }
 
 pub fn fixture_path(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name)
 }
 
 /// Polls `check` until it yields a value, failing with `what` after `timeout`.

@@ -32,22 +32,45 @@ impl ApprovalActivities {
 impl ApprovalActivities {
     /// Marks the action as waiting for a person.
     #[activity]
-    pub async fn open_approval(self: Arc<Self>, ctx: ActivityContext, input: OpenApprovalInput) -> Result<ActionResult, ActivityError> {
+    pub async fn open_approval(
+        self: Arc<Self>,
+        ctx: ActivityContext,
+        input: OpenApprovalInput,
+    ) -> Result<ActionResult, ActivityError> {
         let store = &*self.deps.store;
         let mut action = load_action(store, &input.tenant_id, &input.action_id).await?;
         if action.status == ActionStatus::Proposed {
             action.status = ActionStatus::AwaitingApproval;
             store.save_action(&action).await.map_err(error::store)?;
         }
-        let out = ActionResult { action_id: action.action_id.clone(), status: action.status.as_str().into(), effect: None };
-        record(store, &ctx, LedgerRecord { tenant_id: &input.tenant_id, trace_id: &input.trace_id, kind: LedgerKind::Approval, snapshot_ref: None, result: &out }).await?;
+        let out = ActionResult {
+            action_id: action.action_id.clone(),
+            status: action.status.as_str().into(),
+            effect: None,
+        };
+        record(
+            store,
+            &ctx,
+            LedgerRecord {
+                tenant_id: &input.tenant_id,
+                trace_id: &input.trace_id,
+                kind: LedgerKind::Approval,
+                snapshot_ref: None,
+                result: &out,
+            },
+        )
+        .await?;
         Ok(out)
     }
 
     /// Checks one approval signal and applies it if valid. Invalid ones are kept on the action
     /// with their error; the workflow goes on waiting.
     #[activity]
-    pub async fn record_approval_event(self: Arc<Self>, ctx: ActivityContext, input: ApprovalEventInput) -> Result<ApprovalEventOutput, ActivityError> {
+    pub async fn record_approval_event(
+        self: Arc<Self>,
+        ctx: ActivityContext,
+        input: ApprovalEventInput,
+    ) -> Result<ApprovalEventOutput, ActivityError> {
         let store = &*self.deps.store;
         let mut action = load_action(store, &input.tenant_id, &input.action_id).await?;
         let mut event = ApprovalEvent {
@@ -62,14 +85,39 @@ impl ApprovalActivities {
         };
         let mut decision = None;
         // A retried attempt finds its own event already applied: report the same outcome.
-        if let Some(done) = action.approval_events.iter().find(|e| e.at == input.at && e.signal == input.signal && e.payload == input.payload) {
-            let decided = done.accepted.then(|| decision_name(&done.signal, action.status));
-            let out = ApprovalEventOutput { accepted: done.accepted, error: done.error.clone(), decision: decided };
-            record(store, &ctx, LedgerRecord { tenant_id: &input.tenant_id, trace_id: &input.trace_id, kind: LedgerKind::Approval, snapshot_ref: None, result: &out }).await?;
+        if let Some(done) = action
+            .approval_events
+            .iter()
+            .find(|e| e.at == input.at && e.signal == input.signal && e.payload == input.payload)
+        {
+            let decided = done
+                .accepted
+                .then(|| decision_name(&done.signal, action.status));
+            let out = ApprovalEventOutput {
+                accepted: done.accepted,
+                error: done.error.clone(),
+                decision: decided,
+            };
+            record(
+                store,
+                &ctx,
+                LedgerRecord {
+                    tenant_id: &input.tenant_id,
+                    trace_id: &input.trace_id,
+                    kind: LedgerKind::Approval,
+                    snapshot_ref: None,
+                    result: &out,
+                },
+            )
+            .await?;
             return Ok(out);
         }
         if action.status != ActionStatus::AwaitingApproval {
-            event.error = Some(format!("action {} is {}, not awaiting approval", action.action_id, action.status.as_str()));
+            event.error = Some(format!(
+                "action {} is {}, not awaiting approval",
+                action.action_id,
+                action.status.as_str()
+            ));
         } else if input.signal == EXPIRE {
             event.accepted = true;
             action.status = ActionStatus::Expired;
@@ -101,9 +149,24 @@ impl ApprovalActivities {
         action.approval_events.push(event.clone());
         action.updated_at = input.at;
         store.save_action(&action).await.map_err(error::store)?;
-        let out = ApprovalEventOutput { accepted: event.accepted, error: event.error.clone(), decision };
+        let out = ApprovalEventOutput {
+            accepted: event.accepted,
+            error: event.error.clone(),
+            decision,
+        };
         let ledgered = json!({ "output": out, "signal": input.signal, "approver": event.approver, "reason": event.reason, "changes": event.changes, "payload": input.payload });
-        record(store, &ctx, LedgerRecord { tenant_id: &input.tenant_id, trace_id: &input.trace_id, kind: LedgerKind::Approval, snapshot_ref: None, result: &ledgered }).await?;
+        record(
+            store,
+            &ctx,
+            LedgerRecord {
+                tenant_id: &input.tenant_id,
+                trace_id: &input.trace_id,
+                kind: LedgerKind::Approval,
+                snapshot_ref: None,
+                result: &ledgered,
+            },
+        )
+        .await?;
         Ok(out)
     }
 }

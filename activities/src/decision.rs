@@ -3,13 +3,13 @@
 
 use std::sync::Arc;
 
+use revloop_domain::AccountId;
 use revloop_domain::decision::{MeetingBrief, PlaybookInput};
 use revloop_domain::hashing::digest_of;
 use revloop_domain::ledger::LedgerKind;
 use revloop_domain::signals::Signal;
 use revloop_domain::validators::{self, EvidenceFact, ValidationContext, Verdict, run_gateway};
 use revloop_domain::world::AccountView;
-use revloop_domain::AccountId;
 use revloop_store::{ActionRecord, ActionStatus, Artifact, Store};
 use serde_json::json;
 use temporalio_macros::activities;
@@ -32,28 +32,63 @@ impl DecisionActivities {
     }
 }
 
-async fn account_view(store: &dyn Store, tenant_id: &str, account_id: &str) -> Result<AccountView, ActivityError> {
-    let id = AccountId::parse(account_id).map_err(|e| error::non_retryable(error::INVALID_INPUT, e.to_string()))?;
-    let versions = store.account_records(tenant_id, account_id).await.map_err(error::store)?;
-    Ok(AccountView::from_records(id, versions.into_iter().map(|v| v.record)))
+async fn account_view(
+    store: &dyn Store,
+    tenant_id: &str,
+    account_id: &str,
+) -> Result<AccountView, ActivityError> {
+    let id = AccountId::parse(account_id)
+        .map_err(|e| error::non_retryable(error::INVALID_INPUT, e.to_string()))?;
+    let versions = store
+        .account_records(tenant_id, account_id)
+        .await
+        .map_err(error::store)?;
+    Ok(AccountView::from_records(
+        id,
+        versions.into_iter().map(|v| v.record),
+    ))
 }
 
-async fn signals(store: &dyn Store, tenant_id: &str, account_id: &str, ids: &[String]) -> Result<Vec<Signal>, ActivityError> {
-    let all = store.list_signals(tenant_id, Some(account_id)).await.map_err(error::store)?;
-    let found: Vec<Signal> = all.into_iter().filter(|s| ids.contains(&s.signal_id)).collect();
+async fn signals(
+    store: &dyn Store,
+    tenant_id: &str,
+    account_id: &str,
+    ids: &[String],
+) -> Result<Vec<Signal>, ActivityError> {
+    let all = store
+        .list_signals(tenant_id, Some(account_id))
+        .await
+        .map_err(error::store)?;
+    let found: Vec<Signal> = all
+        .into_iter()
+        .filter(|s| ids.contains(&s.signal_id))
+        .collect();
     if found.len() != ids.len() {
-        return Err(error::non_retryable(error::NOT_FOUND, format!("{} of {} signals not found for account {account_id}", ids.len() - found.len(), ids.len())));
+        return Err(error::non_retryable(
+            error::NOT_FOUND,
+            format!(
+                "{} of {} signals not found for account {account_id}",
+                ids.len() - found.len(),
+                ids.len()
+            ),
+        ));
     }
     Ok(found)
 }
 
 /// Loads an action and refuses it unless it belongs to `tenant_id`.
-pub async fn load_action(store: &dyn Store, tenant_id: &str, action_id: &str) -> Result<ActionRecord, ActivityError> {
+pub async fn load_action(
+    store: &dyn Store,
+    tenant_id: &str,
+    action_id: &str,
+) -> Result<ActionRecord, ActivityError> {
     let action = store
         .get_action(action_id)
         .await
         .map_err(error::store)?
-        .ok_or_else(|| error::non_retryable(error::NOT_FOUND, format!("action {action_id} not found")))?;
+        .ok_or_else(|| {
+            error::non_retryable(error::NOT_FOUND, format!("action {action_id} not found"))
+        })?;
     error::check_tenant(&action.tenant_id, tenant_id, &format!("action {action_id}"))?;
     Ok(action)
 }
@@ -62,31 +97,71 @@ pub async fn load_action(store: &dyn Store, tenant_id: &str, action_id: &str) ->
 impl DecisionActivities {
     /// Computes the meeting brief from the account's records and signals; stores it as an artifact.
     #[activity]
-    pub async fn prepare_brief(self: Arc<Self>, ctx: ActivityContext, input: BriefInput) -> Result<BriefOutput, ActivityError> {
+    pub async fn prepare_brief(
+        self: Arc<Self>,
+        ctx: ActivityContext,
+        input: BriefInput,
+    ) -> Result<BriefOutput, ActivityError> {
         let store = &*self.deps.store;
         let view = account_view(store, &input.tenant_id, &input.account_id).await?;
-        let signals = signals(store, &input.tenant_id, &input.account_id, &input.signal_ids).await?;
+        let signals = signals(
+            store,
+            &input.tenant_id,
+            &input.account_id,
+            &input.signal_ids,
+        )
+        .await?;
         let brief = MeetingBrief::compute(&view, &signals, input.now);
-        let content = serde_json::to_vec_pretty(&json!({ "brief": brief, "markdown": brief.to_markdown() }))?;
+        let content =
+            serde_json::to_vec_pretty(&json!({ "brief": brief, "markdown": brief.to_markdown() }))?;
         let artifact = Artifact::new(&input.tenant_id, "application/json", content);
         store.put_artifact(&artifact).await.map_err(error::store)?;
-        let out = BriefOutput { artifact_key: artifact.artifact_key, snapshot_ref: format!("snap-{}", &digest_of(&view)[..32]) };
-        record(store, &ctx, LedgerRecord { tenant_id: &input.tenant_id, trace_id: &input.trace_id, kind: LedgerKind::Artifact, snapshot_ref: Some(out.snapshot_ref.clone()), result: &out }).await?;
+        let out = BriefOutput {
+            artifact_key: artifact.artifact_key,
+            snapshot_ref: format!("snap-{}", &digest_of(&view)[..32]),
+        };
+        record(
+            store,
+            &ctx,
+            LedgerRecord {
+                tenant_id: &input.tenant_id,
+                trace_id: &input.trace_id,
+                kind: LedgerKind::Artifact,
+                snapshot_ref: Some(out.snapshot_ref.clone()),
+                result: &out,
+            },
+        )
+        .await?;
         Ok(out)
     }
 
     /// Asks the decision model; stores every proposal as an action. The ledger keeps the model's
     /// whole answer, so the decision can be replayed later without calling the model again.
     #[activity]
-    pub async fn propose_actions(self: Arc<Self>, ctx: ActivityContext, input: ProposeInput) -> Result<ProposeOutput, ActivityError> {
+    pub async fn propose_actions(
+        self: Arc<Self>,
+        ctx: ActivityContext,
+        input: ProposeInput,
+    ) -> Result<ProposeOutput, ActivityError> {
         let store = &*self.deps.store;
         let view = account_view(store, &input.tenant_id, &input.account_id).await?;
-        let signals = signals(store, &input.tenant_id, &input.account_id, &input.signal_ids).await?;
+        let signals = signals(
+            store,
+            &input.tenant_id,
+            &input.account_id,
+            &input.signal_ids,
+        )
+        .await?;
         let artifact = store
             .get_artifact(&input.tenant_id, &input.brief.artifact_key)
             .await
             .map_err(error::store)?
-            .ok_or_else(|| error::non_retryable(error::NOT_FOUND, format!("brief {}", input.brief.artifact_key)))?;
+            .ok_or_else(|| {
+                error::non_retryable(
+                    error::NOT_FOUND,
+                    format!("brief {}", input.brief.artifact_key),
+                )
+            })?;
         let stored: serde_json::Value = serde_json::from_slice(&artifact.content)?;
         let brief: MeetingBrief = serde_json::from_value(stored["brief"].clone())?;
         let playbook_input = PlaybookInput {
@@ -97,7 +172,11 @@ impl DecisionActivities {
             brief_artifact_key: &input.brief.artifact_key,
             now: input.now,
         };
-        let message = self.model.decide(&playbook_input).await.map_err(|e| ActivityError::from(anyhow::anyhow!(e.to_string())))?;
+        let message = self
+            .model
+            .decide(&playbook_input)
+            .await
+            .map_err(|e| ActivityError::from(anyhow::anyhow!(e.to_string())))?;
         let mut proposals = Vec::new();
         for proposal in message.proposals() {
             let action = ActionRecord {
@@ -122,19 +201,46 @@ impl DecisionActivities {
                 requires_approval: proposal.kind.requires_approval(),
             });
         }
-        let message_type = serde_json::to_value(&message)?["message"].as_str().unwrap_or_default().to_string();
-        let out = ProposeOutput { message: message_type, model: self.model.name().into(), proposals };
+        let message_type = serde_json::to_value(&message)?["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let out = ProposeOutput {
+            message: message_type,
+            model: self.model.name().into(),
+            proposals,
+        };
         let ledgered = json!({ "output": out, "model_answer": message });
-        record(store, &ctx, LedgerRecord { tenant_id: &input.tenant_id, trace_id: &input.trace_id, kind: LedgerKind::Decision, snapshot_ref: Some(input.brief.snapshot_ref.clone()), result: &ledgered }).await?;
+        record(
+            store,
+            &ctx,
+            LedgerRecord {
+                tenant_id: &input.tenant_id,
+                trace_id: &input.trace_id,
+                kind: LedgerKind::Decision,
+                snapshot_ref: Some(input.brief.snapshot_ref.clone()),
+                result: &ledgered,
+            },
+        )
+        .await?;
         Ok(out)
     }
 
     /// Runs every validator on every action (never short-circuiting) and records each result;
     /// a BLOCK marks the action blocked.
     #[activity]
-    pub async fn validate_proposals(self: Arc<Self>, ctx: ActivityContext, input: ValidateInput) -> Result<Verdicts, ActivityError> {
+    pub async fn validate_proposals(
+        self: Arc<Self>,
+        ctx: ActivityContext,
+        input: ValidateInput,
+    ) -> Result<Verdicts, ActivityError> {
         let store = &*self.deps.store;
-        let policy = store.get_tenant(&input.tenant_id).await.map_err(error::store)?.map(|t| t.config.governance).unwrap_or_default();
+        let policy = store
+            .get_tenant(&input.tenant_id)
+            .await
+            .map_err(error::store)?
+            .map(|t| t.config.governance)
+            .unwrap_or_default();
         let validators = validators::builtin();
         let mut verdicts = Vec::new();
         let mut outcomes = Vec::new();
@@ -142,11 +248,25 @@ impl DecisionActivities {
             let mut action = load_action(store, &input.tenant_id, action_id).await?;
             let mut facts = Vec::new();
             for evidence_ref in &action.proposal.evidence_refs {
-                if let Some(v) = store.version_by_ref(&input.tenant_id, evidence_ref).await.map_err(error::store)? {
-                    facts.push(EvidenceFact { evidence_ref: evidence_ref.clone(), source: v.trust_class, observed_at: v.observed_at });
+                if let Some(v) = store
+                    .version_by_ref(&input.tenant_id, evidence_ref)
+                    .await
+                    .map_err(error::store)?
+                {
+                    facts.push(EvidenceFact {
+                        evidence_ref: evidence_ref.clone(),
+                        source: v.trust_class,
+                        observed_at: v.observed_at,
+                    });
                 }
             }
-            let vctx = ValidationContext { checkpoint: input.checkpoint, now: input.now, proposal: &action.proposal, evidence: &facts, policy: &policy };
+            let vctx = ValidationContext {
+                checkpoint: input.checkpoint,
+                now: input.now,
+                proposal: &action.proposal,
+                evidence: &facts,
+                policy: &policy,
+            };
             let outcome = run_gateway(&validators, &vctx);
             // A retried attempt must not record the same gateway run twice.
             if !action.validations.contains(&outcome) {
@@ -162,7 +282,18 @@ impl DecisionActivities {
         }
         let out = Verdicts { verdicts };
         let ledgered = json!({ "output": out, "gateway": outcomes });
-        record(store, &ctx, LedgerRecord { tenant_id: &input.tenant_id, trace_id: &input.trace_id, kind: LedgerKind::Validation, snapshot_ref: None, result: &ledgered }).await?;
+        record(
+            store,
+            &ctx,
+            LedgerRecord {
+                tenant_id: &input.tenant_id,
+                trace_id: &input.trace_id,
+                kind: LedgerKind::Validation,
+                snapshot_ref: None,
+                result: &ledgered,
+            },
+        )
+        .await?;
         Ok(out)
     }
 }

@@ -30,7 +30,9 @@ pub fn store(err: StoreError) -> ActivityError {
             ActivityError::application(ApplicationFailure::new(Message(err.to_string())))
         }
         StoreErrorKind::NotFound => non_retryable(NOT_FOUND, err.to_string()),
-        StoreErrorKind::Corrupt | StoreErrorKind::Internal => non_retryable("StoreFailure", err.to_string()),
+        StoreErrorKind::Corrupt | StoreErrorKind::Internal => {
+            non_retryable("StoreFailure", err.to_string())
+        }
     }
 }
 

@@ -48,5 +48,9 @@ pub async fn record<T: Serialize>(
 /// The idempotency key executors use for the current activity.
 pub fn idempotency_key(ctx: &ActivityContext) -> String {
     let info = ctx.info();
-    format!("{}/{}", info.workflow_id.clone().unwrap_or_default(), info.activity_id)
+    format!(
+        "{}/{}",
+        info.workflow_id.clone().unwrap_or_default(),
+        info.activity_id
+    )
 }

@@ -43,6 +43,11 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Self { task_queue: "revloop".into(), debounce_secs: 5, approval_timeout_secs: 72 * 3600, inbox_dir: None }
+        Self {
+            task_queue: "revloop".into(),
+            debounce_secs: 5,
+            approval_timeout_secs: 72 * 3600,
+            inbox_dir: None,
+        }
     }
 }

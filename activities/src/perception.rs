@@ -10,7 +10,9 @@ use revloop_domain::signals::{DetectionContext, builtin, detect_all};
 use revloop_domain::world::{AccountView, record_ref};
 use revloop_domain::{AccountId, TenantId};
 use revloop_store::{QuarantinedLine, RecordVersion, TenantConfig};
-use temporalio_client::{UntypedSignal, UntypedWorkflow, WorkflowIdConflictPolicy, WorkflowStartOptions};
+use temporalio_client::{
+    UntypedSignal, UntypedWorkflow, WorkflowIdConflictPolicy, WorkflowStartOptions,
+};
 use temporalio_common::data_converters::{PayloadConverter, RawValue};
 use temporalio_macros::activities;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
@@ -45,41 +47,87 @@ fn tenant(id: &str) -> Result<TenantId, ActivityError> {
 }
 
 async fn tenant_config(deps: &Deps, tenant_id: &str) -> Result<TenantConfig, ActivityError> {
-    Ok(deps.store.get_tenant(tenant_id).await.map_err(error::store)?.map(|t| t.config).unwrap_or_default())
+    Ok(deps
+        .store
+        .get_tenant(tenant_id)
+        .await
+        .map_err(error::store)?
+        .map(|t| t.config)
+        .unwrap_or_default())
 }
 
 #[activities]
 impl PerceptionActivities {
     /// Reads the batch through its connector and stores it as immutable evidence.
     #[activity]
-    pub async fn fetch_delta(self: Arc<Self>, ctx: ActivityContext, input: FetchInput) -> Result<FetchOutput, ActivityError> {
+    pub async fn fetch_delta(
+        self: Arc<Self>,
+        ctx: ActivityContext,
+        input: FetchInput,
+    ) -> Result<FetchOutput, ActivityError> {
         tenant(&input.tenant_id)?;
         let kind = source_kind(&input.source);
         let connector = self
             .connectors
             .iter()
             .find(|c| c.kind() == kind)
-            .ok_or_else(|| error::non_retryable(error::INVALID_INPUT, format!("no connector for {kind}")))?;
-        let evidence = connector.fetch(&input.tenant_id, &input.source, input.now).await.map_err(|e| match e {
-            ConnectorError::Invalid(m) => error::non_retryable(error::INVALID_INPUT, m),
-            ConnectorError::Unavailable(m) => ActivityError::from(anyhow::anyhow!(m)),
-        })?;
-        self.deps.store.put_evidence(&evidence).await.map_err(error::store)?;
-        let out = FetchOutput { evidence_id: evidence.evidence_id.clone(), connector: kind.into(), bytes: evidence.content.len() };
-        record(&*self.deps.store, &ctx, LedgerRecord { tenant_id: &input.tenant_id, trace_id: &input.trace_id, kind: LedgerKind::Evidence, snapshot_ref: None, result: &out }).await?;
+            .ok_or_else(|| {
+                error::non_retryable(error::INVALID_INPUT, format!("no connector for {kind}"))
+            })?;
+        let evidence = connector
+            .fetch(&input.tenant_id, &input.source, input.now)
+            .await
+            .map_err(|e| match e {
+                ConnectorError::Invalid(m) => error::non_retryable(error::INVALID_INPUT, m),
+                ConnectorError::Unavailable(m) => ActivityError::from(anyhow::anyhow!(m)),
+            })?;
+        self.deps
+            .store
+            .put_evidence(&evidence)
+            .await
+            .map_err(error::store)?;
+        let out = FetchOutput {
+            evidence_id: evidence.evidence_id.clone(),
+            connector: kind.into(),
+            bytes: evidence.content.len(),
+        };
+        record(
+            &*self.deps.store,
+            &ctx,
+            LedgerRecord {
+                tenant_id: &input.tenant_id,
+                trace_id: &input.trace_id,
+                kind: LedgerKind::Evidence,
+                snapshot_ref: None,
+                result: &out,
+            },
+        )
+        .await?;
         Ok(out)
     }
 
     /// Parses the batch (quarantining bad lines with their error) and stores each record whose
     /// content changed as its new latest version.
     #[activity]
-    pub async fn normalize_records(self: Arc<Self>, ctx: ActivityContext, input: NormalizeInput) -> Result<NormalizeOutput, ActivityError> {
+    pub async fn normalize_records(
+        self: Arc<Self>,
+        ctx: ActivityContext,
+        input: NormalizeInput,
+    ) -> Result<NormalizeOutput, ActivityError> {
         let store = &self.deps.store;
         let evidence = store
             .get_evidence(&input.tenant_id, &input.evidence_id)
             .await
             .map_err(error::store)?
-            .ok_or_else(|| error::non_retryable(error::NOT_FOUND, format!("evidence {} of tenant {}", input.evidence_id, input.tenant_id)))?;
+            .ok_or_else(|| {
+                error::non_retryable(
+                    error::NOT_FOUND,
+                    format!(
+                        "evidence {} of tenant {}",
+                        input.evidence_id, input.tenant_id
+                    ),
+                )
+            })?;
         let text = String::from_utf8_lossy(&evidence.content);
         let parsed = parse_jsonl(&text);
         for rejected in &parsed.rejected {
@@ -105,7 +153,10 @@ impl PerceptionActivities {
         }
         let accepted = latest_in_batch.len();
         for (key, (line, rec)) in latest_in_batch {
-            let latest = store.latest_version(&input.tenant_id, &key).await.map_err(error::store)?;
+            let latest = store
+                .latest_version(&input.tenant_id, &key)
+                .await
+                .map_err(error::store)?;
             let hash = rec.content_hash();
             if let Some(latest) = latest.as_ref().filter(|l| l.content_hash == hash) {
                 // Written from this very batch (an earlier attempt of this activity, or the same
@@ -148,34 +199,72 @@ impl PerceptionActivities {
                 previous_ref: previous.map(|p| p.evidence_ref),
             });
         }
-        let out = NormalizeOutput { accepted, unchanged, rejected: parsed.rejected.len(), changes };
-        record(&**store, &ctx, LedgerRecord { tenant_id: &input.tenant_id, trace_id: &input.trace_id, kind: LedgerKind::Evidence, snapshot_ref: Some(input.evidence_id.clone()), result: &out }).await?;
+        let out = NormalizeOutput {
+            accepted,
+            unchanged,
+            rejected: parsed.rejected.len(),
+            changes,
+        };
+        record(
+            &**store,
+            &ctx,
+            LedgerRecord {
+                tenant_id: &input.tenant_id,
+                trace_id: &input.trace_id,
+                kind: LedgerKind::Evidence,
+                snapshot_ref: Some(input.evidence_id.clone()),
+                result: &out,
+            },
+        )
+        .await?;
         Ok(out)
     }
 
     /// Runs every detector on each account that changed; stores and returns the new signals.
     #[activity]
-    pub async fn detect_signals(self: Arc<Self>, ctx: ActivityContext, input: DetectInput) -> Result<DetectOutput, ActivityError> {
+    pub async fn detect_signals(
+        self: Arc<Self>,
+        ctx: ActivityContext,
+        input: DetectInput,
+    ) -> Result<DetectOutput, ActivityError> {
         let tenant_id = tenant(&input.tenant_id)?;
         let store = &self.deps.store;
         let config = tenant_config(&self.deps, &input.tenant_id).await?;
-        let accounts: BTreeSet<&str> = input.changes.iter().map(|c| c.account_id.as_str()).collect();
+        let accounts: BTreeSet<&str> = input
+            .changes
+            .iter()
+            .map(|c| c.account_id.as_str())
+            .collect();
         let detectors = builtin();
         let mut new_signals = Vec::new();
         let mut already_known = 0;
         for account in accounts {
-            let account_id = AccountId::parse(account).map_err(|e| error::non_retryable(error::INVALID_INPUT, e.to_string()))?;
-            let versions = store.account_records(&input.tenant_id, account).await.map_err(error::store)?;
-            let view = AccountView::from_records(account_id, versions.into_iter().map(|v| v.record));
+            let account_id = AccountId::parse(account)
+                .map_err(|e| error::non_retryable(error::INVALID_INPUT, e.to_string()))?;
+            let versions = store
+                .account_records(&input.tenant_id, account)
+                .await
+                .map_err(error::store)?;
+            let view =
+                AccountView::from_records(account_id, versions.into_iter().map(|v| v.record));
             let mut previous = BTreeMap::new();
             for change in input.changes.iter().filter(|c| c.account_id == account) {
                 if let Some(prev_ref) = &change.previous_ref
-                    && let Some(v) = store.version_by_ref(&input.tenant_id, prev_ref).await.map_err(error::store)?
+                    && let Some(v) = store
+                        .version_by_ref(&input.tenant_id, prev_ref)
+                        .await
+                        .map_err(error::store)?
                 {
                     previous.insert(v.key.clone(), v.record);
                 }
             }
-            let ctx = DetectionContext { tenant_id: &tenant_id, current: &view, previous: &previous, now: input.now, config: &config.signals };
+            let ctx = DetectionContext {
+                tenant_id: &tenant_id,
+                current: &view,
+                previous: &previous,
+                now: input.now,
+                config: &config.signals,
+            };
             for signal in detect_all(&detectors, &ctx) {
                 let (stored, inserted) = store.put_signal(&signal).await.map_err(error::store)?;
                 // Detected at this run's logical time means an earlier attempt of this very
@@ -193,18 +282,41 @@ impl PerceptionActivities {
         }
         // If an earlier attempt completed its ledger entry, that entry's result is the one the
         // workflow sees, so history and ledger agree.
-        let out = DetectOutput { new_signals, already_known };
-        let entry = record(&**store, &ctx, LedgerRecord { tenant_id: &input.tenant_id, trace_id: &input.trace_id, kind: LedgerKind::Signal, snapshot_ref: None, result: &out }).await?;
+        let out = DetectOutput {
+            new_signals,
+            already_known,
+        };
+        let entry = record(
+            &**store,
+            &ctx,
+            LedgerRecord {
+                tenant_id: &input.tenant_id,
+                trace_id: &input.trace_id,
+                kind: LedgerKind::Signal,
+                snapshot_ref: None,
+                result: &out,
+            },
+        )
+        .await?;
         Ok(serde_json::from_value(entry.payload)?)
     }
 
     /// Signal-with-start: each account's long-lived AccountWorkflow receives its new signals.
     #[activity]
-    pub async fn emit_signals(self: Arc<Self>, ctx: ActivityContext, input: EmitInput) -> Result<EmitOutput, ActivityError> {
-        let client = self.deps.temporal.clone().ok_or_else(|| error::non_retryable("Misconfigured", "emit_signals needs a Temporal client"))?;
+    pub async fn emit_signals(
+        self: Arc<Self>,
+        ctx: ActivityContext,
+        input: EmitInput,
+    ) -> Result<EmitOutput, ActivityError> {
+        let client = self.deps.temporal.clone().ok_or_else(|| {
+            error::non_retryable("Misconfigured", "emit_signals needs a Temporal client")
+        })?;
         let mut by_account: BTreeMap<&str, Vec<SignalRef>> = BTreeMap::new();
         for s in &input.signals {
-            by_account.entry(s.account_id.as_str()).or_default().push(s.clone());
+            by_account
+                .entry(s.account_id.as_str())
+                .or_default()
+                .push(s.clone());
         }
         let converter = PayloadConverter::default();
         let settings = &self.deps.settings;
@@ -218,11 +330,19 @@ impl PerceptionActivities {
                 pending_trace_id: None,
                 decisions_started: 0,
             };
-            let batch = SignalBatch { trace_id: input.trace_id.clone(), signals: signals.clone() };
+            let batch = SignalBatch {
+                trace_id: input.trace_id.clone(),
+                signals: signals.clone(),
+            };
             let workflow_id = format!("{}/account/{account}", input.tenant_id);
             let options = WorkflowStartOptions::new(settings.task_queue.clone(), workflow_id)
                 .id_conflict_policy(WorkflowIdConflictPolicy::UseExisting)
-                .search_attributes(search_attributes::for_workflow(&input.tenant_id, Some(account), None, "account"))
+                .search_attributes(search_attributes::for_workflow(
+                    &input.tenant_id,
+                    Some(account),
+                    None,
+                    "account",
+                ))
                 .static_summary(format!("account {account} of {}", input.tenant_id))
                 .build();
             client
@@ -234,10 +354,25 @@ impl PerceptionActivities {
                     options,
                 )
                 .await
-                .map_err(|e| ActivityError::from(anyhow::anyhow!("signal-with-start {account}: {e}")))?;
+                .map_err(|e| {
+                    ActivityError::from(anyhow::anyhow!("signal-with-start {account}: {e}"))
+                })?;
         }
-        let out = EmitOutput { accounts: by_account.keys().map(|a| a.to_string()).collect() };
-        record(&*self.deps.store, &ctx, LedgerRecord { tenant_id: &input.tenant_id, trace_id: &input.trace_id, kind: LedgerKind::Signal, snapshot_ref: None, result: &out }).await?;
+        let out = EmitOutput {
+            accounts: by_account.keys().map(|a| a.to_string()).collect(),
+        };
+        record(
+            &*self.deps.store,
+            &ctx,
+            LedgerRecord {
+                tenant_id: &input.tenant_id,
+                trace_id: &input.trace_id,
+                kind: LedgerKind::Signal,
+                snapshot_ref: None,
+                result: &out,
+            },
+        )
+        .await?;
         Ok(out)
     }
 }

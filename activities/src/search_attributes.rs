@@ -11,8 +11,16 @@ pub const KIND: SearchAttributeKey<String> = SearchAttributeKey::keyword("Kind")
 /// The names the Temporal server must have registered (`--search-attribute NAME=Keyword`).
 pub const REQUIRED: [&str; 4] = ["TenantId", "AccountId", "TraceId", "Kind"];
 
-pub fn for_workflow(tenant: &str, account: Option<&str>, trace: Option<&str>, kind: &str) -> SearchAttributes {
-    let mut values = vec![TENANT_ID.value_set(tenant.to_string()), KIND.value_set(kind.to_string())];
+pub fn for_workflow(
+    tenant: &str,
+    account: Option<&str>,
+    trace: Option<&str>,
+    kind: &str,
+) -> SearchAttributes {
+    let mut values = vec![
+        TENANT_ID.value_set(tenant.to_string()),
+        KIND.value_set(kind.to_string()),
+    ];
     if let Some(account) = account {
         values.push(ACCOUNT_ID.value_set(account.to_string()));
     }

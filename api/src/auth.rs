@@ -15,7 +15,10 @@ impl Authenticator {
     pub fn new(secret: &str) -> Self {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_required_spec_claims(&["exp", "sub"]);
-        Self { key: DecodingKey::from_secret(secret.as_bytes()), validation }
+        Self {
+            key: DecodingKey::from_secret(secret.as_bytes()),
+            validation,
+        }
     }
 
     pub fn verify(&self, token: &str) -> Result<Claims, Status> {
@@ -32,9 +35,9 @@ impl Authenticator {
             .ok_or_else(|| Status::unauthenticated("missing authorization header (Bearer token)"))?
             .to_str()
             .map_err(|_| Status::unauthenticated("authorization header is not ASCII"))?;
-        let token = header
-            .strip_prefix("Bearer ")
-            .ok_or_else(|| Status::unauthenticated("authorization header must be `Bearer <token>`"))?;
+        let token = header.strip_prefix("Bearer ").ok_or_else(|| {
+            Status::unauthenticated("authorization header must be `Bearer <token>`")
+        })?;
         let claims = self.verify(token.trim())?;
         request.extensions_mut().insert(claims);
         Ok(request)
@@ -43,18 +46,31 @@ impl Authenticator {
 
 /// The caller's claims, checked for a role and, when the request names one, the tenant.
 /// Returns the tenant the call acts on.
-pub fn require<T>(request: &Request<T>, role: Role, requested_tenant: &str) -> Result<(Claims, String), Status> {
+pub fn require<T>(
+    request: &Request<T>,
+    role: Role,
+    requested_tenant: &str,
+) -> Result<(Claims, String), Status> {
     let claims = request
         .extensions()
         .get::<Claims>()
         .cloned()
         .ok_or_else(|| Status::unauthenticated("no verified bearer token"))?;
-    let tenant = if requested_tenant.is_empty() { claims.tenant.clone() } else { requested_tenant.to_string() };
+    let tenant = if requested_tenant.is_empty() {
+        claims.tenant.clone()
+    } else {
+        requested_tenant.to_string()
+    };
     if tenant != claims.tenant {
-        return Err(Status::permission_denied(format!("token for tenant {} may not access tenant {tenant}", claims.tenant)));
+        return Err(Status::permission_denied(format!(
+            "token for tenant {} may not access tenant {tenant}",
+            claims.tenant
+        )));
     }
     if !claims.allows(role) {
-        return Err(Status::permission_denied(format!("{} lacks the {role:?} role", claims.sub).to_lowercase()));
+        return Err(Status::permission_denied(
+            format!("{} lacks the {role:?} role", claims.sub).to_lowercase(),
+        ));
     }
     Ok((claims, tenant))
 }
@@ -62,7 +78,9 @@ pub fn require<T>(request: &Request<T>, role: Role, requested_tenant: &str) -> R
 /// Refuses a resource owned by another tenant than the caller's.
 pub fn check_owner(claims: &Claims, owner_tenant: &str, what: &str) -> Result<(), Status> {
     if claims.tenant != owner_tenant {
-        return Err(Status::permission_denied(format!("{what} belongs to another tenant")));
+        return Err(Status::permission_denied(format!(
+            "{what} belongs to another tenant"
+        )));
     }
     Ok(())
 }

@@ -8,7 +8,11 @@ use std::path::PathBuf;
 pub struct ApiArgs {
     #[arg(long, env = "REVLOOP_API_LISTEN", default_value = "127.0.0.1:50051")]
     pub listen: SocketAddr,
-    #[arg(long, env = "TEMPORAL_ADDRESS", default_value = "http://127.0.0.1:7233")]
+    #[arg(
+        long,
+        env = "TEMPORAL_ADDRESS",
+        default_value = "http://127.0.0.1:7233"
+    )]
     pub temporal_address: String,
     #[arg(long, env = "TEMPORAL_NAMESPACE", default_value = "default")]
     pub namespace: String,

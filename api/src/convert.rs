@@ -54,7 +54,11 @@ pub fn action(a: &ActionRecord) -> pb::Action {
                 results: g
                     .results
                     .iter()
-                    .map(|r| pb::ValidatorResult { validator: r.validator.clone(), verdict: enum_text(&r.verdict), reasons: r.reasons.clone() })
+                    .map(|r| pb::ValidatorResult {
+                        validator: r.validator.clone(),
+                        verdict: enum_text(&r.verdict),
+                        reasons: r.reasons.clone(),
+                    })
                     .collect(),
             })
             .collect(),

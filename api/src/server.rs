@@ -26,57 +26,104 @@ pub struct AppState {
 }
 
 async fn connect_temporal(args: &ApiArgs) -> anyhow::Result<Client> {
-    let url = Url::parse(&args.temporal_address).with_context(|| format!("TEMPORAL_ADDRESS {:?}", args.temporal_address))?;
+    let url = Url::parse(&args.temporal_address)
+        .with_context(|| format!("TEMPORAL_ADDRESS {:?}", args.temporal_address))?;
     let mut last_error = None;
     // The API may start before Temporal answers (Kubernetes, the demo): wait a little.
     for _ in 0..30 {
-        match Connection::connect(ConnectionOptions::new(url.clone()).identity(format!("revloop-api@{}", std::process::id())).build()).await {
-            Ok(conn) => return Ok(Client::new(conn, ClientOptions::new(args.namespace.clone()).build())?),
+        match Connection::connect(
+            ConnectionOptions::new(url.clone())
+                .identity(format!("revloop-api@{}", std::process::id()))
+                .build(),
+        )
+        .await
+        {
+            Ok(conn) => {
+                return Ok(Client::new(
+                    conn,
+                    ClientOptions::new(args.namespace.clone()).build(),
+                )?);
+            }
             Err(e) => last_error = Some(e),
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
-    Err(anyhow::anyhow!("connecting to Temporal at {}: {:?}", args.temporal_address, last_error))
+    Err(anyhow::anyhow!(
+        "connecting to Temporal at {}: {:?}",
+        args.temporal_address,
+        last_error
+    ))
 }
 
 pub async fn serve(args: ApiArgs) -> anyhow::Result<()> {
     if args.jwt_secret.len() < 16 {
         anyhow::bail!("REVLOOP_JWT_SECRET must be at least 16 characters");
     }
-    let store = SqliteStore::open(&args.store).with_context(|| format!("opening the store {}", args.store.display()))?;
+    let store = SqliteStore::open(&args.store)
+        .with_context(|| format!("opening the store {}", args.store.display()))?;
     let temporal = connect_temporal(&args).await?;
-    let state = AppState { store: Arc::new(store), temporal, task_queue: args.task_queue.clone() };
+    let state = AppState {
+        store: Arc::new(store),
+        temporal,
+        task_queue: args.task_queue.clone(),
+    };
     let auth = Authenticator::new(&args.jwt_secret);
 
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
-    health_reporter.set_serving::<IngestServiceServer<IngestApi>>().await;
-    health_reporter.set_serving::<ActionServiceServer<ActionApi>>().await;
-    health_reporter.set_serving::<LedgerServiceServer<LedgerApi>>().await;
-    health_reporter.set_serving::<SignalServiceServer<SignalApi>>().await;
+    health_reporter
+        .set_serving::<IngestServiceServer<IngestApi>>()
+        .await;
+    health_reporter
+        .set_serving::<ActionServiceServer<ActionApi>>()
+        .await;
+    health_reporter
+        .set_serving::<LedgerServiceServer<LedgerApi>>()
+        .await;
+    health_reporter
+        .set_serving::<SignalServiceServer<SignalApi>>()
+        .await;
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(revloop_proto::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1()?;
 
     let (a1, a2, a3, a4) = (auth.clone(), auth.clone(), auth.clone(), auth);
-    let listener = tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("binding {}", args.listen))?;
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("binding {}", args.listen))?;
     let bound = listener.local_addr()?;
     tracing::info!(addr = %bound, "api listening");
     println!("revloop-api listening on {bound}");
     Server::builder()
         .add_service(health_service)
         .add_service(reflection)
-        .add_service(IngestServiceServer::with_interceptor(IngestApi::new(state.clone()), move |r| a1.intercept(r)))
-        .add_service(ActionServiceServer::with_interceptor(ActionApi::new(state.clone()), move |r| a2.intercept(r)))
-        .add_service(LedgerServiceServer::with_interceptor(LedgerApi::new(state.clone()), move |r| a3.intercept(r)))
-        .add_service(SignalServiceServer::with_interceptor(SignalApi::new(state), move |r| a4.intercept(r)))
-        .serve_with_incoming_shutdown(tokio_stream::wrappers::TcpListenerStream::new(listener), shutdown_signal())
+        .add_service(IngestServiceServer::with_interceptor(
+            IngestApi::new(state.clone()),
+            move |r| a1.intercept(r),
+        ))
+        .add_service(ActionServiceServer::with_interceptor(
+            ActionApi::new(state.clone()),
+            move |r| a2.intercept(r),
+        ))
+        .add_service(LedgerServiceServer::with_interceptor(
+            LedgerApi::new(state.clone()),
+            move |r| a3.intercept(r),
+        ))
+        .add_service(SignalServiceServer::with_interceptor(
+            SignalApi::new(state),
+            move |r| a4.intercept(r),
+        ))
+        .serve_with_incoming_shutdown(
+            tokio_stream::wrappers::TcpListenerStream::new(listener),
+            shutdown_signal(),
+        )
         .await?;
     Ok(())
 }
 
 async fn shutdown_signal() {
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("SIGTERM handler");
     tokio::select! {
         _ = term.recv() => {}
         _ = tokio::signal::ctrl_c() => {}

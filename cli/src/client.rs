@@ -15,7 +15,9 @@ pub struct BearerAuth(MetadataValue<tonic::metadata::Ascii>);
 
 impl tonic::service::Interceptor for BearerAuth {
     fn call(&mut self, mut request: Request<()>) -> Result<Request<()>, Status> {
-        request.metadata_mut().insert("authorization", self.0.clone());
+        request
+            .metadata_mut()
+            .insert("authorization", self.0.clone());
         Ok(request)
     }
 }
@@ -37,7 +39,11 @@ impl ApiClient {
             .connect()
             .await
             .with_context(|| format!("connecting to the revloop API at {api}"))?;
-        let auth = BearerAuth(format!("Bearer {token}").parse().context("the token is not valid header text")?);
+        let auth = BearerAuth(
+            format!("Bearer {token}")
+                .parse()
+                .context("the token is not valid header text")?,
+        );
         Ok(Self {
             ingest: IngestServiceClient::with_interceptor(channel.clone(), auth.clone()),
             actions: ActionServiceClient::with_interceptor(channel.clone(), auth.clone()),
@@ -48,14 +54,23 @@ impl ApiClient {
 
     /// Connects once the API answers an authenticated call, or fails after `timeout`. `alive`
     /// reports whether the API process is still running, so a crash fails fast.
-    pub async fn connect_when_ready(api: &str, token: &str, timeout: std::time::Duration, mut alive: impl FnMut() -> bool) -> anyhow::Result<Self> {
+    pub async fn connect_when_ready(
+        api: &str,
+        token: &str,
+        timeout: std::time::Duration,
+        mut alive: impl FnMut() -> bool,
+    ) -> anyhow::Result<Self> {
         let deadline = std::time::Instant::now() + timeout;
         loop {
             if !alive() {
                 anyhow::bail!("the API process exited before answering at {api}");
             }
             if let Ok(mut client) = Self::connect(api, token).await
-                && client.actions.list_actions(revloop_proto::v1::ListActionsRequest::default()).await.is_ok()
+                && client
+                    .actions
+                    .list_actions(revloop_proto::v1::ListActionsRequest::default())
+                    .await
+                    .is_ok()
             {
                 return Ok(client);
             }

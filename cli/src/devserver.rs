@@ -53,7 +53,9 @@ pub fn find_temporal_bin() -> anyhow::Result<PathBuf> {
             }
         }
     }
-    bail!("the Temporal CLI was not found: run `make tools` (installs it into .tools/bin) or set REVLOOP_TEMPORAL_BIN")
+    bail!(
+        "the Temporal CLI was not found: run `make tools` (installs it into .tools/bin) or set REVLOOP_TEMPORAL_BIN"
+    )
 }
 
 /// A port that was free a moment ago on 127.0.0.1.
@@ -64,14 +66,24 @@ pub fn free_port() -> anyhow::Result<u16> {
 impl DevServer {
     pub fn start(opts: &DevServerOptions) -> anyhow::Result<Self> {
         if TcpListener::bind(("127.0.0.1", opts.port)).is_err() {
-            bail!("port {} on 127.0.0.1 is in use: is another Temporal server running?", opts.port);
+            bail!(
+                "port {} on 127.0.0.1 is in use: is another Temporal server running?",
+                opts.port
+            );
         }
         let mut cmd = Command::new(&opts.temporal_bin);
-        cmd.args(["server", "start-dev", "--ip", "127.0.0.1", "--log-level", "warn"])
-            .args(["--port", &opts.port.to_string()])
-            .args(["--http-port", &free_port()?.to_string()])
-            .args(["--metrics-port", &free_port()?.to_string()])
-            .args(["--namespace", &opts.namespace]);
+        cmd.args([
+            "server",
+            "start-dev",
+            "--ip",
+            "127.0.0.1",
+            "--log-level",
+            "warn",
+        ])
+        .args(["--port", &opts.port.to_string()])
+        .args(["--http-port", &free_port()?.to_string()])
+        .args(["--metrics-port", &free_port()?.to_string()])
+        .args(["--namespace", &opts.namespace]);
         for name in SEARCH_ATTRIBUTES {
             cmd.args(["--search-attribute", &format!("{name}=Keyword")]);
         }
@@ -86,7 +98,12 @@ impl DevServer {
         let server = DevServer {
             process,
             address: format!("http://127.0.0.1:{}", opts.port),
-            ui_url: opts.ui_port.map(|p| format!("http://127.0.0.1:{p}/namespaces/{}/workflows", opts.namespace)),
+            ui_url: opts.ui_port.map(|p| {
+                format!(
+                    "http://127.0.0.1:{p}/namespaces/{}/workflows",
+                    opts.namespace
+                )
+            }),
             namespace: opts.namespace.clone(),
         };
         server.wait_ready(&opts.temporal_bin, opts.port, Duration::from_secs(90))?;
@@ -99,7 +116,15 @@ impl DevServer {
         let address = format!("127.0.0.1:{port}");
         loop {
             let ok = Command::new(bin)
-                .args(["operator", "namespace", "describe", "--address", &address, "--namespace", &self.namespace])
+                .args([
+                    "operator",
+                    "namespace",
+                    "describe",
+                    "--address",
+                    &address,
+                    "--namespace",
+                    &self.namespace,
+                ])
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .status()
@@ -109,7 +134,10 @@ impl DevServer {
                 return Ok(());
             }
             if Instant::now() > deadline {
-                bail!("the Temporal dev server on {address} did not become ready within {timeout:?}; see {}", self.process.log_file.display());
+                bail!(
+                    "the Temporal dev server on {address} did not become ready within {timeout:?}; see {}",
+                    self.process.log_file.display()
+                );
             }
             std::thread::sleep(Duration::from_millis(300));
         }
@@ -133,7 +161,11 @@ pub fn temporal_cli(bin: &Path, address: &str, args: &[&str]) -> anyhow::Result<
         .output()
         .with_context(|| format!("running {} {}", bin.display(), args.join(" ")))?;
     if !out.status.success() {
-        bail!("temporal {} failed: {}", args.join(" "), String::from_utf8_lossy(&out.stderr));
+        bail!(
+            "temporal {} failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     Ok(String::from_utf8_lossy(&out.stdout).to_string())
 }

@@ -11,7 +11,9 @@ pub fn render(template: &str, now: DateTime<Utc>) -> anyhow::Result<String> {
     while let Some(start) = rest.find("{{") {
         out.push_str(&rest[..start]);
         let after = &rest[start + 2..];
-        let end = after.find("}}").context("a `{{` placeholder is not closed")?;
+        let end = after
+            .find("}}")
+            .context("a `{{` placeholder is not closed")?;
         out.push_str(&expand(after[..end].trim(), now)?);
         rest = &after[end + 2..];
     }
@@ -29,7 +31,9 @@ fn expand(token: &str, now: DateTime<Utc>) -> anyhow::Result<String> {
     } else {
         let (sign, body) = offset.split_at(1);
         let (number, unit) = body.split_at(body.len() - 1);
-        let n: i64 = number.parse().with_context(|| format!("placeholder {{{{{token}}}}}: {number:?} is not a number"))?;
+        let n: i64 = number
+            .parse()
+            .with_context(|| format!("placeholder {{{{{token}}}}}: {number:?} is not a number"))?;
         let n = if sign == "-" { -n } else { n };
         match unit {
             "d" => Duration::days(n),
@@ -52,8 +56,15 @@ mod tests {
     #[test]
     fn renders_instants_and_dates() {
         let now: DateTime<Utc> = "2026-03-10T12:00:00Z".parse().unwrap();
-        let out = render(r#"{"a":"{{now+20h}}","b":"{{today-3d}}","c":"{{now}}"}"#, now).unwrap();
-        assert_eq!(out, r#"{"a":"2026-03-11T08:00:00Z","b":"2026-03-07","c":"2026-03-10T12:00:00Z"}"#);
+        let out = render(
+            r#"{"a":"{{now+20h}}","b":"{{today-3d}}","c":"{{now}}"}"#,
+            now,
+        )
+        .unwrap();
+        assert_eq!(
+            out,
+            r#"{"a":"2026-03-11T08:00:00Z","b":"2026-03-07","c":"2026-03-10T12:00:00Z"}"#
+        );
     }
 
     #[test]

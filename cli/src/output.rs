@@ -19,19 +19,34 @@ pub fn action_line(a: &pb::Action) -> String {
 
 pub fn action_detail(a: &pb::Action) -> String {
     let mut out = action_line(a);
-    out += &format!("\n    account: {}  trace: {}\n    params: {}", a.account_id, a.trace_id, a.params_json);
+    out += &format!(
+        "\n    account: {}  trace: {}\n    params: {}",
+        a.account_id, a.trace_id, a.params_json
+    );
     for g in &a.validations {
         out += &format!("\n    validation {} → {}", g.checkpoint, g.aggregate);
         for r in &g.results {
-            out += &format!("\n      {}: {} {}", r.validator, r.verdict, r.reasons.join("; "));
+            out += &format!(
+                "\n      {}: {} {}",
+                r.validator,
+                r.verdict,
+                r.reasons.join("; ")
+            );
         }
     }
     for e in &a.approval_events {
-        let what = if e.accepted { format!("accepted from {}", e.approver) } else { format!("refused: {}", e.error) };
+        let what = if e.accepted {
+            format!("accepted from {}", e.approver)
+        } else {
+            format!("refused: {}", e.error)
+        };
         out += &format!("\n    {} at {}: {what}", e.signal, e.at);
     }
     for e in &a.evidence {
-        out += &format!("\n    evidence {} ({} {}, {}, seen {})", e.r#ref, e.record_type, e.record_id, e.trust_class, e.observed_at);
+        out += &format!(
+            "\n    evidence {} ({} {}, {}, seen {})",
+            e.r#ref, e.record_type, e.record_id, e.trust_class, e.observed_at
+        );
     }
     if !a.result_json.is_empty() {
         out += &format!("\n    result: {}", a.result_json);

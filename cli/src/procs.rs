@@ -22,14 +22,22 @@ impl ManagedChild {
         if let Some(dir) = log_file.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        let log = File::options().create(true).append(true).open(log_file).with_context(|| format!("opening {}", log_file.display()))?;
+        let log = File::options()
+            .create(true)
+            .append(true)
+            .open(log_file)
+            .with_context(|| format!("opening {}", log_file.display()))?;
         let child = cmd
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)
             .stderr(log)
             .spawn()
             .with_context(|| format!("starting {name} ({:?})", cmd.get_program()))?;
-        Ok(Self { name: name.to_string(), child: Some(child), log_file: log_file.to_path_buf() })
+        Ok(Self {
+            name: name.to_string(),
+            child: Some(child),
+            log_file: log_file.to_path_buf(),
+        })
     }
 
     pub fn pid(&self) -> Option<u32> {
@@ -38,10 +46,7 @@ impl ManagedChild {
 
     /// Whether the process has exited (and reaps it if so).
     pub fn has_exited(&mut self) -> bool {
-        match self.child.as_mut().map(|c| c.try_wait()) {
-            Some(Ok(Some(_))) | None => true,
-            _ => false,
-        }
+        matches!(self.child.as_mut().map(|c| c.try_wait()), Some(Ok(Some(_))) | None)
     }
 
     /// Kills at once, as a crash would (SIGKILL).
@@ -54,7 +59,9 @@ impl ManagedChild {
 
     /// SIGTERM, then SIGKILL after 15 s.
     pub fn stop(&mut self) {
-        let Some(mut child) = self.child.take() else { return };
+        let Some(mut child) = self.child.take() else {
+            return;
+        };
         let _ = kill(Pid::from_raw(child.id() as i32), Signal::SIGTERM);
         let deadline = Instant::now() + Duration::from_secs(15);
         while Instant::now() < deadline {
@@ -89,5 +96,8 @@ pub fn sibling_binary(name: &str) -> anyhow::Result<PathBuf> {
             break;
         }
     }
-    anyhow::bail!("{name} was not found beside {}: build it first (`cargo build --workspace --bins`)", exe.display())
+    anyhow::bail!(
+        "{name} was not found beside {}: build it first (`cargo build --workspace --bins`)",
+        exe.display()
+    )
 }

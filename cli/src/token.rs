@@ -3,8 +3,26 @@
 use jsonwebtoken::{EncodingKey, Header, encode};
 use revloop_domain::auth::{Claims, Role};
 
-pub fn mint(secret: &str, tenant: &str, sub: &str, roles: &[Role], ttl_secs: u64) -> anyhow::Result<String> {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs();
-    let claims = Claims { sub: sub.to_string(), tenant: tenant.to_string(), roles: roles.to_vec(), exp: now + ttl_secs, iat: now };
-    Ok(encode(&Header::default(), &claims, &EncodingKey::from_secret(secret.as_bytes()))?)
+pub fn mint(
+    secret: &str,
+    tenant: &str,
+    sub: &str,
+    roles: &[Role],
+    ttl_secs: u64,
+) -> anyhow::Result<String> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_secs();
+    let claims = Claims {
+        sub: sub.to_string(),
+        tenant: tenant.to_string(),
+        roles: roles.to_vec(),
+        exp: now + ttl_secs,
+        iat: now,
+    };
+    Ok(encode(
+        &Header::default(),
+        &claims,
+        &EncodingKey::from_secret(secret.as_bytes()),
+    )?)
 }

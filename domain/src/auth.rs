@@ -50,7 +50,13 @@ mod tests {
 
     #[test]
     fn roles_include_the_lower_ones() {
-        let claims = |roles| Claims { sub: "a".into(), tenant: "t".into(), roles, exp: 0, iat: 0 };
+        let claims = |roles| Claims {
+            sub: "a".into(),
+            tenant: "t".into(),
+            roles,
+            exp: 0,
+            iat: 0,
+        };
         assert!(claims(vec![Role::Admin]).allows(Role::Approver));
         assert!(claims(vec![Role::Approver]).allows(Role::Viewer));
         assert!(!claims(vec![Role::Viewer]).allows(Role::Approver));

@@ -39,7 +39,10 @@ mod tests {
         let a = serde_json::json!({"b": 1, "a": 2});
         let b = serde_json::json!({"a": 2, "b": 1});
         assert_eq!(digest_of(&a), digest_of(&b));
-        assert_ne!(digest_of(&a), digest_of(&serde_json::json!({"a": 2, "b": 2})));
+        assert_ne!(
+            digest_of(&a),
+            digest_of(&serde_json::json!({"a": 2, "b": 2}))
+        );
     }
 
     #[test]

@@ -24,7 +24,9 @@ fn check_id(what: &'static str, value: &str) -> Result<(), DomainError> {
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'))
     {
-        return Err(err("may hold only ASCII letters, digits, '-', '_', '.' and ':'"));
+        return Err(err(
+            "may hold only ASCII letters, digits, '-', '_', '.' and ':'",
+        ));
     }
     Ok(())
 }

@@ -9,4 +9,5 @@ pub mod v1 {
 }
 
 /// The encoded file descriptor set, served by gRPC reflection so `grpcurl` works.
-pub const FILE_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/revloop_descriptor.bin"));
+pub const FILE_DESCRIPTOR_SET: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/revloop_descriptor.bin"));

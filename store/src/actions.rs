@@ -79,5 +79,9 @@ pub trait ActionStore {
     async fn save_action(&self, action: &ActionRecord) -> StoreResult<()>;
     /// Looks an action up by id alone; callers must check that its tenant is theirs.
     async fn get_action(&self, action_id: &str) -> StoreResult<Option<ActionRecord>>;
-    async fn list_actions(&self, tenant_id: &str, status: Option<ActionStatus>) -> StoreResult<Vec<ActionRecord>>;
+    async fn list_actions(
+        &self,
+        tenant_id: &str,
+        status: Option<ActionStatus>,
+    ) -> StoreResult<Vec<ActionRecord>>;
 }

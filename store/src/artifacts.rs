@@ -17,12 +17,21 @@ pub struct Artifact {
 impl Artifact {
     pub fn new(tenant_id: &str, content_type: &str, content: Vec<u8>) -> Self {
         let artifact_key = format!("art-{}", revloop_domain::hashing::sha256_hex(&content));
-        Self { tenant_id: tenant_id.into(), artifact_key, content_type: content_type.into(), content }
+        Self {
+            tenant_id: tenant_id.into(),
+            artifact_key,
+            content_type: content_type.into(),
+            content,
+        }
     }
 }
 
 #[async_trait]
 pub trait ArtifactStore {
     async fn put_artifact(&self, artifact: &Artifact) -> StoreResult<()>;
-    async fn get_artifact(&self, tenant_id: &str, artifact_key: &str) -> StoreResult<Option<Artifact>>;
+    async fn get_artifact(
+        &self,
+        tenant_id: &str,
+        artifact_key: &str,
+    ) -> StoreResult<Option<Artifact>>;
 }

@@ -21,7 +21,10 @@ pub struct StoreError {
 
 impl StoreError {
     pub fn new(kind: StoreErrorKind, message: impl Into<String>) -> Self {
-        Self { kind, message: message.into() }
+        Self {
+            kind,
+            message: message.into(),
+        }
     }
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::new(StoreErrorKind::NotFound, message)
@@ -30,7 +33,10 @@ impl StoreError {
         Self::new(StoreErrorKind::Conflict, message)
     }
     pub fn is_retryable(&self) -> bool {
-        matches!(self.kind, StoreErrorKind::Unavailable | StoreErrorKind::Conflict)
+        matches!(
+            self.kind,
+            StoreErrorKind::Unavailable | StoreErrorKind::Conflict
+        )
     }
 }
 

@@ -29,7 +29,12 @@ pub struct Evidence {
 impl Evidence {
     pub fn new(tenant_id: &str, content: Vec<u8>, provenance: Provenance) -> Self {
         let evidence_id = format!("ev-{}", revloop_domain::hashing::sha256_hex(&content));
-        Self { tenant_id: tenant_id.to_string(), evidence_id, content, provenance }
+        Self {
+            tenant_id: tenant_id.to_string(),
+            evidence_id,
+            content,
+            provenance,
+        }
     }
 }
 
@@ -37,5 +42,9 @@ impl Evidence {
 pub trait EvidenceStore {
     /// Stores the batch unless the same content is already there; returns whether it was new.
     async fn put_evidence(&self, evidence: &Evidence) -> StoreResult<bool>;
-    async fn get_evidence(&self, tenant_id: &str, evidence_id: &str) -> StoreResult<Option<Evidence>>;
+    async fn get_evidence(
+        &self,
+        tenant_id: &str,
+        evidence_id: &str,
+    ) -> StoreResult<Option<Evidence>>;
 }

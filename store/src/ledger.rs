@@ -12,5 +12,10 @@ pub trait LedgerStore {
     /// returned.
     async fn append(&self, entry: NewLedgerEntry) -> StoreResult<LedgerEntry>;
     /// Entries with `seq > after_seq`, in order, at most `limit`.
-    async fn list_entries(&self, tenant_id: &str, after_seq: u64, limit: usize) -> StoreResult<Vec<LedgerEntry>>;
+    async fn list_entries(
+        &self,
+        tenant_id: &str,
+        after_seq: u64,
+        limit: usize,
+    ) -> StoreResult<Vec<LedgerEntry>>;
 }

@@ -28,11 +28,27 @@ pub struct RecordVersion {
 
 #[async_trait]
 pub trait RecordStore {
-    async fn latest_version(&self, tenant_id: &str, key: &RecordKey) -> StoreResult<Option<RecordVersion>>;
+    async fn latest_version(
+        &self,
+        tenant_id: &str,
+        key: &RecordKey,
+    ) -> StoreResult<Option<RecordVersion>>;
     /// Makes `version` the latest, only if the latest still has `expected_hash` (`None`: absent).
     /// A lost race is a `Conflict`. Writing the version that already is the latest is a no-op.
-    async fn put_version(&self, version: &RecordVersion, expected_hash: Option<&str>) -> StoreResult<()>;
-    async fn account_records(&self, tenant_id: &str, account_id: &str) -> StoreResult<Vec<RecordVersion>>;
+    async fn put_version(
+        &self,
+        version: &RecordVersion,
+        expected_hash: Option<&str>,
+    ) -> StoreResult<()>;
+    async fn account_records(
+        &self,
+        tenant_id: &str,
+        account_id: &str,
+    ) -> StoreResult<Vec<RecordVersion>>;
     /// A past or present version by its evidence ref.
-    async fn version_by_ref(&self, tenant_id: &str, evidence_ref: &str) -> StoreResult<Option<RecordVersion>>;
+    async fn version_by_ref(
+        &self,
+        tenant_id: &str,
+        evidence_ref: &str,
+    ) -> StoreResult<Option<RecordVersion>>;
 }

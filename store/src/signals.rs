@@ -10,5 +10,9 @@ pub trait SignalStore {
     /// Inserts the signal unless its id is already stored; returns the stored signal and
     /// whether this call inserted it.
     async fn put_signal(&self, signal: &Signal) -> StoreResult<(Signal, bool)>;
-    async fn list_signals(&self, tenant_id: &str, account_id: Option<&str>) -> StoreResult<Vec<Signal>>;
+    async fn list_signals(
+        &self,
+        tenant_id: &str,
+        account_id: Option<&str>,
+    ) -> StoreResult<Vec<Signal>>;
 }

@@ -4,10 +4,18 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Parser)]
-#[command(name = "revloop-worker", version, about = "Runs revloop's workflows and activities")]
+#[command(
+    name = "revloop-worker",
+    version,
+    about = "Runs revloop's workflows and activities"
+)]
 pub struct WorkerArgs {
     /// Temporal frontend address.
-    #[arg(long, env = "TEMPORAL_ADDRESS", default_value = "http://127.0.0.1:7233")]
+    #[arg(
+        long,
+        env = "TEMPORAL_ADDRESS",
+        default_value = "http://127.0.0.1:7233"
+    )]
     pub temporal_address: String,
     #[arg(long, env = "TEMPORAL_NAMESPACE", default_value = "default")]
     pub namespace: String,

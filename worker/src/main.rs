@@ -19,7 +19,9 @@ use revloop_store::SqliteStore;
 use revloop_workflows::*;
 use temporalio_client::{Client, ClientOptions, Connection, ConnectionOptions};
 use temporalio_common::telemetry::metrics::CoreMeter;
-use temporalio_common::telemetry::{PrometheusExporterOptions, TelemetryOptions, start_prometheus_metric_exporter};
+use temporalio_common::telemetry::{
+    PrometheusExporterOptions, TelemetryOptions, start_prometheus_metric_exporter,
+};
 use temporalio_sdk::runtime::RuntimeOptions;
 use temporalio_sdk::{Runtime, Worker, WorkerOptions};
 use url::Url;
@@ -30,13 +32,19 @@ use config::WorkerArgs;
 async fn main() -> anyhow::Result<()> {
     let args = WorkerArgs::parse();
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,temporalio_sdk_core=warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,temporalio_sdk_core=warn".into()),
+        )
         .init();
 
     let mut meter: Option<Arc<dyn CoreMeter>> = None;
     if let Some(addr) = args.metrics_addr {
         let prom = start_prometheus_metric_exporter(
-            PrometheusExporterOptions::builder().socket_addr(addr).counters_total_suffix(true).build(),
+            PrometheusExporterOptions::builder()
+                .socket_addr(addr)
+                .counters_total_suffix(true)
+                .build(),
         )
         .with_context(|| format!("starting the metrics endpoint on {addr}"))?;
         tracing::info!(addr = %prom.bound_addr, "metrics endpoint listening");
@@ -48,13 +56,22 @@ async fn main() -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("runtime options: {e}"))?;
     let runtime = Runtime::from_current_tokio(runtime_options)?;
 
-    let url = Url::parse(&args.temporal_address).with_context(|| format!("TEMPORAL_ADDRESS {:?}", args.temporal_address))?;
-    let connection = Connection::connect(ConnectionOptions::new(url).identity(args.identity()).build())
-        .await
-        .with_context(|| format!("connecting to Temporal at {}", args.temporal_address))?;
-    let client = Client::new(connection, ClientOptions::new(args.namespace.clone()).build())?;
+    let url = Url::parse(&args.temporal_address)
+        .with_context(|| format!("TEMPORAL_ADDRESS {:?}", args.temporal_address))?;
+    let connection = Connection::connect(
+        ConnectionOptions::new(url)
+            .identity(args.identity())
+            .build(),
+    )
+    .await
+    .with_context(|| format!("connecting to Temporal at {}", args.temporal_address))?;
+    let client = Client::new(
+        connection,
+        ClientOptions::new(args.namespace.clone()).build(),
+    )?;
 
-    let store = SqliteStore::open(&args.store).with_context(|| format!("opening the store {}", args.store.display()))?;
+    let store = SqliteStore::open(&args.store)
+        .with_context(|| format!("opening the store {}", args.store.display()))?;
     let deps = Deps {
         store: Arc::new(store),
         temporal: Some(client.clone()),
@@ -66,7 +83,10 @@ async fn main() -> anyhow::Result<()> {
         },
     };
     let perception = PerceptionActivities::new(deps.clone());
-    perception.check_connectors().await.context("connector check")?;
+    perception
+        .check_connectors()
+        .await
+        .context("connector check")?;
     let actions = ActionActivities::new(deps.clone());
     actions.check_executors().await.context("executor check")?;
 
@@ -97,7 +117,8 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn wait_for_stop_signal() {
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("SIGTERM handler");
     tokio::select! {
         _ = term.recv() => {}
         _ = tokio::signal::ctrl_c() => {}

@@ -8,7 +8,9 @@ use std::time::Duration;
 use revloop_activities::contracts::*;
 use temporalio_common::data_converters::RawValue;
 use temporalio_macros::{workflow, workflow_methods};
-use temporalio_sdk::{ContinueAsNewOptions, SyncWorkflowContext, WorkflowContext, WorkflowContextView, WorkflowResult};
+use temporalio_sdk::{
+    ContinueAsNewOptions, SyncWorkflowContext, WorkflowContext, WorkflowContextView, WorkflowResult,
+};
 
 use crate::common::{Child, child_options, payload_json};
 use crate::decision::DecisionWorkflow;
@@ -51,7 +53,11 @@ impl AccountWorkflow {
             ctx.timer(Duration::from_secs(input.debounce_secs)).await;
             let (signals, trace_id, n) = ctx.state_mut(|s| {
                 s.decisions_started += 1;
-                (std::mem::take(&mut s.pending), s.pending_trace_id.take(), s.decisions_started)
+                (
+                    std::mem::take(&mut s.pending),
+                    s.pending_trace_id.take(),
+                    s.decisions_started,
+                )
             });
             let trace_id = trace_id.unwrap_or_default();
             let decision = DecisionInput {
@@ -67,12 +73,19 @@ impl AccountWorkflow {
                 account_id: Some(&input.account_id),
                 trace_id: &trace_id,
                 kind: "decision",
-                summary: format!("decide on {} signal(s) for {}", signals.len(), input.account_id),
+                summary: format!(
+                    "decide on {} signal(s) for {}",
+                    signals.len(),
+                    input.account_id
+                ),
                 outlive_parent: false,
             });
             ctx.set_current_details(format!("deciding on {} signal(s)", signals.len()));
             // A failed decision is visible in its own history; the account keeps listening.
-            if let Ok(started) = ctx.start_child_workflow(DecisionWorkflow::run, decision, options).await {
+            if let Ok(started) = ctx
+                .start_child_workflow(DecisionWorkflow::run, decision, options)
+                .await
+            {
                 let _ = started.result().await;
             }
             // Signals that arrived meanwhile travel with the input of the next run.

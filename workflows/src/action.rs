@@ -40,10 +40,24 @@ impl ActionWorkflow {
             )
             .await?;
         if verdicts.verdicts.iter().any(|(_, v)| *v == Verdict::Block) {
-            return Ok(ActionResult { action_id: input.action_id, status: "blocked".into(), effect: None });
+            return Ok(ActionResult {
+                action_id: input.action_id,
+                status: "blocked".into(),
+                effect: None,
+            });
         }
         ctx.set_current_details("executing".to_string());
-        let out = ctx.execute_activity(ActionActivities::execute_action, input.clone(), activity_options()).await?;
-        Ok(ActionResult { action_id: input.action_id, status: "executed".into(), effect: Some(out.effect) })
+        let out = ctx
+            .execute_activity(
+                ActionActivities::execute_action,
+                input.clone(),
+                activity_options(),
+            )
+            .await?;
+        Ok(ActionResult {
+            action_id: input.action_id,
+            status: "executed".into(),
+            effect: Some(out.effect),
+        })
     }
 }

@@ -13,7 +13,9 @@ use revloop_activities::contracts::*;
 use serde::{Deserialize, Serialize};
 use temporalio_common::data_converters::RawValue;
 use temporalio_macros::{workflow, workflow_methods};
-use temporalio_sdk::{CancellableFuture, SyncWorkflowContext, WorkflowContext, WorkflowContextView, WorkflowResult};
+use temporalio_sdk::{
+    CancellableFuture, SyncWorkflowContext, WorkflowContext, WorkflowContextView, WorkflowResult,
+};
 
 use crate::action::ActionWorkflow;
 use crate::common::{Child, activity_options, child_options, payload_json, workflow_now};
@@ -38,7 +40,12 @@ pub struct ApprovalWorkflow {
 impl ApprovalWorkflow {
     #[init]
     pub fn new(_ctx: &WorkflowContextView, input: ApprovalInput) -> Self {
-        Self { input, inbox: VecDeque::new(), decision: None, invalid_signals: 0 }
+        Self {
+            input,
+            inbox: VecDeque::new(),
+            decision: None,
+            invalid_signals: 0,
+        }
     }
 
     #[run]
@@ -47,12 +54,17 @@ impl ApprovalWorkflow {
         let (tenant, trace) = (input.tenant_id.clone(), input.trace_id.clone());
         ctx.execute_activity(
             ApprovalActivities::open_approval,
-            OpenApprovalInput { tenant_id: tenant.clone(), trace_id: trace.clone(), action_id: input.action_id.clone() },
+            OpenApprovalInput {
+                tenant_id: tenant.clone(),
+                trace_id: trace.clone(),
+                action_id: input.action_id.clone(),
+            },
             activity_options(),
         )
         .await?;
         ctx.set_current_details(format!("awaiting approval of {}", input.action_id));
-        let deadline = workflow_now(ctx.workflow_time()) + chrono::Duration::seconds(input.timeout_secs as i64);
+        let deadline = workflow_now(ctx.workflow_time())
+            + chrono::Duration::seconds(input.timeout_secs as i64);
         let (decision, approver) = loop {
             let now = workflow_now(ctx.workflow_time());
             let remaining = (deadline - now).to_std().unwrap_or(Duration::ZERO);
@@ -76,9 +88,21 @@ impl ApprovalWorkflow {
                 payload: payload.clone(),
                 at: workflow_now(ctx.workflow_time()),
             };
-            let outcome = ctx.execute_activity(ApprovalActivities::record_approval_event, event, activity_options()).await?;
+            let outcome = ctx
+                .execute_activity(
+                    ApprovalActivities::record_approval_event,
+                    event,
+                    activity_options(),
+                )
+                .await?;
             if let Some(decision) = outcome.decision {
-                break (decision, payload.get("approver").and_then(|a| a.as_str()).map(str::to_string));
+                break (
+                    decision,
+                    payload
+                        .get("approver")
+                        .and_then(|a| a.as_str())
+                        .map(str::to_string),
+                );
             }
             ctx.state_mut(|s| s.invalid_signals += 1);
         };
@@ -95,8 +119,14 @@ impl ApprovalWorkflow {
                 summary: format!("execute approved {}", input.action_id),
                 outlive_parent: false,
             });
-            let action = ActionInput { tenant_id: tenant.clone(), action_id: input.action_id.clone(), trace_id: trace.clone() };
-            let started = ctx.start_child_workflow(ActionWorkflow::run, action, options).await?;
+            let action = ActionInput {
+                tenant_id: tenant.clone(),
+                action_id: input.action_id.clone(),
+                trace_id: trace.clone(),
+            };
+            let started = ctx
+                .start_child_workflow(ActionWorkflow::run, action, options)
+                .await?;
             executed = started.result().await?.status == "executed";
         }
         Ok(ApprovalResult {
@@ -110,17 +140,20 @@ impl ApprovalWorkflow {
 
     #[signal]
     pub fn approve(&mut self, _ctx: &mut SyncWorkflowContext<Self>, payload: RawValue) {
-        self.inbox.push_back(("approve".into(), payload_json(&payload)));
+        self.inbox
+            .push_back(("approve".into(), payload_json(&payload)));
     }
 
     #[signal]
     pub fn edit(&mut self, _ctx: &mut SyncWorkflowContext<Self>, payload: RawValue) {
-        self.inbox.push_back(("edit".into(), payload_json(&payload)));
+        self.inbox
+            .push_back(("edit".into(), payload_json(&payload)));
     }
 
     #[signal]
     pub fn reject(&mut self, _ctx: &mut SyncWorkflowContext<Self>, payload: RawValue) {
-        self.inbox.push_back(("reject".into(), payload_json(&payload)));
+        self.inbox
+            .push_back(("reject".into(), payload_json(&payload)));
     }
 
     #[query]

@@ -5,13 +5,14 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use revloop_activities::search_attributes;
-use temporalio_common::data_converters::RawValue;
 use temporalio_common::RetryPolicy;
+use temporalio_common::data_converters::RawValue;
 use temporalio_sdk::{ActivityOptions, ChildWorkflowOptions, ParentClosePolicy};
 
 /// Workflow time as a chrono instant (never the machine clock).
 pub fn workflow_now(time: Option<std::time::SystemTime>) -> DateTime<Utc> {
-    time.map(DateTime::<Utc>::from).unwrap_or(DateTime::<Utc>::UNIX_EPOCH)
+    time.map(DateTime::<Utc>::from)
+        .unwrap_or(DateTime::<Utc>::UNIX_EPOCH)
 }
 
 /// Activities retry with backoff until they succeed or fail non-retryably; the type names
@@ -43,8 +44,17 @@ pub struct Child<'a> {
 pub fn child_options(child: Child<'_>) -> ChildWorkflowOptions {
     ChildWorkflowOptions::builder()
         .workflow_id(child.workflow_id)
-        .parent_close_policy(if child.outlive_parent { ParentClosePolicy::Abandon } else { ParentClosePolicy::Terminate })
-        .search_attributes(search_attributes::for_workflow(child.tenant_id, child.account_id, Some(child.trace_id), child.kind))
+        .parent_close_policy(if child.outlive_parent {
+            ParentClosePolicy::Abandon
+        } else {
+            ParentClosePolicy::Terminate
+        })
+        .search_attributes(search_attributes::for_workflow(
+            child.tenant_id,
+            child.account_id,
+            Some(child.trace_id),
+            child.kind,
+        ))
         .static_summary(child.summary)
         .build()
 }
@@ -55,11 +65,18 @@ pub fn payload_json(raw: &RawValue) -> serde_json::Value {
     let Some(payload) = raw.payloads.first() else {
         return serde_json::Value::Null;
     };
-    let encoding = payload.metadata.get("encoding").map(|e| String::from_utf8_lossy(e).to_string()).unwrap_or_default();
+    let encoding = payload
+        .metadata
+        .get("encoding")
+        .map(|e| String::from_utf8_lossy(e).to_string())
+        .unwrap_or_default();
     match encoding.as_str() {
-        "json/plain" => serde_json::from_slice(&payload.data)
-            .unwrap_or_else(|e| serde_json::json!({ "undecodable_payload": format!("not JSON: {e}") })),
+        "json/plain" => serde_json::from_slice(&payload.data).unwrap_or_else(
+            |e| serde_json::json!({ "undecodable_payload": format!("not JSON: {e}") }),
+        ),
         "binary/null" | "" if payload.data.is_empty() => serde_json::Value::Null,
-        other => serde_json::json!({ "undecodable_payload": format!("unsupported encoding {other:?}") }),
+        other => {
+            serde_json::json!({ "undecodable_payload": format!("unsupported encoding {other:?}") })
+        }
     }
 }

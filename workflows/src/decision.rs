@@ -28,13 +28,23 @@ impl DecisionWorkflow {
         let input = ctx.state(|s| s.input.clone());
         let now = workflow_now(ctx.workflow_time());
         let decision_id = ctx.workflow_id().to_string();
-        let (tenant, account, trace) = (input.tenant_id.clone(), input.account_id.clone(), input.trace_id.clone());
+        let (tenant, account, trace) = (
+            input.tenant_id.clone(),
+            input.account_id.clone(),
+            input.trace_id.clone(),
+        );
 
         ctx.set_current_details("preparing the brief".to_string());
         let brief = ctx
             .execute_activity(
                 DecisionActivities::prepare_brief,
-                BriefInput { tenant_id: tenant.clone(), account_id: account.clone(), trace_id: trace.clone(), signal_ids: input.signal_ids.clone(), now },
+                BriefInput {
+                    tenant_id: tenant.clone(),
+                    account_id: account.clone(),
+                    trace_id: trace.clone(),
+                    signal_ids: input.signal_ids.clone(),
+                    now,
+                },
                 activity_options(),
             )
             .await?;
@@ -71,7 +81,11 @@ impl DecisionWorkflow {
                 ValidateInput {
                     tenant_id: tenant.clone(),
                     trace_id: trace.clone(),
-                    action_ids: proposed.proposals.iter().map(|p| p.action_id.clone()).collect(),
+                    action_ids: proposed
+                        .proposals
+                        .iter()
+                        .map(|p| p.action_id.clone())
+                        .collect(),
                     checkpoint: Checkpoint::BeforePlanApproval,
                     now,
                 },
@@ -79,7 +93,11 @@ impl DecisionWorkflow {
             )
             .await?;
         for proposal in &proposed.proposals {
-            let verdict = verdicts.verdicts.iter().find(|(id, _)| id == &proposal.action_id).map(|(_, v)| *v);
+            let verdict = verdicts
+                .verdicts
+                .iter()
+                .find(|(id, _)| id == &proposal.action_id)
+                .map(|(_, v)| *v);
             if verdict != Some(Verdict::Allow) && verdict != Some(Verdict::Warn) {
                 result.blocked.push(proposal.action_id.clone());
                 continue;
@@ -100,7 +118,8 @@ impl DecisionWorkflow {
                     trace_id: trace.clone(),
                     timeout_secs: input.approval_timeout_secs,
                 };
-                ctx.start_child_workflow(ApprovalWorkflow::run, approval, options).await?;
+                ctx.start_child_workflow(ApprovalWorkflow::run, approval, options)
+                    .await?;
                 result.awaiting_approval.push(proposal.action_id.clone());
             } else {
                 let options = child_options(Child {
@@ -112,8 +131,14 @@ impl DecisionWorkflow {
                     summary: format!("{} for {account}", proposal.kind),
                     outlive_parent: false,
                 });
-                let action = ActionInput { tenant_id: tenant.clone(), action_id: proposal.action_id.clone(), trace_id: trace.clone() };
-                let started = ctx.start_child_workflow(ActionWorkflow::run, action, options).await?;
+                let action = ActionInput {
+                    tenant_id: tenant.clone(),
+                    action_id: proposal.action_id.clone(),
+                    trace_id: trace.clone(),
+                };
+                let started = ctx
+                    .start_child_workflow(ActionWorkflow::run, action, options)
+                    .await?;
                 let done = started.result().await?;
                 if done.status == "executed" {
                     result.executed.push(proposal.action_id.clone());

@@ -29,7 +29,10 @@ mod tests {
     #[test]
     fn names_used_by_activities_match_the_workflows() {
         assert_eq!(AccountWorkflow::run.name(), names::ACCOUNT_WORKFLOW);
-        assert_eq!(AccountWorkflow::signals_detected.name(), names::SIGNALS_DETECTED);
+        assert_eq!(
+            AccountWorkflow::signals_detected.name(),
+            names::SIGNALS_DETECTED
+        );
         assert_eq!(PerceptionWorkflow::run.name(), names::PERCEPTION_WORKFLOW);
         assert_eq!(DecisionWorkflow::run.name(), names::DECISION_WORKFLOW);
         assert_eq!(ApprovalWorkflow::run.name(), names::APPROVAL_WORKFLOW);

@@ -28,7 +28,12 @@ impl PerceptionWorkflow {
         let fetched = ctx
             .execute_activity(
                 PerceptionActivities::fetch_delta,
-                FetchInput { tenant_id: tenant_id.clone(), trace_id: trace_id.clone(), source: input.source.clone(), now },
+                FetchInput {
+                    tenant_id: tenant_id.clone(),
+                    trace_id: trace_id.clone(),
+                    source: input.source.clone(),
+                    now,
+                },
                 activity_options(),
             )
             .await?;
@@ -36,7 +41,12 @@ impl PerceptionWorkflow {
         let normalized = ctx
             .execute_activity(
                 PerceptionActivities::normalize_records,
-                NormalizeInput { tenant_id: tenant_id.clone(), trace_id: trace_id.clone(), evidence_id: fetched.evidence_id.clone(), now },
+                NormalizeInput {
+                    tenant_id: tenant_id.clone(),
+                    trace_id: trace_id.clone(),
+                    evidence_id: fetched.evidence_id.clone(),
+                    now,
+                },
                 activity_options(),
             )
             .await?;
@@ -55,7 +65,12 @@ impl PerceptionWorkflow {
         let detected = ctx
             .execute_activity(
                 PerceptionActivities::detect_signals,
-                DetectInput { tenant_id: tenant_id.clone(), trace_id: trace_id.clone(), changes: normalized.changes, now },
+                DetectInput {
+                    tenant_id: tenant_id.clone(),
+                    trace_id: trace_id.clone(),
+                    changes: normalized.changes,
+                    now,
+                },
                 activity_options(),
             )
             .await?;
@@ -67,7 +82,11 @@ impl PerceptionWorkflow {
         let emitted = ctx
             .execute_activity(
                 PerceptionActivities::emit_signals,
-                EmitInput { tenant_id, trace_id, signals: detected.new_signals },
+                EmitInput {
+                    tenant_id,
+                    trace_id,
+                    signals: detected.new_signals,
+                },
                 activity_options(),
             )
             .await?;

@@ -23,9 +23,15 @@ impl JsonlFileConnector {
             .canonicalize()
             .map_err(|e| ConnectorError::Invalid(format!("{}: {e}", path.display())))?;
         if let Some(inbox) = &self.inbox_dir {
-            let inbox = inbox.canonicalize().map_err(|e| ConnectorError::Unavailable(format!("inbox {}: {e}", inbox.display())))?;
+            let inbox = inbox.canonicalize().map_err(|e| {
+                ConnectorError::Unavailable(format!("inbox {}: {e}", inbox.display()))
+            })?;
             if !canonical.starts_with(&inbox) {
-                return Err(ConnectorError::Invalid(format!("{} is outside the inbox {}", path.display(), inbox.display())));
+                return Err(ConnectorError::Invalid(format!(
+                    "{} is outside the inbox {}",
+                    path.display(),
+                    inbox.display()
+                )));
             }
         }
         Ok(canonical)
@@ -40,14 +46,24 @@ impl Connector for JsonlFileConnector {
 
     async fn check(&self) -> Result<(), ConnectorError> {
         match &self.inbox_dir {
-            Some(dir) if !dir.is_dir() => Err(ConnectorError::Unavailable(format!("inbox {} is not a directory", dir.display()))),
+            Some(dir) if !dir.is_dir() => Err(ConnectorError::Unavailable(format!(
+                "inbox {} is not a directory",
+                dir.display()
+            ))),
             _ => Ok(()),
         }
     }
 
-    async fn fetch(&self, tenant_id: &str, source: &SourceRef, now: chrono::DateTime<chrono::Utc>) -> Result<Evidence, ConnectorError> {
+    async fn fetch(
+        &self,
+        tenant_id: &str,
+        source: &SourceRef,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Evidence, ConnectorError> {
         let SourceRef::JsonlFile { path } = source else {
-            return Err(ConnectorError::Invalid("jsonl_file connector got another source".into()));
+            return Err(ConnectorError::Invalid(
+                "jsonl_file connector got another source".into(),
+            ));
         };
         let path = self.allowed(Path::new(path))?;
         let content = tokio::fs::read(&path)

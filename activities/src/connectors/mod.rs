@@ -30,12 +30,22 @@ pub trait Connector: Send + Sync {
     fn kind(&self) -> &'static str;
     async fn check(&self) -> Result<(), ConnectorError>;
     /// Returns the batch as evidence (already stored when the source pushed it).
-    async fn fetch(&self, tenant_id: &str, source: &SourceRef, now: chrono::DateTime<chrono::Utc>)
-        -> Result<Evidence, ConnectorError>;
+    async fn fetch(
+        &self,
+        tenant_id: &str,
+        source: &SourceRef,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Evidence, ConnectorError>;
 }
 
-pub fn builtin(store: Arc<dyn Store>, inbox_dir: Option<std::path::PathBuf>) -> Vec<Box<dyn Connector>> {
-    vec![Box::new(JsonlFileConnector::new(inbox_dir)), Box::new(PushedBatchConnector::new(store))]
+pub fn builtin(
+    store: Arc<dyn Store>,
+    inbox_dir: Option<std::path::PathBuf>,
+) -> Vec<Box<dyn Connector>> {
+    vec![
+        Box::new(JsonlFileConnector::new(inbox_dir)),
+        Box::new(PushedBatchConnector::new(store)),
+    ]
 }
 
 pub fn source_kind(source: &SourceRef) -> &'static str {

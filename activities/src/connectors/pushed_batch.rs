@@ -28,14 +28,25 @@ impl Connector for PushedBatchConnector {
         Ok(())
     }
 
-    async fn fetch(&self, tenant_id: &str, source: &SourceRef, _now: chrono::DateTime<chrono::Utc>) -> Result<Evidence, ConnectorError> {
+    async fn fetch(
+        &self,
+        tenant_id: &str,
+        source: &SourceRef,
+        _now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Evidence, ConnectorError> {
         let SourceRef::PushedBatch { evidence_id } = source else {
-            return Err(ConnectorError::Invalid("pushed_batch connector got another source".into()));
+            return Err(ConnectorError::Invalid(
+                "pushed_batch connector got another source".into(),
+            ));
         };
         self.store
             .get_evidence(tenant_id, evidence_id)
             .await
             .map_err(|e| ConnectorError::Unavailable(e.to_string()))?
-            .ok_or_else(|| ConnectorError::Invalid(format!("evidence {evidence_id} not found for tenant {tenant_id}")))
+            .ok_or_else(|| {
+                ConnectorError::Invalid(format!(
+                    "evidence {evidence_id} not found for tenant {tenant_id}"
+                ))
+            })
     }
 }

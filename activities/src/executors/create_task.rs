@@ -26,7 +26,12 @@ impl ActionExecutor for CreateTaskExecutor {
         ActionKind::CreateTask
     }
 
-    async fn execute(&self, action: &ActionRecord, key: &str, now: DateTime<Utc>) -> Result<(Effect, bool), ExecutorError> {
+    async fn execute(
+        &self,
+        action: &ActionRecord,
+        key: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(Effect, bool), ExecutorError> {
         let params = &action.proposal.params;
         let payload = json!({
             "title": param(action, "title")?,
@@ -37,7 +42,20 @@ impl ActionExecutor for CreateTaskExecutor {
         record(&*self.store, action, key, "task_created", payload, now).await
     }
 
-    async fn compensate(&self, action: &ActionRecord, key: &str, now: DateTime<Utc>) -> Result<(Effect, bool), ExecutorError> {
-        record(&*self.store, action, &format!("{key}/compensate"), "task_cancelled", json!({ "title": param(action, "title")? }), now).await
+    async fn compensate(
+        &self,
+        action: &ActionRecord,
+        key: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(Effect, bool), ExecutorError> {
+        record(
+            &*self.store,
+            action,
+            &format!("{key}/compensate"),
+            "task_cancelled",
+            json!({ "title": param(action, "title")? }),
+            now,
+        )
+        .await
     }
 }

@@ -35,9 +35,19 @@ pub trait ActionExecutor: Send + Sync {
         Ok(())
     }
     /// Carries out the action once per key; returns the effect and whether this call caused it.
-    async fn execute(&self, action: &ActionRecord, idempotency_key: &str, now: DateTime<Utc>) -> Result<(Effect, bool), ExecutorError>;
+    async fn execute(
+        &self,
+        action: &ActionRecord,
+        idempotency_key: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(Effect, bool), ExecutorError>;
     /// Undoes the effect where the action allows it (a saga's compensation step).
-    async fn compensate(&self, action: &ActionRecord, idempotency_key: &str, now: DateTime<Utc>) -> Result<(Effect, bool), ExecutorError>;
+    async fn compensate(
+        &self,
+        action: &ActionRecord,
+        idempotency_key: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(Effect, bool), ExecutorError>;
 }
 
 pub fn builtin(store: Arc<dyn Store>) -> Vec<Box<dyn ActionExecutor>> {
@@ -50,13 +60,29 @@ pub fn builtin(store: Arc<dyn Store>) -> Vec<Box<dyn ActionExecutor>> {
 
 /// A string parameter of the action, or an `Invalid` error naming it.
 pub(crate) fn param<'a>(action: &'a ActionRecord, name: &str) -> Result<&'a str, ExecutorError> {
-    action.proposal.params.get(name).and_then(|v| v.as_str()).filter(|s| !s.is_empty()).ok_or_else(|| {
-        ExecutorError::Invalid(format!("action {}: parameter {name:?} is missing or not text", action.action_id))
-    })
+    action
+        .proposal
+        .params
+        .get(name)
+        .and_then(|v| v.as_str())
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| {
+            ExecutorError::Invalid(format!(
+                "action {}: parameter {name:?} is missing or not text",
+                action.action_id
+            ))
+        })
 }
 
 /// Records an effect; shared by the executors whose effect is a record in revloop's own store.
-pub(crate) async fn record(store: &dyn Store, action: &ActionRecord, key: &str, kind: &str, payload: serde_json::Value, now: DateTime<Utc>) -> Result<(Effect, bool), ExecutorError> {
+pub(crate) async fn record(
+    store: &dyn Store,
+    action: &ActionRecord,
+    key: &str,
+    kind: &str,
+    payload: serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<(Effect, bool), ExecutorError> {
     let effect = Effect {
         idempotency_key: key.to_string(),
         tenant_id: action.tenant_id.clone(),

@@ -27,10 +27,18 @@ impl ActionExecutor for SendFollowUpExecutor {
         ActionKind::SendFollowUp
     }
 
-    async fn execute(&self, action: &ActionRecord, key: &str, now: DateTime<Utc>) -> Result<(Effect, bool), ExecutorError> {
+    async fn execute(
+        &self,
+        action: &ActionRecord,
+        key: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(Effect, bool), ExecutorError> {
         let to = param(action, "to")?;
         if !to.contains('@') {
-            return Err(ExecutorError::Invalid(format!("action {}: {to:?} is not an email address", action.action_id)));
+            return Err(ExecutorError::Invalid(format!(
+                "action {}: {to:?} is not an email address",
+                action.action_id
+            )));
         }
         let payload = json!({ "to": to, "subject": param(action, "subject")?, "body": param(action, "body")? });
         record(&*self.store, action, key, "email_queued", payload, now).await
@@ -38,7 +46,20 @@ impl ActionExecutor for SendFollowUpExecutor {
 
     /// A queued email cannot be unsent once the mailer picked it up; compensation records that
     /// it must be withdrawn if still queued.
-    async fn compensate(&self, action: &ActionRecord, key: &str, now: DateTime<Utc>) -> Result<(Effect, bool), ExecutorError> {
-        record(&*self.store, action, &format!("{key}/compensate"), "email_withdrawn", json!({ "to": param(action, "to")? }), now).await
+    async fn compensate(
+        &self,
+        action: &ActionRecord,
+        key: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(Effect, bool), ExecutorError> {
+        record(
+            &*self.store,
+            action,
+            &format!("{key}/compensate"),
+            "email_withdrawn",
+            json!({ "to": param(action, "to")? }),
+            now,
+        )
+        .await
     }
 }

@@ -1,7 +1,9 @@
 //! The playbook model: runs the deterministic playbooks from the domain crate.
 
 use async_trait::async_trait;
-use revloop_domain::decision::{DecisionMessage, Playbook, PlaybookInput, builtin_playbooks, run_playbooks};
+use revloop_domain::decision::{
+    DecisionMessage, Playbook, PlaybookInput, builtin_playbooks, run_playbooks,
+};
 
 use super::{DecisionModel, ModelError};
 
@@ -11,7 +13,9 @@ pub struct PlaybookModel {
 
 impl Default for PlaybookModel {
     fn default() -> Self {
-        Self { playbooks: builtin_playbooks() }
+        Self {
+            playbooks: builtin_playbooks(),
+        }
     }
 }
 

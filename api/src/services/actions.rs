@@ -40,14 +40,26 @@ impl ActionApi {
     }
 
     /// Sends one approval signal to the action's ApprovalWorkflow.
-    async fn decide<T>(&self, request: &Request<T>, action_id: &str, signal: &'static str, payload: serde_json::Value) -> Result<Response<pb::DecideActionResponse>, Status> {
+    async fn decide<T>(
+        &self,
+        request: &Request<T>,
+        action_id: &str,
+        signal: &'static str,
+        payload: serde_json::Value,
+    ) -> Result<Response<pb::DecideActionResponse>, Status> {
         let (claims, _) = require(request, Role::Approver, "")?;
         let action = self.owned_action(&claims, action_id).await?;
         if action.status != ActionStatus::AwaitingApproval {
-            return Err(Status::failed_precondition(format!("action {action_id} is {}, not awaiting approval", action.status.as_str())));
+            return Err(Status::failed_precondition(format!(
+                "action {action_id} is {}, not awaiting approval",
+                action.status.as_str()
+            )));
         }
         let workflow_id = format!("{}/approval/{action_id}", action.tenant_id);
-        let handle = self.state.temporal.get_workflow_handle::<ApprovalWorkflow>(workflow_id.clone());
+        let handle = self
+            .state
+            .temporal
+            .get_workflow_handle::<ApprovalWorkflow>(workflow_id.clone());
         let raw = RawValue::from_value(&payload, &PayloadConverter::default());
         let options = WorkflowSignalOptions::default();
         let sent = match signal {
@@ -56,58 +68,120 @@ impl ActionApi {
             _ => handle.signal(ApprovalWorkflow::reject, raw, options).await,
         };
         sent.map_err(|e| error::temporal(&format!("signalling {workflow_id}"), e))?;
-        Ok(Response::new(pb::DecideActionResponse { action_id: action_id.to_string(), workflow_id, signal: signal.to_string() }))
+        Ok(Response::new(pb::DecideActionResponse {
+            action_id: action_id.to_string(),
+            workflow_id,
+            signal: signal.to_string(),
+        }))
     }
 }
 
 #[tonic::async_trait]
 impl ActionService for ActionApi {
-    async fn list_actions(&self, request: Request<pb::ListActionsRequest>) -> Result<Response<pb::ListActionsResponse>, Status> {
+    async fn list_actions(
+        &self,
+        request: Request<pb::ListActionsRequest>,
+    ) -> Result<Response<pb::ListActionsResponse>, Status> {
         let (_, tenant) = require(&request, Role::Viewer, &request.get_ref().tenant_id)?;
         let req = request.into_inner();
         let status = match req.status.as_str() {
             "" => None,
-            s => Some(ActionStatus::parse(s).ok_or_else(|| Status::invalid_argument(format!("status: unknown status {s:?}")))?),
+            s => Some(ActionStatus::parse(s).ok_or_else(|| {
+                Status::invalid_argument(format!("status: unknown status {s:?}"))
+            })?),
         };
-        let mut actions = self.state.store.list_actions(&tenant, status).await.map_err(error::store)?;
+        let mut actions = self
+            .state
+            .store
+            .list_actions(&tenant, status)
+            .await
+            .map_err(error::store)?;
         if req.limit > 0 {
             actions.truncate(req.limit as usize);
         }
-        Ok(Response::new(pb::ListActionsResponse { actions: actions.iter().map(convert::action).collect() }))
+        Ok(Response::new(pb::ListActionsResponse {
+            actions: actions.iter().map(convert::action).collect(),
+        }))
     }
 
-    async fn get_action(&self, request: Request<pb::GetActionRequest>) -> Result<Response<pb::Action>, Status> {
+    async fn get_action(
+        &self,
+        request: Request<pb::GetActionRequest>,
+    ) -> Result<Response<pb::Action>, Status> {
         let (claims, _) = require(&request, Role::Viewer, "")?;
-        let action = self.owned_action(&claims, &request.get_ref().action_id).await?;
+        let action = self
+            .owned_action(&claims, &request.get_ref().action_id)
+            .await?;
         let mut out = convert::action(&action);
         for evidence_ref in &action.proposal.evidence_refs {
-            if let Some(v) = self.state.store.version_by_ref(&action.tenant_id, evidence_ref).await.map_err(error::store)? {
+            if let Some(v) = self
+                .state
+                .store
+                .version_by_ref(&action.tenant_id, evidence_ref)
+                .await
+                .map_err(error::store)?
+            {
                 out.evidence.push(convert::evidence(evidence_ref, &v));
             }
         }
         Ok(Response::new(out))
     }
 
-    async fn approve_action(&self, request: Request<pb::DecideActionRequest>) -> Result<Response<pb::DecideActionResponse>, Status> {
-        let approver = request.extensions().get::<Claims>().map(|c| c.sub.clone()).unwrap_or_default();
+    async fn approve_action(
+        &self,
+        request: Request<pb::DecideActionRequest>,
+    ) -> Result<Response<pb::DecideActionResponse>, Status> {
+        let approver = request
+            .extensions()
+            .get::<Claims>()
+            .map(|c| c.sub.clone())
+            .unwrap_or_default();
         let req = request.get_ref().clone();
-        self.decide(&request, &req.action_id, "approve", json!({ "approver": approver, "reason": non_empty(req.reason) })).await
+        self.decide(
+            &request,
+            &req.action_id,
+            "approve",
+            json!({ "approver": approver, "reason": non_empty(req.reason) }),
+        )
+        .await
     }
 
-    async fn edit_action(&self, request: Request<pb::EditActionRequest>) -> Result<Response<pb::DecideActionResponse>, Status> {
-        let approver = request.extensions().get::<Claims>().map(|c| c.sub.clone()).unwrap_or_default();
+    async fn edit_action(
+        &self,
+        request: Request<pb::EditActionRequest>,
+    ) -> Result<Response<pb::DecideActionResponse>, Status> {
+        let approver = request
+            .extensions()
+            .get::<Claims>()
+            .map(|c| c.sub.clone())
+            .unwrap_or_default();
         let req = request.get_ref().clone();
         if req.changes.is_empty() {
-            return Err(Status::invalid_argument("changes: at least one parameter to change is required"));
+            return Err(Status::invalid_argument(
+                "changes: at least one parameter to change is required",
+            ));
         }
         let payload = json!({ "approver": approver, "reason": non_empty(req.reason), "changes": req.changes });
         self.decide(&request, &req.action_id, "edit", payload).await
     }
 
-    async fn reject_action(&self, request: Request<pb::DecideActionRequest>) -> Result<Response<pb::DecideActionResponse>, Status> {
-        let approver = request.extensions().get::<Claims>().map(|c| c.sub.clone()).unwrap_or_default();
+    async fn reject_action(
+        &self,
+        request: Request<pb::DecideActionRequest>,
+    ) -> Result<Response<pb::DecideActionResponse>, Status> {
+        let approver = request
+            .extensions()
+            .get::<Claims>()
+            .map(|c| c.sub.clone())
+            .unwrap_or_default();
         let req = request.get_ref().clone();
-        self.decide(&request, &req.action_id, "reject", json!({ "approver": approver, "reason": non_empty(req.reason) })).await
+        self.decide(
+            &request,
+            &req.action_id,
+            "reject",
+            json!({ "approver": approver, "reason": non_empty(req.reason) }),
+        )
+        .await
     }
 }
 

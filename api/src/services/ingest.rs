@@ -28,11 +28,25 @@ impl IngestApi {
         Self { state }
     }
 
-    async fn start_perception(&self, tenant: &str, trace_id: &str, source: SourceRef) -> Result<String, Status> {
+    async fn start_perception(
+        &self,
+        tenant: &str,
+        trace_id: &str,
+        source: SourceRef,
+    ) -> Result<String, Status> {
         let workflow_id = format!("{tenant}/perception/{trace_id}");
-        let input = PerceptionInput { tenant_id: tenant.to_string(), trace_id: trace_id.to_string(), source };
+        let input = PerceptionInput {
+            tenant_id: tenant.to_string(),
+            trace_id: trace_id.to_string(),
+            source,
+        };
         let options = WorkflowStartOptions::new(self.state.task_queue.clone(), workflow_id.clone())
-            .search_attributes(search_attributes::for_workflow(tenant, None, Some(trace_id), "perception"))
+            .search_attributes(search_attributes::for_workflow(
+                tenant,
+                None,
+                Some(trace_id),
+                "perception",
+            ))
             .static_summary(format!("perception for {tenant}"))
             .build();
         self.state
@@ -44,25 +58,42 @@ impl IngestApi {
     }
 
     async fn ensure_tenant(&self, tenant: &str) -> Result<(), Status> {
-        let t = Tenant { tenant_id: tenant.to_string(), name: tenant.to_string(), config: TenantConfig::default() };
-        self.state.store.ensure_tenant(&t).await.map_err(error::store)?;
+        let t = Tenant {
+            tenant_id: tenant.to_string(),
+            name: tenant.to_string(),
+            config: TenantConfig::default(),
+        };
+        self.state
+            .store
+            .ensure_tenant(&t)
+            .await
+            .map_err(error::store)?;
         Ok(())
     }
 }
 
 #[tonic::async_trait]
 impl IngestService for IngestApi {
-    async fn ingest_records(&self, request: Request<pb::IngestRecordsRequest>) -> Result<Response<pb::IngestRecordsResponse>, Status> {
+    async fn ingest_records(
+        &self,
+        request: Request<pb::IngestRecordsRequest>,
+    ) -> Result<Response<pb::IngestRecordsResponse>, Status> {
         let (_, tenant) = require(&request, Role::Admin, &request.get_ref().tenant_id)?;
         let req = request.into_inner();
         let parsed = parse_jsonl(&req.jsonl);
         if parsed.records.is_empty() && parsed.rejected.is_empty() {
-            return Err(Status::invalid_argument("jsonl: the batch holds no records"));
+            return Err(Status::invalid_argument(
+                "jsonl: the batch holds no records",
+            ));
         }
         self.ensure_tenant(&tenant).await?;
         let now = Utc::now();
         let provenance = Provenance {
-            source: if req.source.is_empty() { "grpc".into() } else { req.source.clone() },
+            source: if req.source.is_empty() {
+                "grpc".into()
+            } else {
+                req.source.clone()
+            },
             connector: "pushed_batch".into(),
             fetched_at: now,
             cursor: None,
@@ -70,7 +101,11 @@ impl IngestService for IngestApi {
         };
         // The batch is kept exactly as delivered; bad lines are also quarantined with their error.
         let evidence = Evidence::new(&tenant, req.jsonl.into_bytes(), provenance);
-        self.state.store.put_evidence(&evidence).await.map_err(error::store)?;
+        self.state
+            .store
+            .put_evidence(&evidence)
+            .await
+            .map_err(error::store)?;
         for rejected in &parsed.rejected {
             let line = QuarantinedLine {
                 tenant_id: tenant.clone(),
@@ -81,13 +116,24 @@ impl IngestService for IngestApi {
                 raw: rejected.raw.clone(),
                 at: now,
             };
-            self.state.store.quarantine(&line).await.map_err(error::store)?;
+            self.state
+                .store
+                .quarantine(&line)
+                .await
+                .map_err(error::store)?;
         }
         let trace_id = uuid::Uuid::new_v4().to_string();
         let workflow_id = if parsed.records.is_empty() {
             String::new()
         } else {
-            self.start_perception(&tenant, &trace_id, SourceRef::PushedBatch { evidence_id: evidence.evidence_id.clone() }).await?
+            self.start_perception(
+                &tenant,
+                &trace_id,
+                SourceRef::PushedBatch {
+                    evidence_id: evidence.evidence_id.clone(),
+                },
+            )
+            .await?
         };
         if !parsed.rejected.is_empty() {
             let mut details = ErrorDetails::new();
@@ -116,7 +162,11 @@ impl IngestService for IngestApi {
                 parsed.records.len(),
                 lines.join("; ")
             );
-            return Err(Status::with_error_details(Code::InvalidArgument, message, details));
+            return Err(Status::with_error_details(
+                Code::InvalidArgument,
+                message,
+                details,
+            ));
         }
         Ok(Response::new(pb::IngestRecordsResponse {
             trace_id,
@@ -128,7 +178,10 @@ impl IngestService for IngestApi {
         }))
     }
 
-    async fn start_perception(&self, request: Request<pb::StartPerceptionRequest>) -> Result<Response<pb::StartPerceptionResponse>, Status> {
+    async fn start_perception(
+        &self,
+        request: Request<pb::StartPerceptionRequest>,
+    ) -> Result<Response<pb::StartPerceptionResponse>, Status> {
         let (_, tenant) = require(&request, Role::Admin, &request.get_ref().tenant_id)?;
         let req = request.into_inner();
         if req.path.is_empty() {
@@ -136,7 +189,16 @@ impl IngestService for IngestApi {
         }
         self.ensure_tenant(&tenant).await?;
         let trace_id = uuid::Uuid::new_v4().to_string();
-        let workflow_id = IngestApi::start_perception(self, &tenant, &trace_id, SourceRef::JsonlFile { path: req.path }).await?;
-        Ok(Response::new(pb::StartPerceptionResponse { trace_id, workflow_id }))
+        let workflow_id = IngestApi::start_perception(
+            self,
+            &tenant,
+            &trace_id,
+            SourceRef::JsonlFile { path: req.path },
+        )
+        .await?;
+        Ok(Response::new(pb::StartPerceptionResponse {
+            trace_id,
+            workflow_id,
+        }))
     }
 }

@@ -25,27 +25,47 @@ impl LedgerApi {
 
 #[tonic::async_trait]
 impl LedgerService for LedgerApi {
-    async fn list_ledger_entries(&self, request: Request<pb::ListLedgerEntriesRequest>) -> Result<Response<pb::ListLedgerEntriesResponse>, Status> {
+    async fn list_ledger_entries(
+        &self,
+        request: Request<pb::ListLedgerEntriesRequest>,
+    ) -> Result<Response<pb::ListLedgerEntriesResponse>, Status> {
         let (_, tenant) = require(&request, Role::Viewer, &request.get_ref().tenant_id)?;
         let req = request.into_inner();
-        let limit = if req.limit == 0 { PAGE } else { (req.limit as usize).min(10 * PAGE) };
+        let limit = if req.limit == 0 {
+            PAGE
+        } else {
+            (req.limit as usize).min(10 * PAGE)
+        };
         let mut entries = Vec::new();
         let mut after = req.after_seq;
         // Filtering by trace may skip many entries: page until the limit is filled.
         loop {
-            let page = self.state.store.list_entries(&tenant, after, PAGE).await.map_err(error::store)?;
+            let page = self
+                .state
+                .store
+                .list_entries(&tenant, after, PAGE)
+                .await
+                .map_err(error::store)?;
             let done = page.len() < PAGE;
             after = page.last().map(|e| e.seq).unwrap_or(after);
-            entries.extend(page.into_iter().filter(|e| req.trace_id.is_empty() || e.trace_id == req.trace_id));
+            entries.extend(
+                page.into_iter()
+                    .filter(|e| req.trace_id.is_empty() || e.trace_id == req.trace_id),
+            );
             if done || entries.len() >= limit {
                 break;
             }
         }
         entries.truncate(limit);
-        Ok(Response::new(pb::ListLedgerEntriesResponse { entries: entries.iter().map(convert::ledger_entry).collect() }))
+        Ok(Response::new(pb::ListLedgerEntriesResponse {
+            entries: entries.iter().map(convert::ledger_entry).collect(),
+        }))
     }
 
-    async fn verify_ledger(&self, request: Request<pb::VerifyLedgerRequest>) -> Result<Response<pb::VerifyLedgerResponse>, Status> {
+    async fn verify_ledger(
+        &self,
+        request: Request<pb::VerifyLedgerRequest>,
+    ) -> Result<Response<pb::VerifyLedgerResponse>, Status> {
         let (_, tenant) = require(&request, Role::Viewer, &request.get_ref().tenant_id)?;
         let mut all: Vec<LedgerEntry> = Vec::new();
         loop {
@@ -71,7 +91,15 @@ impl LedgerService for LedgerApi {
             }
         }
         let report = verify_chain(&all);
-        let (first_broken_seq, reason) = report.first_break.map(|b| (b.seq, b.reason)).unwrap_or((0, String::new()));
-        Ok(Response::new(pb::VerifyLedgerResponse { intact: first_broken_seq == 0, entries_checked: report.entries_checked, first_broken_seq, reason }))
+        let (first_broken_seq, reason) = report
+            .first_break
+            .map(|b| (b.seq, b.reason))
+            .unwrap_or((0, String::new()));
+        Ok(Response::new(pb::VerifyLedgerResponse {
+            intact: first_broken_seq == 0,
+            entries_checked: report.entries_checked,
+            first_broken_seq,
+            reason,
+        }))
     }
 }

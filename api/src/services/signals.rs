@@ -21,11 +21,21 @@ impl SignalApi {
 
 #[tonic::async_trait]
 impl SignalService for SignalApi {
-    async fn list_signals(&self, request: Request<pb::ListSignalsRequest>) -> Result<Response<pb::ListSignalsResponse>, Status> {
+    async fn list_signals(
+        &self,
+        request: Request<pb::ListSignalsRequest>,
+    ) -> Result<Response<pb::ListSignalsResponse>, Status> {
         let (_, tenant) = require(&request, Role::Viewer, &request.get_ref().tenant_id)?;
         let account = request.get_ref().account_id.clone();
         let account = (!account.is_empty()).then_some(account);
-        let signals = self.state.store.list_signals(&tenant, account.as_deref()).await.map_err(error::store)?;
-        Ok(Response::new(pb::ListSignalsResponse { signals: signals.iter().map(convert::signal).collect() }))
+        let signals = self
+            .state
+            .store
+            .list_signals(&tenant, account.as_deref())
+            .await
+            .map_err(error::store)?;
+        Ok(Response::new(pb::ListSignalsResponse {
+            signals: signals.iter().map(convert::signal).collect(),
+        }))
     }
 }

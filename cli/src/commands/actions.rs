@@ -4,9 +4,24 @@ use revloop_proto::v1 as pb;
 
 use super::{ApiError, print_json};
 
-pub async fn list(mut client: ApiClient, status: &str, limit: u32, json: bool) -> anyhow::Result<i32> {
-    let request = pb::ListActionsRequest { tenant_id: String::new(), status: status.to_string(), limit };
-    let actions = client.actions.list_actions(request).await.map_err(ApiError::from)?.into_inner().actions;
+pub async fn list(
+    mut client: ApiClient,
+    status: &str,
+    limit: u32,
+    json: bool,
+) -> anyhow::Result<i32> {
+    let request = pb::ListActionsRequest {
+        tenant_id: String::new(),
+        status: status.to_string(),
+        limit,
+    };
+    let actions = client
+        .actions
+        .list_actions(request)
+        .await
+        .map_err(ApiError::from)?
+        .into_inner()
+        .actions;
     if json {
         print_json(&actions)?;
     } else if actions.is_empty() {
@@ -20,7 +35,14 @@ pub async fn list(mut client: ApiClient, status: &str, limit: u32, json: bool) -
 }
 
 pub async fn show(mut client: ApiClient, action_id: &str, json: bool) -> anyhow::Result<i32> {
-    let action = client.actions.get_action(pb::GetActionRequest { action_id: action_id.to_string() }).await.map_err(ApiError::from)?.into_inner();
+    let action = client
+        .actions
+        .get_action(pb::GetActionRequest {
+            action_id: action_id.to_string(),
+        })
+        .await
+        .map_err(ApiError::from)?
+        .into_inner();
     if json {
         print_json(&action)?;
     } else {
@@ -38,22 +60,74 @@ fn report(response: pb::DecideActionResponse, json: bool) -> anyhow::Result<i32>
     Ok(0)
 }
 
-pub async fn approve(mut client: ApiClient, action_id: &str, reason: &str, json: bool) -> anyhow::Result<i32> {
-    let request = pb::DecideActionRequest { action_id: action_id.to_string(), reason: reason.to_string() };
-    report(client.actions.approve_action(request).await.map_err(ApiError::from)?.into_inner(), json)
+pub async fn approve(
+    mut client: ApiClient,
+    action_id: &str,
+    reason: &str,
+    json: bool,
+) -> anyhow::Result<i32> {
+    let request = pb::DecideActionRequest {
+        action_id: action_id.to_string(),
+        reason: reason.to_string(),
+    };
+    report(
+        client
+            .actions
+            .approve_action(request)
+            .await
+            .map_err(ApiError::from)?
+            .into_inner(),
+        json,
+    )
 }
 
-pub async fn reject(mut client: ApiClient, action_id: &str, reason: &str, json: bool) -> anyhow::Result<i32> {
-    let request = pb::DecideActionRequest { action_id: action_id.to_string(), reason: reason.to_string() };
-    report(client.actions.reject_action(request).await.map_err(ApiError::from)?.into_inner(), json)
+pub async fn reject(
+    mut client: ApiClient,
+    action_id: &str,
+    reason: &str,
+    json: bool,
+) -> anyhow::Result<i32> {
+    let request = pb::DecideActionRequest {
+        action_id: action_id.to_string(),
+        reason: reason.to_string(),
+    };
+    report(
+        client
+            .actions
+            .reject_action(request)
+            .await
+            .map_err(ApiError::from)?
+            .into_inner(),
+        json,
+    )
 }
 
-pub async fn edit(mut client: ApiClient, action_id: &str, changes: &[String], reason: &str, json: bool) -> anyhow::Result<i32> {
+pub async fn edit(
+    mut client: ApiClient,
+    action_id: &str,
+    changes: &[String],
+    reason: &str,
+    json: bool,
+) -> anyhow::Result<i32> {
     let mut map = std::collections::HashMap::new();
     for change in changes {
-        let (k, v) = change.split_once('=').ok_or_else(|| anyhow::anyhow!("--set {change:?}: expected PARAM=VALUE"))?;
+        let (k, v) = change
+            .split_once('=')
+            .ok_or_else(|| anyhow::anyhow!("--set {change:?}: expected PARAM=VALUE"))?;
         map.insert(k.trim().to_string(), v.to_string());
     }
-    let request = pb::EditActionRequest { action_id: action_id.to_string(), reason: reason.to_string(), changes: map };
-    report(client.actions.edit_action(request).await.map_err(ApiError::from)?.into_inner(), json)
+    let request = pb::EditActionRequest {
+        action_id: action_id.to_string(),
+        reason: reason.to_string(),
+        changes: map,
+    };
+    report(
+        client
+            .actions
+            .edit_action(request)
+            .await
+            .map_err(ApiError::from)?
+            .into_inner(),
+        json,
+    )
 }

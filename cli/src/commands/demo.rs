@@ -36,14 +36,19 @@ pub struct DemoArgs {
 }
 
 pub fn dev_token_path() -> PathBuf {
-    PathBuf::from(std::env::var("REVLOOP_HOME").unwrap_or_else(|_| ".revloop".into())).join("dev-token")
+    PathBuf::from(std::env::var("REVLOOP_HOME").unwrap_or_else(|_| ".revloop".into()))
+        .join("dev-token")
 }
 
 pub async fn run(args: &DemoArgs) -> anyhow::Result<i32> {
-    std::fs::create_dir_all(&args.home).with_context(|| format!("creating {}", args.home.display()))?;
+    std::fs::create_dir_all(&args.home)
+        .with_context(|| format!("creating {}", args.home.display()))?;
     let home = std::fs::canonicalize(&args.home)?;
     let temporal_bin = find_temporal_bin()?;
-    println!("starting the Temporal dev server on 127.0.0.1:{} …", args.temporal_port);
+    println!(
+        "starting the Temporal dev server on 127.0.0.1:{} …",
+        args.temporal_port
+    );
     let mut server = DevServer::start(&DevServerOptions {
         temporal_bin,
         port: args.temporal_port,
@@ -53,7 +58,11 @@ pub async fn run(args: &DemoArgs) -> anyhow::Result<i32> {
         log_file: home.join("temporal.log"),
     })?;
 
-    let secret = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
+    let secret = format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    );
     let store = home.join("revloop.db");
     let env = |cmd: &mut Command| {
         cmd.env("TEMPORAL_ADDRESS", &server.address)
@@ -70,7 +79,13 @@ pub async fn run(args: &DemoArgs) -> anyhow::Result<i32> {
     api_cmd.env("REVLOOP_API_LISTEN", &args.api_listen);
     let mut api = ManagedChild::spawn("revloop-api", api_cmd, &home.join("api.log"))?;
 
-    let dev_token = token::mint(&secret, DEMO_TENANT, "demo-user", &[Role::Admin], 7 * 24 * 3600)?;
+    let dev_token = token::mint(
+        &secret,
+        DEMO_TENANT,
+        "demo-user",
+        &[Role::Admin],
+        7 * 24 * 3600,
+    )?;
     std::fs::write(home.join("dev-token"), &dev_token)?;
     let api_url = format!("http://{}", args.api_listen);
     let outcome = show_loop(&api_url, &dev_token, &mut worker, &mut api).await;
@@ -78,9 +93,17 @@ pub async fn run(args: &DemoArgs) -> anyhow::Result<i32> {
         eprintln!("demo failed: {err:#}\nlogs: {}", home.display());
     }
     if outcome.is_ok() {
-        println!("\nTemporal Web UI: {}", server.ui_url.clone().unwrap_or_default());
-        println!("API: {api_url}   token: export REVLOOP_TOKEN=$(cat {}/dev-token)", home.display());
-        println!("approve the follow-up:  revloop approve <action id>    verify:  revloop ledger verify");
+        println!(
+            "\nTemporal Web UI: {}",
+            server.ui_url.clone().unwrap_or_default()
+        );
+        println!(
+            "API: {api_url}   token: export REVLOOP_TOKEN=$(cat {}/dev-token)",
+            home.display()
+        );
+        println!(
+            "approve the follow-up:  revloop approve <action id>    verify:  revloop ledger verify"
+        );
         if !args.exit_after_actions {
             println!("\nrunning; press Ctrl-C to stop");
             wait_for_stop(&mut worker, &mut api).await;
@@ -93,18 +116,32 @@ pub async fn run(args: &DemoArgs) -> anyhow::Result<i32> {
     outcome.map(|_| 0)
 }
 
-async fn show_loop(api_url: &str, token: &str, worker: &mut ManagedChild, api: &mut ManagedChild) -> anyhow::Result<()> {
-    let mut client = ApiClient::connect_when_ready(api_url, token, Duration::from_secs(60), || !api.has_exited())
-        .await
-        .with_context(|| format!("see {}", api.log_file.display()))?;
+async fn show_loop(
+    api_url: &str,
+    token: &str,
+    worker: &mut ManagedChild,
+    api: &mut ManagedChild,
+) -> anyhow::Result<()> {
+    let mut client = ApiClient::connect_when_ready(api_url, token, Duration::from_secs(60), || {
+        !api.has_exited()
+    })
+    .await
+    .with_context(|| format!("see {}", api.log_file.display()))?;
     let jsonl = fixtures::render(DEMO_DATA, Utc::now())?;
     let ingested = client
         .ingest
-        .ingest_records(pb::IngestRecordsRequest { tenant_id: DEMO_TENANT.into(), jsonl, source: "demo tenant".into() })
+        .ingest_records(pb::IngestRecordsRequest {
+            tenant_id: DEMO_TENANT.into(),
+            jsonl,
+            source: "demo tenant".into(),
+        })
         .await
         .context("ingesting the demo tenant")?
         .into_inner();
-    println!("loaded the demo tenant: {} records (trace {})", ingested.accepted, ingested.trace_id);
+    println!(
+        "loaded the demo tenant: {} records (trace {})",
+        ingested.accepted, ingested.trace_id
+    );
     println!("running the loop: perception → signals → decisions → validation …");
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
@@ -113,11 +150,17 @@ async fn show_loop(api_url: &str, token: &str, worker: &mut ManagedChild, api: &
         }
         let actions = client
             .actions
-            .list_actions(pb::ListActionsRequest { tenant_id: String::new(), status: String::new(), limit: 0 })
+            .list_actions(pb::ListActionsRequest {
+                tenant_id: String::new(),
+                status: String::new(),
+                limit: 0,
+            })
             .await?
             .into_inner()
             .actions;
-        let settled = !actions.is_empty() && actions.iter().any(|a| a.status == "awaiting_approval") && actions.iter().all(|a| a.status != "proposed");
+        let settled = !actions.is_empty()
+            && actions.iter().any(|a| a.status == "awaiting_approval")
+            && actions.iter().all(|a| a.status != "proposed");
         if settled {
             println!("\nTop actions:");
             for a in actions.iter().take(10) {
@@ -133,7 +176,8 @@ async fn show_loop(api_url: &str, token: &str, worker: &mut ManagedChild, api: &
 }
 
 async fn wait_for_stop(worker: &mut ManagedChild, api: &mut ManagedChild) {
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("SIGTERM handler");
     let mut tick = tokio::time::interval(Duration::from_secs(2));
     loop {
         tokio::select! {

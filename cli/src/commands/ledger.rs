@@ -22,24 +22,55 @@ pub enum LedgerCommand {
 pub async fn run(mut client: ApiClient, cmd: &LedgerCommand, json: bool) -> anyhow::Result<i32> {
     match cmd {
         LedgerCommand::Verify => {
-            let report = client.ledger.verify_ledger(pb::VerifyLedgerRequest::default()).await.map_err(ApiError::from)?.into_inner();
+            let report = client
+                .ledger
+                .verify_ledger(pb::VerifyLedgerRequest::default())
+                .await
+                .map_err(ApiError::from)?
+                .into_inner();
             if json {
                 print_json(&report)?;
             } else if report.intact {
                 println!("ledger intact: {} entries verified", report.entries_checked);
             } else {
-                println!("ledger BROKEN at entry {}: {}", report.first_broken_seq, report.reason);
+                println!(
+                    "ledger BROKEN at entry {}: {}",
+                    report.first_broken_seq, report.reason
+                );
             }
             Ok(if report.intact { 0 } else { EXIT_LEDGER_BROKEN })
         }
-        LedgerCommand::List { trace, after, limit } => {
-            let request = pb::ListLedgerEntriesRequest { tenant_id: String::new(), after_seq: *after, limit: *limit, trace_id: trace.clone() };
-            let entries = client.ledger.list_ledger_entries(request).await.map_err(ApiError::from)?.into_inner().entries;
+        LedgerCommand::List {
+            trace,
+            after,
+            limit,
+        } => {
+            let request = pb::ListLedgerEntriesRequest {
+                tenant_id: String::new(),
+                after_seq: *after,
+                limit: *limit,
+                trace_id: trace.clone(),
+            };
+            let entries = client
+                .ledger
+                .list_ledger_entries(request)
+                .await
+                .map_err(ApiError::from)?
+                .into_inner()
+                .entries;
             if json {
                 print_json(&entries)?;
             } else {
                 for e in &entries {
-                    println!("{:>5} {} {:<11} {:<45} {} {}", e.seq, e.at, e.kind, e.activity, e.workflow_id, &e.hash[..12]);
+                    println!(
+                        "{:>5} {} {:<11} {:<45} {} {}",
+                        e.seq,
+                        e.at,
+                        e.kind,
+                        e.activity,
+                        e.workflow_id,
+                        &e.hash[..12]
+                    );
                 }
             }
             Ok(0)

@@ -20,10 +20,19 @@ pub const EXIT_DENIED: i32 = 3;
 pub const EXIT_LEDGER_BROKEN: i32 = 4;
 
 #[derive(Debug, Parser)]
-#[command(name = "revloop", version, about = "The autonomous revenue decision loop")]
+#[command(
+    name = "revloop",
+    version,
+    about = "The autonomous revenue decision loop"
+)]
 pub struct Cli {
     /// API address.
-    #[arg(long, global = true, env = "REVLOOP_API", default_value = "http://127.0.0.1:50051")]
+    #[arg(
+        long,
+        global = true,
+        env = "REVLOOP_API",
+        default_value = "http://127.0.0.1:50051"
+    )]
     pub api: String,
     /// Bearer token; defaults to the demo's `.revloop/dev-token`.
     #[arg(long, global = true, env = "REVLOOP_TOKEN", hide_env_values = true)]
@@ -95,12 +104,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         _ => {
             let client = connect(&cli).await?;
             match &cli.command {
-                Command::Ingest { file, tenant } => ingest::run(client, file, tenant, cli.json).await,
-                Command::Actions { status, limit } => actions::list(client, status, *limit, cli.json).await,
+                Command::Ingest { file, tenant } => {
+                    ingest::run(client, file, tenant, cli.json).await
+                }
+                Command::Actions { status, limit } => {
+                    actions::list(client, status, *limit, cli.json).await
+                }
                 Command::Show { action_id } => actions::show(client, action_id, cli.json).await,
-                Command::Approve { action_id, reason } => actions::approve(client, action_id, reason, cli.json).await,
-                Command::Edit { action_id, changes, reason } => actions::edit(client, action_id, changes, reason, cli.json).await,
-                Command::Reject { action_id, reason } => actions::reject(client, action_id, reason, cli.json).await,
+                Command::Approve { action_id, reason } => {
+                    actions::approve(client, action_id, reason, cli.json).await
+                }
+                Command::Edit {
+                    action_id,
+                    changes,
+                    reason,
+                } => actions::edit(client, action_id, changes, reason, cli.json).await,
+                Command::Reject { action_id, reason } => {
+                    actions::reject(client, action_id, reason, cli.json).await
+                }
                 Command::Signals { account } => signals::list(client, account, cli.json).await,
                 Command::Ledger(cmd) => ledger::run(client, cmd, cli.json).await,
                 Command::Demo(_) | Command::Token(_) => unreachable!("handled above"),
@@ -129,7 +150,10 @@ pub struct ApiError {
 
 impl From<tonic::Status> for ApiError {
     fn from(status: tonic::Status) -> Self {
-        Self { code: status.code(), message: format!("{:?}: {}", status.code(), status_message(&status)) }
+        Self {
+            code: status.code(),
+            message: format!("{:?}: {}", status.code(), status_message(&status)),
+        }
     }
 }
 

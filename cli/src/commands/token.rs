@@ -20,8 +20,14 @@ pub fn run(args: &TokenArgs) -> anyhow::Result<i32> {
     let roles = args
         .roles
         .split(',')
-        .map(|r| Role::parse(r.trim()).with_context(|| format!("--roles: unknown role {r:?} (viewer, approver, admin)")))
+        .map(|r| {
+            Role::parse(r.trim())
+                .with_context(|| format!("--roles: unknown role {r:?} (viewer, approver, admin)"))
+        })
         .collect::<anyhow::Result<Vec<_>>>()?;
-    println!("{}", revloop_cli::token::mint(&args.secret, &args.tenant, &args.sub, &roles, args.ttl_secs)?);
+    println!(
+        "{}",
+        revloop_cli::token::mint(&args.secret, &args.tenant, &args.sub, &roles, args.ttl_secs)?
+    );
     Ok(0)
 }

@@ -37,46 +37,83 @@ pub struct ApprovalCommand {
 
 /// Checks a signal payload: `{"approver": "...", "reason": "..."}`, plus `"changes": {...}` for
 /// edits. Unknown fields are refused too, so a misspelt field never passes silently.
-pub fn parse_approval(signal: &str, payload: &Value, kind: ActionKind) -> Result<ApprovalCommand, String> {
-    let verb = ApprovalVerb::parse(signal).ok_or_else(|| format!("unknown approval signal {signal:?}"))?;
+pub fn parse_approval(
+    signal: &str,
+    payload: &Value,
+    kind: ActionKind,
+) -> Result<ApprovalCommand, String> {
+    let verb =
+        ApprovalVerb::parse(signal).ok_or_else(|| format!("unknown approval signal {signal:?}"))?;
     let Value::Object(fields) = payload else {
-        return Err(format!("{signal}: payload must be a JSON object with \"approver\", found {}", kind_of(payload)));
+        return Err(format!(
+            "{signal}: payload must be a JSON object with \"approver\", found {}",
+            kind_of(payload)
+        ));
     };
     let allowed: &[&str] = match verb {
         ApprovalVerb::Edit => &["approver", "reason", "changes"],
         _ => &["approver", "reason"],
     };
     if let Some(unknown) = fields.keys().find(|k| !allowed.contains(&k.as_str())) {
-        return Err(format!("{signal}: unknown field {unknown:?}; expected {}", allowed.join(", ")));
+        return Err(format!(
+            "{signal}: unknown field {unknown:?}; expected {}",
+            allowed.join(", ")
+        ));
     }
     let approver = match fields.get("approver") {
         Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
-        Some(Value::String(_)) => return Err(format!("{signal}: field \"approver\" must not be empty")),
-        Some(other) => return Err(format!("{signal}: field \"approver\" must be text, found {}", kind_of(other))),
+        Some(Value::String(_)) => {
+            return Err(format!("{signal}: field \"approver\" must not be empty"));
+        }
+        Some(other) => {
+            return Err(format!(
+                "{signal}: field \"approver\" must be text, found {}",
+                kind_of(other)
+            ));
+        }
         None => return Err(format!("{signal}: missing field \"approver\"")),
     };
     let reason = match fields.get("reason") {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) => Some(s.clone()),
-        Some(other) => return Err(format!("{signal}: field \"reason\" must be text, found {}", kind_of(other))),
+        Some(other) => {
+            return Err(format!(
+                "{signal}: field \"reason\" must be text, found {}",
+                kind_of(other)
+            ));
+        }
     };
     let changes = match (verb, fields.get("changes")) {
         (ApprovalVerb::Edit, Some(Value::Object(changes))) if !changes.is_empty() => {
             let editable = kind.editable_params();
             for (name, value) in changes {
                 if !editable.contains(&name.as_str()) {
-                    return Err(format!("edit: {} cannot change {name:?}; editable: {}", kind.as_str(), editable.join(", ")));
+                    return Err(format!(
+                        "edit: {} cannot change {name:?}; editable: {}",
+                        kind.as_str(),
+                        editable.join(", ")
+                    ));
                 }
                 if !value.is_string() {
-                    return Err(format!("edit: change {name:?} must be text, found {}", kind_of(value)));
+                    return Err(format!(
+                        "edit: change {name:?} must be text, found {}",
+                        kind_of(value)
+                    ));
                 }
             }
             changes.clone()
         }
-        (ApprovalVerb::Edit, _) => return Err("edit: field \"changes\" must be a non-empty object".to_string()),
+        (ApprovalVerb::Edit, _) => {
+            return Err("edit: field \"changes\" must be a non-empty object".to_string());
+        }
         _ => Map::new(),
     };
-    Ok(ApprovalCommand { verb, approver, reason, changes })
+    Ok(ApprovalCommand {
+        verb,
+        approver,
+        reason,
+        changes,
+    })
 }
 
 fn kind_of(value: &Value) -> &'static str {
@@ -97,7 +134,12 @@ mod tests {
 
     #[test]
     fn a_plain_approval_parses() {
-        let cmd = parse_approval("approve", &json!({"approver": "carol", "reason": "ok"}), ActionKind::SendFollowUp).unwrap();
+        let cmd = parse_approval(
+            "approve",
+            &json!({"approver": "carol", "reason": "ok"}),
+            ActionKind::SendFollowUp,
+        )
+        .unwrap();
         assert_eq!(cmd.verb, ApprovalVerb::Approve);
         assert_eq!(cmd.approver, "carol");
     }
@@ -105,20 +147,55 @@ mod tests {
     #[test]
     fn wrong_field_names_and_types_are_refused_with_a_reason() {
         let kind = ActionKind::SendFollowUp;
-        assert!(parse_approval("approve", &json!({"who": "carol"}), kind).unwrap_err().contains("unknown field \"who\""));
-        assert!(parse_approval("approve", &json!({"approver": 42}), kind).unwrap_err().contains("must be text, found a number"));
-        assert!(parse_approval("approve", &json!("carol"), kind).unwrap_err().contains("JSON object"));
+        assert!(
+            parse_approval("approve", &json!({"who": "carol"}), kind)
+                .unwrap_err()
+                .contains("unknown field \"who\"")
+        );
+        assert!(
+            parse_approval("approve", &json!({"approver": 42}), kind)
+                .unwrap_err()
+                .contains("must be text, found a number")
+        );
+        assert!(
+            parse_approval("approve", &json!("carol"), kind)
+                .unwrap_err()
+                .contains("JSON object")
+        );
         assert!(parse_approval("approve", &Value::Null, kind).is_err());
-        assert!(parse_approval("approve", &json!({}), kind).unwrap_err().contains("missing field \"approver\""));
+        assert!(
+            parse_approval("approve", &json!({}), kind)
+                .unwrap_err()
+                .contains("missing field \"approver\"")
+        );
     }
 
     #[test]
     fn edits_may_change_only_editable_text_params() {
         let kind = ActionKind::SendFollowUp;
-        let ok = parse_approval("edit", &json!({"approver": "a", "changes": {"subject": "New"}}), kind).unwrap();
+        let ok = parse_approval(
+            "edit",
+            &json!({"approver": "a", "changes": {"subject": "New"}}),
+            kind,
+        )
+        .unwrap();
         assert_eq!(ok.changes["subject"], "New");
-        assert!(parse_approval("edit", &json!({"approver": "a", "changes": {"contact_id": "x"}}), kind).is_err());
-        assert!(parse_approval("edit", &json!({"approver": "a", "changes": {"subject": 1}}), kind).is_err());
+        assert!(
+            parse_approval(
+                "edit",
+                &json!({"approver": "a", "changes": {"contact_id": "x"}}),
+                kind
+            )
+            .is_err()
+        );
+        assert!(
+            parse_approval(
+                "edit",
+                &json!({"approver": "a", "changes": {"subject": 1}}),
+                kind
+            )
+            .is_err()
+        );
         assert!(parse_approval("edit", &json!({"approver": "a"}), kind).is_err());
     }
 }

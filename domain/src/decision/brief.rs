@@ -122,7 +122,8 @@ impl MeetingBrief {
             1 => Posture::Watch,
             _ => Posture::AtRisk,
         };
-        let mut suggested_agenda = vec!["Confirm goals and success criteria for this quarter".to_string()];
+        let mut suggested_agenda =
+            vec!["Confirm goals and success criteria for this quarter".to_string()];
         for risk in &risks {
             suggested_agenda.push(format!("Address: {}", risk.title));
         }
@@ -131,7 +132,11 @@ impl MeetingBrief {
         }
         suggested_agenda.push("Agree next steps and owners".to_string());
         MeetingBrief {
-            account_id: view.account_id.as_ref().map(|a| a.to_string()).unwrap_or_default(),
+            account_id: view
+                .account_id
+                .as_ref()
+                .map(|a| a.to_string())
+                .unwrap_or_default(),
             account_name: view.account_name(),
             generated_at: now,
             meeting,
@@ -149,23 +154,41 @@ impl MeetingBrief {
     pub fn to_markdown(&self) -> String {
         let mut out = format!("# Meeting brief: {}\n\n", self.account_name);
         if let Some(m) = &self.meeting {
-            out += &format!("**Meeting:** {} at {}\n\n", m.title, m.starts_at.to_rfc3339());
+            out += &format!(
+                "**Meeting:** {} at {}\n\n",
+                m.title,
+                m.starts_at.to_rfc3339()
+            );
         }
         out += &format!("**Posture:** {:?}\n\n## Risks\n", self.posture);
         for r in &self.risks {
-            out += &format!("- **{}**: {} (evidence: {})\n", r.title, r.why, r.evidence_refs.len());
+            out += &format!(
+                "- **{}**: {} (evidence: {})\n",
+                r.title,
+                r.why,
+                r.evidence_refs.len()
+            );
         }
         out += "\n## Open issues\n";
         for i in &self.open_issues {
-            out += &format!("- {} (sev {}, {} days): {}\n", i.ticket_id, i.severity, i.age_days, i.subject);
+            out += &format!(
+                "- {} (sev {}, {} days): {}\n",
+                i.ticket_id, i.severity, i.age_days, i.subject
+            );
         }
         out += "\n## Usage trend\n";
         for u in &self.usage_trend {
-            let change = u.change_pct.map(|c| format!("{c:+.1}%")).unwrap_or_else(|| "n/a".into());
+            let change = u
+                .change_pct
+                .map(|c| format!("{c:+.1}%"))
+                .unwrap_or_else(|| "n/a".into());
             out += &format!("- {}: {}\n", u.metric, change);
         }
         if let Some(r) = &self.renewal {
-            out += &format!("\n## Renewal\n{} ends {} ({} days)\n", r.contract_id, r.end_date, r.days_remaining);
+            out += &format!(
+                "\n## Renewal\n{} ends {} ({} days)\n",
+                r.contract_id, r.end_date, r.days_remaining
+            );
         }
         out += "\n## Suggested agenda\n";
         for (i, item) in self.suggested_agenda.iter().enumerate() {
@@ -180,17 +203,36 @@ fn risk_of(signal: &Signal) -> Option<Risk> {
     let (title, why) = match signal.signal_type {
         SignalType::SupportSev2Aging => (
             format!("Severity {} ticket aging", d["severity"]),
-            format!("\"{}\" has been open {} days", d["subject"].as_str().unwrap_or(""), d["age_days"]),
+            format!(
+                "\"{}\" has been open {} days",
+                d["subject"].as_str().unwrap_or(""),
+                d["age_days"]
+            ),
         ),
         SignalType::UsageDropPercent => (
-            format!("{} usage down {}%", d["metric"].as_str().unwrap_or("usage"), d["drop_pct"]),
-            format!("7-day mean {} vs 28-day baseline {}", d["recent_mean"], d["baseline_mean"]),
+            format!(
+                "{} usage down {}%",
+                d["metric"].as_str().unwrap_or("usage"),
+                d["drop_pct"]
+            ),
+            format!(
+                "7-day mean {} vs 28-day baseline {}",
+                d["recent_mean"], d["baseline_mean"]
+            ),
         ),
         SignalType::RenewalWindowEntered => (
             "Renewal approaching".to_string(),
-            format!("contract ends {} ({} days)", d["end_date"].as_str().unwrap_or(""), d["days_remaining"]),
+            format!(
+                "contract ends {} ({} days)",
+                d["end_date"].as_str().unwrap_or(""),
+                d["days_remaining"]
+            ),
         ),
         _ => return None,
     };
-    Some(Risk { title, why, evidence_refs: signal.evidence_refs.clone() })
+    Some(Risk {
+        title,
+        why,
+        evidence_refs: signal.evidence_refs.clone(),
+    })
 }

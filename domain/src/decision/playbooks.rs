@@ -35,14 +35,21 @@ pub fn builtin_playbooks() -> Vec<Box<dyn Playbook>> {
 }
 
 /// Runs every playbook, ranks the proposals (most confident first, then by kind) and answers.
-pub fn run_playbooks(playbooks: &[Box<dyn Playbook>], input: &PlaybookInput<'_>) -> DecisionMessage {
+pub fn run_playbooks(
+    playbooks: &[Box<dyn Playbook>],
+    input: &PlaybookInput<'_>,
+) -> DecisionMessage {
     let mut proposals: Vec<Proposal> = playbooks.iter().flat_map(|p| p.propose(input)).collect();
     if proposals.is_empty() {
         return DecisionMessage::NoAction {
             reason: format!("no playbook applies to {} signal(s)", input.signals.len()),
         };
     }
-    proposals.sort_by(|a, b| b.confidence.total_cmp(&a.confidence).then(a.kind.cmp(&b.kind)));
+    proposals.sort_by(|a, b| {
+        b.confidence
+            .total_cmp(&a.confidence)
+            .then(a.kind.cmp(&b.kind))
+    });
     for (i, p) in proposals.iter_mut().enumerate() {
         p.rank = i as u32 + 1;
     }
@@ -59,7 +66,9 @@ impl Playbook for MeetingPrepPlaybook {
     }
 
     fn propose(&self, input: &PlaybookInput<'_>) -> Vec<Proposal> {
-        let Some(meeting) = &input.brief.meeting else { return Vec::new() };
+        let Some(meeting) = &input.brief.meeting else {
+            return Vec::new();
+        };
         let Some(meeting_signal) = input
             .signals
             .iter()
@@ -73,18 +82,29 @@ impl Playbook for MeetingPrepPlaybook {
             .filter(|s| s.signal_type != SignalType::MeetingUpcoming)
             .collect();
         let all_refs = |signals: &[&Signal]| {
-            let mut refs: Vec<String> = signals.iter().flat_map(|s| s.evidence_refs.clone()).collect();
+            let mut refs: Vec<String> = signals
+                .iter()
+                .flat_map(|s| s.evidence_refs.clone())
+                .collect();
             refs.sort();
             refs.dedup();
             refs
         };
-        let ids = |signals: &[&Signal]| signals.iter().map(|s| s.signal_id.clone()).collect::<Vec<_>>();
+        let ids = |signals: &[&Signal]| {
+            signals
+                .iter()
+                .map(|s| s.signal_id.clone())
+                .collect::<Vec<_>>()
+        };
         let account = input.view.account_name();
         let hours = (meeting.starts_at - input.now).num_hours();
         let mut proposals = vec![
             Proposal::new_for(input.decision_id, ActionKind::AttachBrief)
                 .title(format!("Attach the meeting brief to \"{}\"", meeting.title))
-                .why_now(format!("{account} meets in {hours}h; the brief gathers {} risk(s)", input.brief.risks.len()))
+                .why_now(format!(
+                    "{account} meets in {hours}h; the brief gathers {} risk(s)",
+                    input.brief.risks.len()
+                ))
                 .confidence(0.95)
                 .evidence(all_refs(&[meeting_signal]), ids(&[meeting_signal]))
                 .params(json!({
@@ -102,8 +122,14 @@ impl Playbook for MeetingPrepPlaybook {
         let owner = input.view.account.as_ref().and_then(|a| a.owner.clone());
         proposals.push(
             Proposal::new_for(input.decision_id, ActionKind::CreateTask)
-                .title(format!("Prepare answers on {} risk(s) before meeting {account}", risk_titles.len()))
-                .why_now(format!("meeting in {hours}h with open risks: {}", risk_titles.join("; ")))
+                .title(format!(
+                    "Prepare answers on {} risk(s) before meeting {account}",
+                    risk_titles.len()
+                ))
+                .why_now(format!(
+                    "meeting in {hours}h with open risks: {}",
+                    risk_titles.join("; ")
+                ))
                 .confidence(0.85)
                 .evidence(all_refs(&cited), ids(&cited))
                 .params(json!({
@@ -114,7 +140,11 @@ impl Playbook for MeetingPrepPlaybook {
                 .build(),
         );
         if let Some(contact) = input.view.follow_up_contact() {
-            let first_name = contact.name.split_whitespace().next().unwrap_or(&contact.name);
+            let first_name = contact
+                .name
+                .split_whitespace()
+                .next()
+                .unwrap_or(&contact.name);
             proposals.push(
                 Proposal::new_for(input.decision_id, ActionKind::SendFollowUp)
                     .title(format!("Send {} a follow-up before the meeting", contact.name))

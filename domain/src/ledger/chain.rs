@@ -30,23 +30,41 @@ pub fn verify_chain(entries: &[LedgerEntry]) -> VerifyReport {
         let expected_seq = index as u64 + 1;
         let broken = |reason: String| VerifyReport {
             entries_checked: index as u64 + 1,
-            first_break: Some(ChainBreak { seq: entry.seq, reason }),
+            first_break: Some(ChainBreak {
+                seq: entry.seq,
+                reason,
+            }),
         };
         if entry.seq != expected_seq {
-            return broken(format!("ledger entry {}: expected sequence number {expected_seq}", entry.seq));
+            return broken(format!(
+                "ledger entry {}: expected sequence number {expected_seq}",
+                entry.seq
+            ));
         }
         if entry.prev_hash != prev_hash {
-            return broken(format!("ledger entry {}: previous hash mismatch", entry.seq));
+            return broken(format!(
+                "ledger entry {}: previous hash mismatch",
+                entry.seq
+            ));
         }
         if digest_of(&entry.payload) != entry.payload_digest {
-            return broken(format!("ledger entry {}: payload does not match its digest", entry.seq));
+            return broken(format!(
+                "ledger entry {}: payload does not match its digest",
+                entry.seq
+            ));
         }
         if entry.compute_hash() != entry.hash {
-            return broken(format!("ledger entry {}: hash mismatch (entry fields were altered)", entry.seq));
+            return broken(format!(
+                "ledger entry {}: hash mismatch (entry fields were altered)",
+                entry.seq
+            ));
         }
         prev_hash = entry.hash.clone();
     }
-    VerifyReport { entries_checked: entries.len() as u64, first_break: None }
+    VerifyReport {
+        entries_checked: entries.len() as u64,
+        first_break: None,
+    }
 }
 
 #[cfg(test)]

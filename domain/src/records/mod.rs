@@ -112,7 +112,11 @@ impl Record {
     /// and source precedence.
     pub fn trust_class(&self) -> &'static str {
         match self {
-            Record::Account(_) | Record::Contact(_) | Record::Opportunity(_) | Record::Contract(_) | Record::Activity(_) => "crm",
+            Record::Account(_)
+            | Record::Contact(_)
+            | Record::Opportunity(_)
+            | Record::Contract(_)
+            | Record::Activity(_) => "crm",
             Record::Ticket(_) => "support",
             Record::Usage(_) => "telemetry",
             Record::Meeting(_) => "calendar",

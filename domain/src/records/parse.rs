@@ -58,8 +58,8 @@ pub fn parse_line(line: usize, raw: &str) -> Result<Record, RejectedLine> {
         message,
         raw: raw.to_string(),
     };
-    let value: Value = serde_json::from_str(raw)
-        .map_err(|err| reject(None, format!("not valid JSON: {err}")))?;
+    let value: Value =
+        serde_json::from_str(raw).map_err(|err| reject(None, format!("not valid JSON: {err}")))?;
     let Value::Object(object) = &value else {
         return Err(reject(None, "expected a JSON object".to_string()));
     };
@@ -73,8 +73,9 @@ pub fn parse_line(line: usize, raw: &str) -> Result<Record, RejectedLine> {
             ));
         }
     };
-    let typed = |value: Value| -> Result<Record, RejectedLine> {
-        match record_type.as_str() {
+    let typed =
+        |value: Value| -> Result<Record, RejectedLine> {
+            match record_type.as_str() {
             "account" => body(value).map(Record::Account),
             "contact" => body(value).map(Record::Contact),
             "opportunity" => body(value).map(Record::Opportunity),
@@ -94,7 +95,7 @@ pub fn parse_line(line: usize, raw: &str) -> Result<Record, RejectedLine> {
             )),
         }
         .map_err(|(field, message)| reject(Some(&field), message))
-    };
+        };
     typed(value)
 }
 
@@ -163,8 +164,11 @@ mod tests {
 
     #[test]
     fn missing_id_names_the_field() {
-        let err = parse_line(2, r#"{"type":"account","updated_at":"2026-01-02T03:04:05Z","name":"A"}"#)
-            .unwrap_err();
+        let err = parse_line(
+            2,
+            r#"{"type":"account","updated_at":"2026-01-02T03:04:05Z","name":"A"}"#,
+        )
+        .unwrap_err();
         assert_eq!(err.field.as_deref(), Some("id"));
         assert_eq!(err.message, "missing required field");
     }

@@ -30,12 +30,20 @@ impl SignalDetector for MeetingUpcomingDetector {
                     SignalParts {
                         signal_type: SignalType::MeetingUpcoming,
                         account_id: meeting.account_id.clone(),
-                        severity: if hours <= 24.0 { Severity::High } else { Severity::Medium },
+                        severity: if hours <= 24.0 {
+                            Severity::High
+                        } else {
+                            Severity::Medium
+                        },
                         confidence: 0.99,
                         evidence_refs: vec![record_ref(&Record::Meeting(meeting.clone()))],
                         expires_at: meeting.starts_at,
                         // A rescheduled meeting needs a fresh brief.
-                        dedup_key: format!("meeting:{}:{}", meeting.id, meeting.starts_at.to_rfc3339()),
+                        dedup_key: format!(
+                            "meeting:{}:{}",
+                            meeting.id,
+                            meeting.starts_at.to_rfc3339()
+                        ),
                         details: json!({
                             "meeting_id": meeting.id,
                             "title": meeting.title,
@@ -63,15 +71,52 @@ mod tests {
 
     #[test]
     fn fires_up_to_and_including_48_hours_ahead() {
-        assert_eq!(run(&MeetingUpcomingDetector, vec![meeting("scheduled", Duration::hours(48))], &[]).len(), 1);
-        assert_eq!(run(&MeetingUpcomingDetector, vec![meeting("scheduled", Duration::minutes(1))], &[]).len(), 1);
+        assert_eq!(
+            run(
+                &MeetingUpcomingDetector,
+                vec![meeting("scheduled", Duration::hours(48))],
+                &[]
+            )
+            .len(),
+            1
+        );
+        assert_eq!(
+            run(
+                &MeetingUpcomingDetector,
+                vec![meeting("scheduled", Duration::minutes(1))],
+                &[]
+            )
+            .len(),
+            1
+        );
     }
 
     #[test]
     fn quiet_beyond_48_hours_in_the_past_or_when_cancelled() {
         let later = Duration::hours(48) + Duration::seconds(1);
-        assert!(run(&MeetingUpcomingDetector, vec![meeting("scheduled", later)], &[]).is_empty());
-        assert!(run(&MeetingUpcomingDetector, vec![meeting("scheduled", Duration::hours(-1))], &[]).is_empty());
-        assert!(run(&MeetingUpcomingDetector, vec![meeting("cancelled", Duration::hours(2))], &[]).is_empty());
+        assert!(
+            run(
+                &MeetingUpcomingDetector,
+                vec![meeting("scheduled", later)],
+                &[]
+            )
+            .is_empty()
+        );
+        assert!(
+            run(
+                &MeetingUpcomingDetector,
+                vec![meeting("scheduled", Duration::hours(-1))],
+                &[]
+            )
+            .is_empty()
+        );
+        assert!(
+            run(
+                &MeetingUpcomingDetector,
+                vec![meeting("cancelled", Duration::hours(2))],
+                &[]
+            )
+            .is_empty()
+        );
     }
 }

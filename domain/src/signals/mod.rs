@@ -21,7 +21,9 @@ pub use meeting_upcoming::MeetingUpcomingDetector;
 pub use renewal_window_entered::RenewalWindowEnteredDetector;
 pub use signal::{Severity, Signal, SignalType};
 pub use support_sev2_aging::SupportSev2AgingDetector;
-pub use usage_drop_percent::{UsageDropPercentDetector, UsageWindows, usage_windows as usage_windows_for_brief};
+pub use usage_drop_percent::{
+    UsageDropPercentDetector, UsageWindows, usage_windows as usage_windows_for_brief,
+};
 
 use crate::ids::TenantId;
 use crate::records::{Record, RecordKey};
@@ -56,7 +58,10 @@ pub fn builtin() -> Vec<Box<dyn SignalDetector>> {
 }
 
 /// Runs every detector and returns the signals sorted by id, without duplicates.
-pub fn detect_all(detectors: &[Box<dyn SignalDetector>], ctx: &DetectionContext<'_>) -> Vec<Signal> {
+pub fn detect_all(
+    detectors: &[Box<dyn SignalDetector>],
+    ctx: &DetectionContext<'_>,
+) -> Vec<Signal> {
     let mut by_id = BTreeMap::new();
     for detector in detectors {
         for signal in detector.detect(ctx) {
@@ -79,15 +84,32 @@ pub(crate) mod test_support {
         crate::records::parse_line(1, line).unwrap_or_else(|e| panic!("{e}"))
     }
 
-    pub fn run(detector: &dyn SignalDetector, records: Vec<Record>, previous: &[Record]) -> Vec<Signal> {
+    pub fn run(
+        detector: &dyn SignalDetector,
+        records: Vec<Record>,
+        previous: &[Record],
+    ) -> Vec<Signal> {
         let tenant = TenantId::parse("t1").unwrap();
         let view = AccountView::from_records(AccountId::parse("acme").unwrap(), records);
         let previous = previous.iter().map(|r| (r.key(), r.clone())).collect();
         let config = SignalConfig::default();
-        let ctx = DetectionContext { tenant_id: &tenant, current: &view, previous: &previous, now: now(), config: &config };
+        let ctx = DetectionContext {
+            tenant_id: &tenant,
+            current: &view,
+            previous: &previous,
+            now: now(),
+            config: &config,
+        };
         let found = detector.detect(&ctx);
-        assert!(found.iter().all(|s| s.signal_type == detector.signal_type()));
-        assert!(found.iter().all(|s| !s.evidence_refs.is_empty()), "every signal cites evidence");
+        assert!(
+            found
+                .iter()
+                .all(|s| s.signal_type == detector.signal_type())
+        );
+        assert!(
+            found.iter().all(|s| !s.evidence_refs.is_empty()),
+            "every signal cites evidence"
+        );
         found
     }
 }
@@ -118,13 +140,22 @@ mod property_tests {
         let view = AccountView::from_records(AccountId::parse("acme").unwrap(), records);
         let config = SignalConfig::default();
         let previous = BTreeMap::new();
-        let ctx = DetectionContext { tenant_id: &tenant, current: &view, previous: &previous, now: now(), config: &config };
+        let ctx = DetectionContext {
+            tenant_id: &tenant,
+            current: &view,
+            previous: &previous,
+            now: now(),
+            config: &config,
+        };
         detect_all(&builtin(), &ctx)
     }
 
     #[test]
     fn the_fixture_raises_all_four_signals() {
-        let types: Vec<_> = detect(fixture()).into_iter().map(|s| s.signal_type).collect();
+        let types: Vec<_> = detect(fixture())
+            .into_iter()
+            .map(|s| s.signal_type)
+            .collect();
         assert_eq!(types.len(), 4, "{types:?}");
     }
 

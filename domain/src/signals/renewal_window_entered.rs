@@ -33,7 +33,11 @@ impl SignalDetector for RenewalWindowEnteredDetector {
                     SignalParts {
                         signal_type: SignalType::RenewalWindowEntered,
                         account_id: contract.account_id.clone(),
-                        severity: if days_remaining <= 30 { Severity::High } else { Severity::Medium },
+                        severity: if days_remaining <= 30 {
+                            Severity::High
+                        } else {
+                            Severity::Medium
+                        },
                         confidence: 0.95,
                         evidence_refs: vec![record_ref(&Record::Contract(contract.clone()))],
                         expires_at: contract.end_date.and_time(NaiveTime::MIN).and_utc(),
@@ -68,7 +72,11 @@ mod tests {
     #[test]
     fn fires_inside_the_window_and_on_its_edges() {
         for days in [0, 1, 45, 90] {
-            let found = run(&RenewalWindowEnteredDetector, vec![contract_ending(days)], &[]);
+            let found = run(
+                &RenewalWindowEnteredDetector,
+                vec![contract_ending(days)],
+                &[],
+            );
             assert_eq!(found.len(), 1, "{days} days before renewal");
             assert_eq!(found[0].details["days_remaining"], days);
         }
@@ -77,7 +85,15 @@ mod tests {
     #[test]
     fn quiet_outside_the_window_or_after_the_end() {
         for days in [91, 365, -1] {
-            assert!(run(&RenewalWindowEnteredDetector, vec![contract_ending(days)], &[]).is_empty(), "{days}");
+            assert!(
+                run(
+                    &RenewalWindowEnteredDetector,
+                    vec![contract_ending(days)],
+                    &[]
+                )
+                .is_empty(),
+                "{days}"
+            );
         }
     }
 }

@@ -79,7 +79,11 @@ impl Signal {
     pub fn new(tenant_id: &TenantId, detected_at: DateTime<Utc>, parts: SignalParts) -> Self {
         let signal_id = short_id(
             "sig",
-            &[tenant_id.as_str(), &parts.signal_type.as_str(), &parts.dedup_key],
+            &[
+                tenant_id.as_str(),
+                &parts.signal_type.as_str(),
+                &parts.dedup_key,
+            ],
         );
         Signal {
             signal_id,
@@ -104,6 +108,9 @@ mod tests {
     #[test]
     fn type_names_are_screaming_snake_case() {
         assert_eq!(SignalType::SupportSev2Aging.as_str(), "SUPPORT_SEV2_AGING");
-        assert_eq!(SignalType::NoMeetingIn21Days.as_str(), "NO_MEETING_IN_21_DAYS");
+        assert_eq!(
+            SignalType::NoMeetingIn21Days.as_str(),
+            "NO_MEETING_IN_21_DAYS"
+        );
     }
 }

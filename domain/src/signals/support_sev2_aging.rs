@@ -31,7 +31,11 @@ impl SignalDetector for SupportSev2AgingDetector {
                     SignalParts {
                         signal_type: SignalType::SupportSev2Aging,
                         account_id: ticket.account_id.clone(),
-                        severity: if ticket.severity == 1 { Severity::High } else { Severity::Medium },
+                        severity: if ticket.severity == 1 {
+                            Severity::High
+                        } else {
+                            Severity::Medium
+                        },
                         confidence: 0.9,
                         evidence_refs: vec![record_ref(&Record::Ticket(ticket.clone()))],
                         expires_at: ctx.now + Duration::days(7),
@@ -64,12 +68,23 @@ mod tests {
 
     #[test]
     fn exactly_five_days_is_not_yet_aging() {
-        assert!(run(&SupportSev2AgingDetector, vec![ticket(2, "open", Duration::days(5))], &[]).is_empty());
+        assert!(
+            run(
+                &SupportSev2AgingDetector,
+                vec![ticket(2, "open", Duration::days(5))],
+                &[]
+            )
+            .is_empty()
+        );
     }
 
     #[test]
     fn five_days_and_a_second_is_aging() {
-        let found = run(&SupportSev2AgingDetector, vec![ticket(2, "open", Duration::days(5) + Duration::seconds(1))], &[]);
+        let found = run(
+            &SupportSev2AgingDetector,
+            vec![ticket(2, "open", Duration::days(5) + Duration::seconds(1))],
+            &[],
+        );
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].signal_type, SignalType::SupportSev2Aging);
     }
@@ -77,8 +92,23 @@ mod tests {
     #[test]
     fn only_severe_unsolved_tickets_count() {
         let old = Duration::days(9);
-        assert_eq!(run(&SupportSev2AgingDetector, vec![ticket(1, "pending", old)], &[]).len(), 1);
+        assert_eq!(
+            run(
+                &SupportSev2AgingDetector,
+                vec![ticket(1, "pending", old)],
+                &[]
+            )
+            .len(),
+            1
+        );
         assert!(run(&SupportSev2AgingDetector, vec![ticket(3, "open", old)], &[]).is_empty());
-        assert!(run(&SupportSev2AgingDetector, vec![ticket(2, "solved", old)], &[]).is_empty());
+        assert!(
+            run(
+                &SupportSev2AgingDetector,
+                vec![ticket(2, "solved", old)],
+                &[]
+            )
+            .is_empty()
+        );
     }
 }

@@ -50,10 +50,12 @@ pub fn usage_windows(usage: &[Usage], today: NaiveDate) -> BTreeMap<&str, UsageW
     let baseline_start = recent_start - Days::new(BASELINE_DAYS);
     let mut windows: BTreeMap<&str, UsageWindows<'_>> = BTreeMap::new();
     for u in usage {
-        let entry = windows.entry(u.metric.as_str()).or_insert_with(|| UsageWindows {
-            recent: Vec::new(),
-            baseline: Vec::new(),
-        });
+        let entry = windows
+            .entry(u.metric.as_str())
+            .or_insert_with(|| UsageWindows {
+                recent: Vec::new(),
+                baseline: Vec::new(),
+            });
         if u.date >= recent_start && u.date < today {
             entry.recent.push(u);
         } else if u.date >= baseline_start && u.date < recent_start {
@@ -78,12 +80,16 @@ impl SignalDetector for UsageDropPercentDetector {
             if baseline_days.len() < MIN_BASELINE_DAYS || windows.recent.is_empty() {
                 continue;
             }
-            let Some(change) = windows.change_pct() else { continue };
+            let Some(change) = windows.change_pct() else {
+                continue;
+            };
             let drop_pct = -change;
             if drop_pct < ctx.config.usage_drop_pct {
                 continue;
             }
-            let Some(account_id) = ctx.current.account_id.clone() else { continue };
+            let Some(account_id) = ctx.current.account_id.clone() else {
+                continue;
+            };
             let evidence_refs = windows
                 .baseline
                 .iter()
@@ -96,7 +102,11 @@ impl SignalDetector for UsageDropPercentDetector {
                 SignalParts {
                     signal_type: SignalType::UsageDropPercent,
                     account_id,
-                    severity: if drop_pct >= 50.0 { Severity::High } else { Severity::Medium },
+                    severity: if drop_pct >= 50.0 {
+                        Severity::High
+                    } else {
+                        Severity::Medium
+                    },
                     confidence: 0.8,
                     evidence_refs,
                     expires_at: ctx.now + chrono::Duration::days(7),
@@ -151,6 +161,9 @@ mod tests {
     #[test]
     fn needs_fourteen_baseline_days() {
         assert!(run(&UsageDropPercentDetector, series(10.0, 13), &[]).is_empty());
-        assert_eq!(run(&UsageDropPercentDetector, series(10.0, 14), &[]).len(), 1);
+        assert_eq!(
+            run(&UsageDropPercentDetector, series(10.0, 14), &[]).len(),
+            1
+        );
     }
 }

@@ -14,19 +14,31 @@ impl Validator for FreshnessValidator {
         let mut verdict = Verdict::Allow;
         let mut reasons = Vec::new();
         for evidence_ref in &ctx.proposal.evidence_refs {
-            let Some(fact) = ctx.evidence.iter().find(|f| &f.evidence_ref == evidence_ref) else {
+            let Some(fact) = ctx
+                .evidence
+                .iter()
+                .find(|f| &f.evidence_ref == evidence_ref)
+            else {
                 verdict = Verdict::Block;
-                reasons.push(format!("{evidence_ref}: unknown evidence, age cannot be checked"));
+                reasons.push(format!(
+                    "{evidence_ref}: unknown evidence, age cannot be checked"
+                ));
                 continue;
             };
             let ttl = ctx.policy.ttl_for(&fact.source);
             let age = (ctx.now - fact.observed_at).num_seconds();
             if age > ttl.hard_secs {
                 verdict = Verdict::Block;
-                reasons.push(format!("{evidence_ref}: {} data is {age}s old, hard limit {}s", fact.source, ttl.hard_secs));
+                reasons.push(format!(
+                    "{evidence_ref}: {} data is {age}s old, hard limit {}s",
+                    fact.source, ttl.hard_secs
+                ));
             } else if age > ttl.soft_secs {
                 verdict = verdict.max(Verdict::Warn);
-                reasons.push(format!("{evidence_ref}: {} data is {age}s old, soft limit {}s", fact.source, ttl.soft_secs));
+                reasons.push(format!(
+                    "{evidence_ref}: {} data is {age}s old, soft limit {}s",
+                    fact.source, ttl.soft_secs
+                ));
             }
         }
         result(self.name(), verdict, reasons)

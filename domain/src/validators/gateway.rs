@@ -13,9 +13,16 @@ pub struct GatewayOutcome {
     pub aggregate: Verdict,
 }
 
-pub fn run_gateway(validators: &[Box<dyn Validator>], ctx: &ValidationContext<'_>) -> GatewayOutcome {
+pub fn run_gateway(
+    validators: &[Box<dyn Validator>],
+    ctx: &ValidationContext<'_>,
+) -> GatewayOutcome {
     let results: Vec<ValidatorResult> = validators.iter().map(|v| v.validate(ctx)).collect();
-    let aggregate = results.iter().map(|r| r.verdict).max().unwrap_or(Verdict::Allow);
+    let aggregate = results
+        .iter()
+        .map(|r| r.verdict)
+        .max()
+        .unwrap_or(Verdict::Allow);
     GatewayOutcome {
         checkpoint: ctx.checkpoint,
         proposal_id: ctx.proposal.proposal_id.clone(),
@@ -43,6 +50,9 @@ mod tests {
     fn warn_without_block_aggregates_to_warn() {
         let p = proposal(vec!["rec:a".into()]);
         let facts = vec![fact("rec:a", "crm", 8 * 86_400)];
-        assert_eq!(run_gateway(&builtin(), &ctx(&p, &facts)).aggregate, Verdict::Warn);
+        assert_eq!(
+            run_gateway(&builtin(), &ctx(&p, &facts)).aggregate,
+            Verdict::Warn
+        );
     }
 }

@@ -30,8 +30,14 @@ mod tests {
     #[test]
     fn one_ref_is_enough_none_blocks() {
         let grounded = proposal(vec!["rec:a".into()]);
-        assert_eq!(GroundingValidator.validate(&ctx(&grounded, &[])).verdict, Verdict::Allow);
+        assert_eq!(
+            GroundingValidator.validate(&ctx(&grounded, &[])).verdict,
+            Verdict::Allow
+        );
         let ungrounded = proposal(vec![]);
-        assert_eq!(GroundingValidator.validate(&ctx(&ungrounded, &[])).verdict, Verdict::Block);
+        assert_eq!(
+            GroundingValidator.validate(&ctx(&ungrounded, &[])).verdict,
+            Verdict::Block
+        );
     }
 }

@@ -74,7 +74,11 @@ pub fn builtin() -> Vec<Box<dyn Validator>> {
 }
 
 pub(crate) fn result(name: &str, verdict: Verdict, reasons: Vec<String>) -> ValidatorResult {
-    ValidatorResult { validator: name.to_string(), verdict, reasons }
+    ValidatorResult {
+        validator: name.to_string(),
+        verdict,
+        reasons,
+    }
 }
 
 #[cfg(test)]
@@ -101,7 +105,14 @@ pub(crate) mod test_support {
     }
 
     pub fn ctx<'a>(proposal: &'a Proposal, evidence: &'a [EvidenceFact]) -> ValidationContext<'a> {
-        static POLICY: std::sync::LazyLock<GovernancePolicy> = std::sync::LazyLock::new(GovernancePolicy::default);
-        ValidationContext { checkpoint: Checkpoint::BeforePlanApproval, now: now(), proposal, evidence, policy: &POLICY }
+        static POLICY: std::sync::LazyLock<GovernancePolicy> =
+            std::sync::LazyLock::new(GovernancePolicy::default);
+        ValidationContext {
+            checkpoint: Checkpoint::BeforePlanApproval,
+            now: now(),
+            proposal,
+            evidence,
+            policy: &POLICY,
+        }
     }
 }

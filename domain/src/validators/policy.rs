@@ -26,7 +26,10 @@ pub struct GovernancePolicy {
 impl Default for GovernancePolicy {
     fn default() -> Self {
         const DAY: i64 = 86_400;
-        let ttl = |soft, hard| SourceTtl { soft_secs: soft * DAY, hard_secs: hard * DAY };
+        let ttl = |soft, hard| SourceTtl {
+            soft_secs: soft * DAY,
+            hard_secs: hard * DAY,
+        };
         Self {
             ttls: BTreeMap::from([
                 ("crm".to_string(), ttl(7, 30)),

@@ -57,9 +57,12 @@ impl AccountView {
         view.opportunities.sort_by(|a, b| a.id.cmp(&b.id));
         view.contracts.sort_by(|a, b| a.id.cmp(&b.id));
         view.tickets.sort_by(|a, b| a.id.cmp(&b.id));
-        view.usage.sort_by(|a, b| (a.date, &a.metric, &a.id).cmp(&(b.date, &b.metric, &b.id)));
-        view.meetings.sort_by(|a, b| (a.starts_at, &a.id).cmp(&(b.starts_at, &b.id)));
-        view.activities.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
+        view.usage
+            .sort_by(|a, b| (a.date, &a.metric, &a.id).cmp(&(b.date, &b.metric, &b.id)));
+        view.meetings
+            .sort_by(|a, b| (a.starts_at, &a.id).cmp(&(b.starts_at, &b.id)));
+        view.activities
+            .sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
         view.news.sort_by(|a, b| a.id.cmp(&b.id));
         view.notes.sort_by(|a, b| a.id.cmp(&b.id));
         view
@@ -76,7 +79,11 @@ impl AccountView {
     /// The contact a follow-up should go to: the primary active champion, else any primary
     /// active contact, else any active champion.
     pub fn follow_up_contact(&self) -> Option<&Contact> {
-        let active = || self.contacts.iter().filter(|c| c.active && c.email.is_some());
+        let active = || {
+            self.contacts
+                .iter()
+                .filter(|c| c.active && c.email.is_some())
+        };
         active()
             .find(|c| c.is_primary && c.role == ContactRole::Champion)
             .or_else(|| active().find(|c| c.is_primary))

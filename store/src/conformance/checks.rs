@@ -45,26 +45,68 @@ fn version(line: &str, evidence_id: &str) -> RecordVersion {
 }
 
 pub async fn evidence_is_content_addressed<S: Store>(store: S) {
-    let provenance = Provenance { source: "s".into(), connector: "jsonl".into(), fetched_at: at(), cursor: None, trust_class: "crm".into() };
+    let provenance = Provenance {
+        source: "s".into(),
+        connector: "jsonl".into(),
+        fetched_at: at(),
+        cursor: None,
+        trust_class: "crm".into(),
+    };
     let e = Evidence::new("t1", b"{}\n".to_vec(), provenance);
     assert!(store.put_evidence(&e).await.unwrap());
-    assert!(!store.put_evidence(&e).await.unwrap(), "same bytes are stored once");
-    assert_eq!(store.get_evidence("t1", &e.evidence_id).await.unwrap(), Some(e.clone()));
-    assert_eq!(store.get_evidence("t2", &e.evidence_id).await.unwrap(), None, "evidence is per tenant");
+    assert!(
+        !store.put_evidence(&e).await.unwrap(),
+        "same bytes are stored once"
+    );
+    assert_eq!(
+        store.get_evidence("t1", &e.evidence_id).await.unwrap(),
+        Some(e.clone())
+    );
+    assert_eq!(
+        store.get_evidence("t2", &e.evidence_id).await.unwrap(),
+        None,
+        "evidence is per tenant"
+    );
 }
 
 pub async fn record_versions_are_conditional<S: Store>(store: S) {
-    let v1 = version(r#"{"type":"account","id":"acme","updated_at":"2026-01-01T00:00:00Z","name":"Acme"}"#, "ev-1");
-    let v2 = version(r#"{"type":"account","id":"acme","updated_at":"2026-01-02T00:00:00Z","name":"Acme Inc"}"#, "ev-2");
+    let v1 = version(
+        r#"{"type":"account","id":"acme","updated_at":"2026-01-01T00:00:00Z","name":"Acme"}"#,
+        "ev-1",
+    );
+    let v2 = version(
+        r#"{"type":"account","id":"acme","updated_at":"2026-01-02T00:00:00Z","name":"Acme Inc"}"#,
+        "ev-2",
+    );
     store.put_version(&v1, None).await.unwrap();
     store.put_version(&v1, None).await.unwrap();
     let err = store.put_version(&v2, None).await.unwrap_err();
-    assert_eq!(err.kind, StoreErrorKind::Conflict, "a stale expectation loses");
-    store.put_version(&v2, Some(&v1.content_hash)).await.unwrap();
-    assert_eq!(store.latest_version("t1", &v1.key).await.unwrap(), Some(v2.clone()));
-    assert_eq!(store.version_by_ref("t1", &v1.evidence_ref).await.unwrap(), Some(v1), "old versions stay resolvable");
+    assert_eq!(
+        err.kind,
+        StoreErrorKind::Conflict,
+        "a stale expectation loses"
+    );
+    store
+        .put_version(&v2, Some(&v1.content_hash))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.latest_version("t1", &v1.key).await.unwrap(),
+        Some(v2.clone())
+    );
+    assert_eq!(
+        store.version_by_ref("t1", &v1.evidence_ref).await.unwrap(),
+        Some(v1),
+        "old versions stay resolvable"
+    );
     assert_eq!(store.account_records("t1", "acme").await.unwrap(), vec![v2]);
-    assert!(store.account_records("t2", "acme").await.unwrap().is_empty());
+    assert!(
+        store
+            .account_records("t2", "acme")
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 pub async fn signals_are_stored_once<S: Store>(store: S) {
@@ -83,20 +125,50 @@ pub async fn signals_are_stored_once<S: Store>(store: S) {
         dedup_key: "meeting:m1".into(),
         details: serde_json::json!({}),
     };
-    assert_eq!(store.put_signal(&signal).await.unwrap(), (signal.clone(), true));
+    assert_eq!(
+        store.put_signal(&signal).await.unwrap(),
+        (signal.clone(), true)
+    );
     let mut later = signal.clone();
     later.detected_at = at() + chrono::Duration::hours(1);
-    assert_eq!(store.put_signal(&later).await.unwrap(), (signal.clone(), false), "the first detection is kept");
-    assert_eq!(store.list_signals("t1", Some("acme")).await.unwrap(), vec![signal]);
-    assert!(store.list_signals("t1", Some("other")).await.unwrap().is_empty());
+    assert_eq!(
+        store.put_signal(&later).await.unwrap(),
+        (signal.clone(), false),
+        "the first detection is kept"
+    );
+    assert_eq!(
+        store.list_signals("t1", Some("acme")).await.unwrap(),
+        vec![signal]
+    );
+    assert!(
+        store
+            .list_signals("t1", Some("other"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 pub async fn quarantine_keeps_every_line<S: Store>(store: S) {
     for line in [3, 5, 3] {
-        let q = QuarantinedLine { tenant_id: "t1".into(), batch_id: "b1".into(), line, field: Some("arr".into()), message: "bad".into(), raw: "{".into(), at: at() };
+        let q = QuarantinedLine {
+            tenant_id: "t1".into(),
+            batch_id: "b1".into(),
+            line,
+            field: Some("arr".into()),
+            message: "bad".into(),
+            raw: "{".into(),
+            at: at(),
+        };
         store.quarantine(&q).await.unwrap();
     }
-    let lines: Vec<usize> = store.list_quarantined("t1").await.unwrap().iter().map(|q| q.line).collect();
+    let lines: Vec<usize> = store
+        .list_quarantined("t1")
+        .await
+        .unwrap()
+        .iter()
+        .map(|q| q.line)
+        .collect();
     assert_eq!(lines, vec![3, 5]);
 }
 
@@ -123,7 +195,13 @@ pub async fn concurrent_ledger_appends_never_fork<S: Store + Clone + 'static>(st
     let tasks: Vec<_> = (0..20)
         .map(|i| {
             let store = store.clone();
-            tokio::spawn(async move { store.append(entry("t1", &format!("k{i}"))).await.unwrap().seq })
+            tokio::spawn(async move {
+                store
+                    .append(entry("t1", &format!("k{i}")))
+                    .await
+                    .unwrap()
+                    .seq
+            })
         })
         .collect();
     let mut seqs = Vec::new();
@@ -136,7 +214,9 @@ pub async fn concurrent_ledger_appends_never_fork<S: Store + Clone + 'static>(st
 }
 
 pub async fn actions_round_trip_and_stay_in_their_tenant<S: Store>(store: S) {
-    let proposal = Proposal::new_for("d1", ActionKind::SendFollowUp).evidence(vec!["rec:x".into()], vec![]).build();
+    let proposal = Proposal::new_for("d1", ActionKind::SendFollowUp)
+        .evidence(vec!["rec:x".into()], vec![])
+        .build();
     let mut action = ActionRecord {
         action_id: proposal.proposal_id.clone(),
         tenant_id: "t1".into(),
@@ -156,18 +236,48 @@ pub async fn actions_round_trip_and_stay_in_their_tenant<S: Store>(store: S) {
     store.save_action(&action).await.unwrap();
     let mut ignored = action.clone();
     ignored.status = ActionStatus::Executed;
-    assert_eq!(store.create_action(&ignored).await.unwrap(), action, "create never overwrites");
-    assert_eq!(store.get_action(&action.action_id).await.unwrap(), Some(action.clone()));
-    assert_eq!(store.list_actions("t1", Some(ActionStatus::AwaitingApproval)).await.unwrap().len(), 1);
-    assert!(store.list_actions("t1", Some(ActionStatus::Executed)).await.unwrap().is_empty());
+    assert_eq!(
+        store.create_action(&ignored).await.unwrap(),
+        action,
+        "create never overwrites"
+    );
+    assert_eq!(
+        store.get_action(&action.action_id).await.unwrap(),
+        Some(action.clone())
+    );
+    assert_eq!(
+        store
+            .list_actions("t1", Some(ActionStatus::AwaitingApproval))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(
+        store
+            .list_actions("t1", Some(ActionStatus::Executed))
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert!(store.list_actions("t2", None).await.unwrap().is_empty());
     let mut foreign = action.clone();
     foreign.tenant_id = "t2".into();
-    assert_eq!(store.save_action(&foreign).await.unwrap_err().kind, StoreErrorKind::NotFound);
+    assert_eq!(
+        store.save_action(&foreign).await.unwrap_err().kind,
+        StoreErrorKind::NotFound
+    );
 }
 
 pub async fn effects_happen_once<S: Store>(store: S) {
-    let effect = Effect { idempotency_key: "t1/action/a1/1".into(), tenant_id: "t1".into(), action_id: "a1".into(), kind: "email_queued".into(), payload: serde_json::json!({"to": "x"}), at: at() };
+    let effect = Effect {
+        idempotency_key: "t1/action/a1/1".into(),
+        tenant_id: "t1".into(),
+        action_id: "a1".into(),
+        kind: "email_queued".into(),
+        payload: serde_json::json!({"to": "x"}),
+        at: at(),
+    };
     let (_, created) = store.record_effect(&effect).await.unwrap();
     let mut retry = effect.clone();
     retry.payload = serde_json::json!({"to": "changed"});
@@ -178,9 +288,16 @@ pub async fn effects_happen_once<S: Store>(store: S) {
 }
 
 pub async fn tenants_are_created_once<S: Store>(store: S) {
-    let t = Tenant { tenant_id: "t1".into(), name: "One".into(), config: TenantConfig::default() };
+    let t = Tenant {
+        tenant_id: "t1".into(),
+        name: "One".into(),
+        config: TenantConfig::default(),
+    };
     store.ensure_tenant(&t).await.unwrap();
-    let renamed = Tenant { name: "Other".into(), ..t.clone() };
+    let renamed = Tenant {
+        name: "Other".into(),
+        ..t.clone()
+    };
     assert_eq!(store.ensure_tenant(&renamed).await.unwrap(), t);
     assert_eq!(store.get_tenant("t1").await.unwrap(), Some(t));
     assert_eq!(store.get_tenant("nobody").await.unwrap(), None);
@@ -190,6 +307,12 @@ pub async fn artifacts_are_content_addressed<S: Store>(store: S) {
     let a = Artifact::new("t1", "text/markdown", b"# brief".to_vec());
     store.put_artifact(&a).await.unwrap();
     store.put_artifact(&a).await.unwrap();
-    assert_eq!(store.get_artifact("t1", &a.artifact_key).await.unwrap(), Some(a.clone()));
-    assert_eq!(store.get_artifact("t2", &a.artifact_key).await.unwrap(), None);
+    assert_eq!(
+        store.get_artifact("t1", &a.artifact_key).await.unwrap(),
+        Some(a.clone())
+    );
+    assert_eq!(
+        store.get_artifact("t2", &a.artifact_key).await.unwrap(),
+        None
+    );
 }

@@ -2,8 +2,8 @@ use async_trait::async_trait;
 use rusqlite::{OptionalExtension, params};
 
 use super::{SqliteStore, from_json, sql_err, to_json};
-use crate::actions::{ActionRecord, ActionStatus, ActionStore};
 use crate::StoreResult;
+use crate::actions::{ActionRecord, ActionStatus, ActionStore};
 
 #[async_trait]
 impl ActionStore for SqliteStore {
@@ -44,7 +44,11 @@ impl ActionStore for SqliteStore {
         let id = action_id.to_string();
         self.with(move |c| {
             let body: Option<String> = c
-                .query_row("SELECT body FROM actions WHERE action_id = ?1", [&id], |r| r.get(0))
+                .query_row(
+                    "SELECT body FROM actions WHERE action_id = ?1",
+                    [&id],
+                    |r| r.get(0),
+                )
                 .optional()
                 .map_err(sql_err)?;
             body.map(|b| from_json("action", &b)).transpose()
@@ -52,17 +56,30 @@ impl ActionStore for SqliteStore {
         .await
     }
 
-    async fn list_actions(&self, tenant_id: &str, status: Option<ActionStatus>) -> StoreResult<Vec<ActionRecord>> {
+    async fn list_actions(
+        &self,
+        tenant_id: &str,
+        status: Option<ActionStatus>,
+    ) -> StoreResult<Vec<ActionRecord>> {
         let (t, s) = (tenant_id.to_string(), status.map(|s| s.as_str()));
         self.with(move |c| {
             let mut stmt = c
-                .prepare("SELECT body FROM actions WHERE tenant_id = ?1 AND (?2 IS NULL OR status = ?2)")
+                .prepare(
+                    "SELECT body FROM actions WHERE tenant_id = ?1 AND (?2 IS NULL OR status = ?2)",
+                )
                 .map_err(sql_err)?;
-            let rows = stmt.query_map(params![t, s], |r| r.get::<_, String>(0)).map_err(sql_err)?;
-            let mut actions: Vec<ActionRecord> =
-                rows.map(|b| from_json("action", &b.map_err(sql_err)?)).collect::<StoreResult<_>>()?;
+            let rows = stmt
+                .query_map(params![t, s], |r| r.get::<_, String>(0))
+                .map_err(sql_err)?;
+            let mut actions: Vec<ActionRecord> = rows
+                .map(|b| from_json("action", &b.map_err(sql_err)?))
+                .collect::<StoreResult<_>>()?;
             actions.sort_by(|a, b| {
-                (a.proposal.rank, &a.created_at, &a.action_id).cmp(&(b.proposal.rank, &b.created_at, &b.action_id))
+                (a.proposal.rank, &a.created_at, &a.action_id).cmp(&(
+                    b.proposal.rank,
+                    &b.created_at,
+                    &b.action_id,
+                ))
             });
             Ok(actions)
         })

@@ -2,8 +2,8 @@ use async_trait::async_trait;
 use rusqlite::{OptionalExtension, params};
 
 use super::{SqliteStore, sql_err};
-use crate::artifacts::{Artifact, ArtifactStore};
 use crate::StoreResult;
+use crate::artifacts::{Artifact, ArtifactStore};
 
 #[async_trait]
 impl ArtifactStore for SqliteStore {
@@ -20,7 +20,11 @@ impl ArtifactStore for SqliteStore {
         .await
     }
 
-    async fn get_artifact(&self, tenant_id: &str, artifact_key: &str) -> StoreResult<Option<Artifact>> {
+    async fn get_artifact(
+        &self,
+        tenant_id: &str,
+        artifact_key: &str,
+    ) -> StoreResult<Option<Artifact>> {
         let (t, k) = (tenant_id.to_string(), artifact_key.to_string());
         self.with(move |c| {
             c.query_row(

@@ -2,8 +2,8 @@ use async_trait::async_trait;
 use rusqlite::params;
 
 use super::{SqliteStore, from_json, sql_err, to_json};
-use crate::effects::{Effect, EffectStore};
 use crate::StoreResult;
+use crate::effects::{Effect, EffectStore};
 
 #[async_trait]
 impl EffectStore for SqliteStore {

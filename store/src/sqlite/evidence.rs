@@ -2,8 +2,8 @@ use async_trait::async_trait;
 use rusqlite::{OptionalExtension, params};
 
 use super::{SqliteStore, from_json, sql_err, to_json};
-use crate::evidence::{Evidence, EvidenceStore};
 use crate::StoreResult;
+use crate::evidence::{Evidence, EvidenceStore};
 
 #[async_trait]
 impl EvidenceStore for SqliteStore {
@@ -22,7 +22,11 @@ impl EvidenceStore for SqliteStore {
         .await
     }
 
-    async fn get_evidence(&self, tenant_id: &str, evidence_id: &str) -> StoreResult<Option<Evidence>> {
+    async fn get_evidence(
+        &self,
+        tenant_id: &str,
+        evidence_id: &str,
+    ) -> StoreResult<Option<Evidence>> {
         let (t, id) = (tenant_id.to_string(), evidence_id.to_string());
         self.with(move |c| {
             let row: Option<(String, Vec<u8>)> = c

@@ -3,9 +3,9 @@ use revloop_domain::ledger::{GENESIS_HASH, LedgerEntry, NewLedgerEntry};
 use rusqlite::{OptionalExtension, Row, TransactionBehavior, params};
 
 use super::{SqliteStore, from_json, sql_err, to_json};
+use crate::StoreResult;
 use crate::error::{StoreError, StoreErrorKind};
 use crate::ledger::LedgerStore;
-use crate::StoreResult;
 
 const COLUMNS: &str = "tenant_id, seq, prev_hash, hash, at, trace_id, workflow_id, run_id, activity, kind, snapshot_ref, payload_digest, payload";
 
@@ -40,13 +40,18 @@ fn entry_of(row: &Row<'_>) -> rusqlite::Result<(LedgerEntry, String, String, Str
 fn decode(parts: (LedgerEntry, String, String, String)) -> StoreResult<LedgerEntry> {
     let (mut entry, at, kind, payload) = parts;
     let corrupt = |what: &str, e: String| {
-        StoreError::new(StoreErrorKind::Corrupt, format!("ledger entry {}: {what}: {e}", entry.seq))
+        StoreError::new(
+            StoreErrorKind::Corrupt,
+            format!("ledger entry {}: {what}: {e}", entry.seq),
+        )
     };
     entry.at = chrono::DateTime::parse_from_rfc3339(&at)
         .map_err(|e| corrupt("timestamp", e.to_string()))?
         .with_timezone(&chrono::Utc);
-    entry.kind = from_json("ledger kind", &format!("\"{kind}\"")).map_err(|e| corrupt("kind", e.message))?;
-    entry.payload = serde_json::from_str(&payload).map_err(|e| corrupt("payload", e.to_string()))?;
+    entry.kind =
+        from_json("ledger kind", &format!("\"{kind}\"")).map_err(|e| corrupt("kind", e.message))?;
+    entry.payload =
+        serde_json::from_str(&payload).map_err(|e| corrupt("payload", e.to_string()))?;
     Ok(entry)
 }
 
@@ -111,7 +116,12 @@ impl LedgerStore for SqliteStore {
         .await
     }
 
-    async fn list_entries(&self, tenant_id: &str, after_seq: u64, limit: usize) -> StoreResult<Vec<LedgerEntry>> {
+    async fn list_entries(
+        &self,
+        tenant_id: &str,
+        after_seq: u64,
+        limit: usize,
+    ) -> StoreResult<Vec<LedgerEntry>> {
         let t = tenant_id.to_string();
         self.with(move |c| {
             let mut stmt = c
@@ -123,4 +133,3 @@ impl LedgerStore for SqliteStore {
         .await
     }
 }
-

@@ -36,17 +36,28 @@ impl SqliteStore {
         let path = path.as_ref();
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(|e| {
-                StoreError::new(StoreErrorKind::Unavailable, format!("creating {}: {e}", parent.display()))
+                StoreError::new(
+                    StoreErrorKind::Unavailable,
+                    format!("creating {}: {e}", parent.display()),
+                )
             })?;
         }
         let conn = Connection::open(path).map_err(|e| {
-            StoreError::new(StoreErrorKind::Unavailable, format!("opening {}: {e}", path.display()))
+            StoreError::new(
+                StoreErrorKind::Unavailable,
+                format!("opening {}: {e}", path.display()),
+            )
         })?;
-        conn.busy_timeout(Duration::from_secs(10)).map_err(sql_err)?;
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(sql_err)?;
-        conn.pragma_update(None, "synchronous", "NORMAL").map_err(sql_err)?;
+        conn.busy_timeout(Duration::from_secs(10))
+            .map_err(sql_err)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(sql_err)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(sql_err)?;
         schema::migrate(&conn)?;
-        Ok(Self { conn: Arc::new(Mutex::new(conn)) })
+        Ok(Self {
+            conn: Arc::new(Mutex::new(conn)),
+        })
     }
 
     /// Runs `f` with the connection on the blocking pool.
@@ -57,24 +68,31 @@ impl SqliteStore {
     {
         let conn = self.conn.clone();
         tokio::task::spawn_blocking(move || {
-            let mut guard = conn
-                .lock()
-                .map_err(|_| StoreError::new(StoreErrorKind::Internal, "sqlite connection lock poisoned"))?;
+            let mut guard = conn.lock().map_err(|_| {
+                StoreError::new(StoreErrorKind::Internal, "sqlite connection lock poisoned")
+            })?;
             f(&mut guard)
         })
         .await
-        .map_err(|e| StoreError::new(StoreErrorKind::Internal, format!("sqlite task failed: {e}")))?
+        .map_err(|e| {
+            StoreError::new(StoreErrorKind::Internal, format!("sqlite task failed: {e}"))
+        })?
     }
 }
 
 pub(crate) fn sql_err(e: rusqlite::Error) -> StoreError {
     let kind = match &e {
         rusqlite::Error::SqliteFailure(f, _)
-            if matches!(f.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) =>
+            if matches!(
+                f.code,
+                rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+            ) =>
         {
             StoreErrorKind::Unavailable
         }
-        rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
+        rusqlite::Error::SqliteFailure(f, _)
+            if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
             StoreErrorKind::Conflict
         }
         _ => StoreErrorKind::Internal,
@@ -83,11 +101,13 @@ pub(crate) fn sql_err(e: rusqlite::Error) -> StoreError {
 }
 
 pub(crate) fn to_json<T: Serialize>(value: &T) -> StoreResult<String> {
-    serde_json::to_string(value).map_err(|e| StoreError::new(StoreErrorKind::Internal, format!("encoding: {e}")))
+    serde_json::to_string(value)
+        .map_err(|e| StoreError::new(StoreErrorKind::Internal, format!("encoding: {e}")))
 }
 
 pub(crate) fn from_json<T: DeserializeOwned>(what: &str, text: &str) -> StoreResult<T> {
-    serde_json::from_str(text).map_err(|e| StoreError::new(StoreErrorKind::Corrupt, format!("decoding {what}: {e}")))
+    serde_json::from_str(text)
+        .map_err(|e| StoreError::new(StoreErrorKind::Corrupt, format!("decoding {what}: {e}")))
 }
 
 #[cfg(test)]

@@ -2,8 +2,8 @@ use async_trait::async_trait;
 use rusqlite::params;
 
 use super::{SqliteStore, from_json, sql_err, to_json};
-use crate::quarantine::{QuarantineStore, QuarantinedLine};
 use crate::StoreResult;
+use crate::quarantine::{QuarantineStore, QuarantinedLine};
 
 #[async_trait]
 impl QuarantineStore for SqliteStore {
@@ -26,8 +26,11 @@ impl QuarantineStore for SqliteStore {
             let mut stmt = c
                 .prepare("SELECT body FROM quarantine WHERE tenant_id = ?1 ORDER BY batch_id, line")
                 .map_err(sql_err)?;
-            let rows = stmt.query_map([t], |r| r.get::<_, String>(0)).map_err(sql_err)?;
-            rows.map(|b| from_json("quarantined line", &b.map_err(sql_err)?)).collect()
+            let rows = stmt
+                .query_map([t], |r| r.get::<_, String>(0))
+                .map_err(sql_err)?;
+            rows.map(|b| from_json("quarantined line", &b.map_err(sql_err)?))
+                .collect()
         })
         .await
     }

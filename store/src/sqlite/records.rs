@@ -3,17 +3,25 @@ use revloop_domain::records::RecordKey;
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
 use super::{SqliteStore, from_json, sql_err, to_json};
+use crate::StoreResult;
 use crate::error::StoreError;
 use crate::records::{RecordStore, RecordVersion};
-use crate::StoreResult;
 
 #[async_trait]
 impl RecordStore for SqliteStore {
-    async fn latest_version(&self, tenant_id: &str, key: &RecordKey) -> StoreResult<Option<RecordVersion>> {
+    async fn latest_version(
+        &self,
+        tenant_id: &str,
+        key: &RecordKey,
+    ) -> StoreResult<Option<RecordVersion>> {
         let (t, k) = (tenant_id.to_string(), key.to_string());
         self.with(move |c| {
             let body: Option<String> = c
-                .query_row("SELECT body FROM record_latest WHERE tenant_id = ?1 AND record_key = ?2", params![t, k], |r| r.get(0))
+                .query_row(
+                    "SELECT body FROM record_latest WHERE tenant_id = ?1 AND record_key = ?2",
+                    params![t, k],
+                    |r| r.get(0),
+                )
                 .optional()
                 .map_err(sql_err)?;
             body.map(|b| from_json("record version", &b)).transpose()
@@ -21,7 +29,11 @@ impl RecordStore for SqliteStore {
         .await
     }
 
-    async fn put_version(&self, version: &RecordVersion, expected_hash: Option<&str>) -> StoreResult<()> {
+    async fn put_version(
+        &self,
+        version: &RecordVersion,
+        expected_hash: Option<&str>,
+    ) -> StoreResult<()> {
         let v = version.clone();
         let expected = expected_hash.map(str::to_string);
         let body = to_json(&v)?;
@@ -56,7 +68,11 @@ impl RecordStore for SqliteStore {
         .await
     }
 
-    async fn account_records(&self, tenant_id: &str, account_id: &str) -> StoreResult<Vec<RecordVersion>> {
+    async fn account_records(
+        &self,
+        tenant_id: &str,
+        account_id: &str,
+    ) -> StoreResult<Vec<RecordVersion>> {
         let (t, a) = (tenant_id.to_string(), account_id.to_string());
         self.with(move |c| {
             let mut stmt = c
@@ -68,11 +84,19 @@ impl RecordStore for SqliteStore {
         .await
     }
 
-    async fn version_by_ref(&self, tenant_id: &str, evidence_ref: &str) -> StoreResult<Option<RecordVersion>> {
+    async fn version_by_ref(
+        &self,
+        tenant_id: &str,
+        evidence_ref: &str,
+    ) -> StoreResult<Option<RecordVersion>> {
         let (t, r) = (tenant_id.to_string(), evidence_ref.to_string());
         self.with(move |c| {
             let body: Option<String> = c
-                .query_row("SELECT body FROM record_versions WHERE tenant_id = ?1 AND evidence_ref = ?2", params![t, r], |row| row.get(0))
+                .query_row(
+                    "SELECT body FROM record_versions WHERE tenant_id = ?1 AND evidence_ref = ?2",
+                    params![t, r],
+                    |row| row.get(0),
+                )
                 .optional()
                 .map_err(sql_err)?;
             body.map(|b| from_json("record version", &b)).transpose()

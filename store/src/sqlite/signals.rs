@@ -3,8 +3,8 @@ use revloop_domain::signals::Signal;
 use rusqlite::params;
 
 use super::{SqliteStore, from_json, sql_err, to_json};
-use crate::signals::SignalStore;
 use crate::StoreResult;
+use crate::signals::SignalStore;
 
 #[async_trait]
 impl SignalStore for SqliteStore {
@@ -26,7 +26,11 @@ impl SignalStore for SqliteStore {
         .await
     }
 
-    async fn list_signals(&self, tenant_id: &str, account_id: Option<&str>) -> StoreResult<Vec<Signal>> {
+    async fn list_signals(
+        &self,
+        tenant_id: &str,
+        account_id: Option<&str>,
+    ) -> StoreResult<Vec<Signal>> {
         let (t, a) = (tenant_id.to_string(), account_id.map(str::to_string));
         self.with(move |c| {
             let mut stmt = c
