@@ -221,6 +221,7 @@ async fn meeting_prep_runs_end_to_end_and_the_ledger_proves_it() -> anyhow::Resu
         total,
         "exactly one ledger entry per completed activity"
     );
+    replay_and_record(&env, &workflows, &format!("{TENANT}/account/acme")).await?;
     let first = |prefix: &str| {
         entries
             .iter()
@@ -228,5 +229,44 @@ async fn meeting_prep_runs_end_to_end_and_the_ledger_proves_it() -> anyhow::Resu
     };
     assert!(first(&format!("{TENANT}/perception/")) < first(&format!("{TENANT}/decision/")));
     assert!(first(&format!("{TENANT}/decision/")) < first(&format!("{TENANT}/approval/")));
+    Ok(())
+}
+
+/// Replays every live history of the flow through the current workflow code, and records them
+/// as replay fixtures when `REVLOOP_RECORD_HISTORIES` names a directory.
+async fn replay_and_record(
+    env: &TestEnv,
+    workflows: &BTreeSet<String>,
+    account_workflow: &str,
+) -> anyhow::Result<()> {
+    let replayer = revloop_workflows::replay::replayer()?;
+    let record_dir = std::env::var_os("REVLOOP_RECORD_HISTORIES").map(std::path::PathBuf::from);
+    for workflow_id in workflows
+        .iter()
+        .map(String::as_str)
+        .chain([account_workflow])
+    {
+        let handle = env
+            .temporal
+            .get_workflow_handle::<temporalio_client::UntypedWorkflow>(workflow_id.to_string());
+        let json = handle
+            .fetch_history(temporalio_client::WorkflowFetchHistoryOptions::default())
+            .to_json()
+            .await?;
+        replayer
+            .replay_workflow(temporalio_client::WorkflowHistory::from_json(&json)?)
+            .await
+            .with_context(|| format!("{workflow_id} does not replay"))?;
+        if let Some(dir) = &record_dir {
+            let kind = workflow_id.split('/').nth(1).unwrap_or("workflow");
+            let mut path = dir.join(format!("{kind}.json"));
+            let mut n = 2;
+            while path.exists() {
+                path = dir.join(format!("{kind}-{n}.json"));
+                n += 1;
+            }
+            std::fs::write(path, &json)?;
+        }
+    }
     Ok(())
 }

@@ -46,7 +46,10 @@ impl ManagedChild {
 
     /// Whether the process has exited (and reaps it if so).
     pub fn has_exited(&mut self) -> bool {
-        matches!(self.child.as_mut().map(|c| c.try_wait()), Some(Ok(Some(_))) | None)
+        matches!(
+            self.child.as_mut().map(|c| c.try_wait()),
+            Some(Ok(Some(_))) | None
+        )
     }
 
     /// Kills at once, as a crash would (SIGKILL).

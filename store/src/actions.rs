@@ -36,6 +36,19 @@ impl ActionStatus {
             ActionStatus::Failed => "failed",
         }
     }
+    /// Order for "top actions": what needs a person first, then what is under way, then done.
+    pub fn attention_order(self) -> u8 {
+        match self {
+            ActionStatus::AwaitingApproval => 0,
+            ActionStatus::Proposed => 1,
+            ActionStatus::Approved | ActionStatus::Executing => 2,
+            ActionStatus::Blocked => 3,
+            ActionStatus::Executed => 4,
+            ActionStatus::Failed => 5,
+            ActionStatus::Rejected | ActionStatus::Expired => 6,
+        }
+    }
+
     pub fn parse(s: &str) -> Option<Self> {
         serde_json::from_value(serde_json::Value::String(s.to_string())).ok()
     }

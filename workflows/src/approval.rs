@@ -69,9 +69,10 @@ impl ApprovalWorkflow {
             let now = workflow_now(ctx.workflow_time());
             let remaining = (deadline - now).to_std().unwrap_or(Duration::ZERO);
             let mut expiry = ctx.timer(remaining);
+            // Polled top-down: a queued approval wins over an expiry that fires in the same task.
             let got_signal = temporalio_sdk::workflows::select! {
-                _ = expiry => false,
-                r = ctx.wait_condition(|s| !s.inbox.is_empty()) => { r?; true }
+                r = ctx.wait_condition(|s| !s.inbox.is_empty()) => { r?; true },
+                _ = expiry => false
             };
             if got_signal {
                 expiry.cancel();

@@ -10,6 +10,7 @@ mod approval;
 mod common;
 mod decision;
 mod perception;
+pub mod replay;
 
 pub use account::AccountWorkflow;
 pub use action::ActionWorkflow;

@@ -158,9 +158,15 @@ async fn show_loop(
             .await?
             .into_inner()
             .actions;
-        let settled = !actions.is_empty()
-            && actions.iter().any(|a| a.status == "awaiting_approval")
-            && actions.iter().all(|a| a.status != "proposed");
+        // Settled: this run's decisions have routed every action they proposed.
+        let this_run: Vec<&pb::Action> = actions
+            .iter()
+            .filter(|a| a.trace_id == ingested.trace_id)
+            .collect();
+        let settled = !this_run.is_empty()
+            && this_run
+                .iter()
+                .all(|a| a.status != "proposed" && a.status != "approved");
         if settled {
             println!("\nTop actions:");
             for a in actions.iter().take(10) {
