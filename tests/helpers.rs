@@ -37,7 +37,7 @@ pub async fn spawn_env() -> anyhow::Result<TestEnv> {
     let temporal_bin = find_temporal_bin()?;
     let opts = DevServerOptions {
         temporal_bin: temporal_bin.clone(),
-        port: free_port()?,
+        port: 0,
         ui_port: None,
         db_file: None,
         namespace: "default".into(),

@@ -16,6 +16,7 @@ pub const SEARCH_ATTRIBUTES: [&str; 4] = ["TenantId", "AccountId", "TraceId", "K
 #[derive(Debug, Clone)]
 pub struct DevServerOptions {
     pub temporal_bin: PathBuf,
+    /// 0 picks a free port (and retries on another if the server cannot start).
     pub port: u16,
     /// `None` runs headless (no Web UI).
     pub ui_port: Option<u16>,
@@ -58,13 +59,51 @@ pub fn find_temporal_bin() -> anyhow::Result<PathBuf> {
     )
 }
 
-/// A port that was free a moment ago on 127.0.0.1.
+/// A port that was free a moment ago on 127.0.0.1 and that this process has not handed out
+/// before: parallel tests in one process must not race each other for the same port.
 pub fn free_port() -> anyhow::Result<u16> {
-    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+    static GIVEN: std::sync::Mutex<std::collections::BTreeSet<u16>> =
+        std::sync::Mutex::new(std::collections::BTreeSet::new());
+    loop {
+        let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let mut given = GIVEN
+            .lock()
+            .map_err(|_| anyhow::anyhow!("port registry poisoned"))?;
+        if given.insert(port) {
+            return Ok(port);
+        }
+    }
+}
+
+/// The last lines of a log file, for error messages.
+pub fn log_tail(path: &Path, lines: usize) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
 }
 
 impl DevServer {
+    /// Starts the server. With `port == 0` it picks free ports, and when the server dies before
+    /// answering (a port taken meanwhile, say) it tries again on fresh ones.
     pub fn start(opts: &DevServerOptions) -> anyhow::Result<Self> {
+        if opts.port != 0 {
+            return Self::start_once(opts);
+        }
+        let mut last = None;
+        for _ in 0..3 {
+            let attempt = DevServerOptions {
+                port: free_port()?,
+                ..opts.clone()
+            };
+            match Self::start_once(&attempt) {
+                Ok(server) => return Ok(server),
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(last.unwrap_or_else(|| anyhow::anyhow!("the Temporal dev server did not start")))
+    }
+
+    fn start_once(opts: &DevServerOptions) -> anyhow::Result<Self> {
         if TcpListener::bind(("127.0.0.1", opts.port)).is_err() {
             bail!(
                 "port {} on 127.0.0.1 is in use: is another Temporal server running?",
@@ -95,7 +134,7 @@ impl DevServer {
             cmd.args(["--db-filename", &db.display().to_string()]);
         }
         let process = ManagedChild::spawn("temporal dev server", cmd, &opts.log_file)?;
-        let server = DevServer {
+        let mut server = DevServer {
             process,
             address: format!("http://127.0.0.1:{}", opts.port),
             ui_url: opts.ui_port.map(|p| {
@@ -110,8 +149,8 @@ impl DevServer {
         Ok(server)
     }
 
-    /// Ready = the frontend reports SERVING and the namespace is usable.
-    fn wait_ready(&self, bin: &Path, port: u16, timeout: Duration) -> anyhow::Result<()> {
+    /// Ready = the namespace answers. Fails at once if the server process died.
+    fn wait_ready(&mut self, bin: &Path, port: u16, timeout: Duration) -> anyhow::Result<()> {
         let deadline = Instant::now() + timeout;
         let address = format!("127.0.0.1:{port}");
         loop {
@@ -133,10 +172,16 @@ impl DevServer {
             if ok {
                 return Ok(());
             }
+            if self.process.has_exited() {
+                bail!(
+                    "the Temporal dev server on {address} exited before it was ready:\n{}",
+                    log_tail(&self.process.log_file, 20)
+                );
+            }
             if Instant::now() > deadline {
                 bail!(
-                    "the Temporal dev server on {address} did not become ready within {timeout:?}; see {}",
-                    self.process.log_file.display()
+                    "the Temporal dev server on {address} did not become ready within {timeout:?}:\n{}",
+                    log_tail(&self.process.log_file, 20)
                 );
             }
             std::thread::sleep(Duration::from_millis(300));

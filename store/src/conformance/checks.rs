@@ -267,6 +267,25 @@ pub async fn actions_round_trip_and_stay_in_their_tenant<S: Store>(store: S) {
         store.save_action(&foreign).await.unwrap_err().kind,
         StoreErrorKind::NotFound
     );
+    // Top actions: what needs a person comes first, whatever its rank.
+    let mut done = action.clone();
+    done.action_id = "act-done".into();
+    done.proposal.rank = 1;
+    done.status = ActionStatus::Executed;
+    store.create_action(&done).await.unwrap();
+    action.proposal.rank = 3;
+    store.save_action(&action).await.unwrap();
+    let order: Vec<String> = store
+        .list_actions("t1", None)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.action_id)
+        .collect();
+    assert_eq!(
+        order,
+        vec![action.action_id.clone(), "act-done".to_string()]
+    );
 }
 
 pub async fn effects_happen_once<S: Store>(store: S) {

@@ -75,11 +75,16 @@ impl ActionStore for SqliteStore {
                 .map(|b| from_json("action", &b.map_err(sql_err)?))
                 .collect::<StoreResult<_>>()?;
             actions.sort_by(|a, b| {
-                (a.proposal.rank, &a.created_at, &a.action_id).cmp(&(
-                    b.proposal.rank,
-                    &b.created_at,
-                    &b.action_id,
-                ))
+                let key = |x: &ActionRecord| {
+                    (
+                        x.status.attention_order(),
+                        x.proposal.rank,
+                        std::cmp::Reverse(x.created_at),
+                    )
+                };
+                key(a)
+                    .cmp(&key(b))
+                    .then_with(|| a.action_id.cmp(&b.action_id))
             });
             Ok(actions)
         })
