@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use revloop_domain::decision::{ApprovalVerb, parse_approval};
 use revloop_domain::ledger::LedgerKind;
-use revloop_store::{ActionStatus, ApprovalEvent};
+use revloop_store::{ActionRecord, ActionStatus, ApprovalEvent};
 use serde_json::{Value, json};
 use temporalio_macros::activities;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
@@ -73,88 +73,30 @@ impl ApprovalActivities {
     ) -> Result<ApprovalEventOutput, ActivityError> {
         let store = &*self.deps.store;
         let mut action = load_action(store, &input.tenant_id, &input.action_id).await?;
-        let mut event = ApprovalEvent {
-            signal: input.signal.clone(),
-            accepted: false,
-            approver: None,
-            reason: None,
-            error: None,
-            changes: None,
-            payload: input.payload.clone(),
-            at: input.at,
-        };
-        let mut decision = None;
-        // A retried attempt finds its own event already applied: report the same outcome.
-        if let Some(done) = action
+        // A retried attempt finds its own event already applied and reports the same outcome.
+        let applied = action
             .approval_events
             .iter()
             .find(|e| e.at == input.at && e.signal == input.signal && e.payload == input.payload)
-        {
-            let decided = done
-                .accepted
-                .then(|| decision_name(&done.signal, action.status));
-            let out = ApprovalEventOutput {
-                accepted: done.accepted,
-                error: done.error.clone(),
-                decision: decided,
-            };
-            record(
-                store,
-                &ctx,
-                LedgerRecord {
-                    tenant_id: &input.tenant_id,
-                    trace_id: &input.trace_id,
-                    kind: LedgerKind::Approval,
-                    snapshot_ref: None,
-                    result: &out,
-                },
-            )
-            .await?;
-            return Ok(out);
-        }
-        if action.status != ActionStatus::AwaitingApproval {
-            event.error = Some(format!(
-                "action {} is {}, not awaiting approval",
-                action.action_id,
-                action.status.as_str()
-            ));
-        } else if input.signal == EXPIRE {
-            event.accepted = true;
-            action.status = ActionStatus::Expired;
-            decision = Some("expired".to_string());
-        } else {
-            match parse_approval(&input.signal, &input.payload, action.proposal.kind) {
-                Err(message) => event.error = Some(message),
-                Ok(cmd) => {
-                    event.accepted = true;
-                    event.approver = Some(cmd.approver.clone());
-                    event.reason = cmd.reason.clone();
-                    match cmd.verb {
-                        ApprovalVerb::Reject => action.status = ActionStatus::Rejected,
-                        ApprovalVerb::Approve => action.status = ActionStatus::Approved,
-                        ApprovalVerb::Edit => {
-                            if let Value::Object(params) = &mut action.proposal.params {
-                                for (k, v) in &cmd.changes {
-                                    params.insert(k.clone(), v.clone());
-                                }
-                            }
-                            event.changes = Some(Value::Object(cmd.changes.clone()));
-                            action.status = ActionStatus::Approved;
-                        }
-                    }
-                    decision = Some(decision_name(&input.signal, action.status));
-                }
+            .cloned();
+        let event = match applied {
+            Some(event) => event,
+            None => {
+                let event = apply_signal(&mut action, &input);
+                action.approval_events.push(event.clone());
+                action.updated_at = input.at;
+                store.save_action(&action).await.map_err(error::store)?;
+                event
             }
-        }
-        action.approval_events.push(event.clone());
-        action.updated_at = input.at;
-        store.save_action(&action).await.map_err(error::store)?;
+        };
         let out = ApprovalEventOutput {
             accepted: event.accepted,
             error: event.error.clone(),
-            decision,
+            decision: event
+                .accepted
+                .then(|| decision_name(&event.signal, action.status)),
         };
-        let ledgered = json!({ "output": out, "signal": input.signal, "approver": event.approver, "reason": event.reason, "changes": event.changes, "payload": input.payload });
+        let ledgered = json!({ "output": out, "event": event });
         record(
             store,
             &ctx,
@@ -169,6 +111,54 @@ impl ApprovalActivities {
         .await?;
         Ok(out)
     }
+}
+
+/// Applies one approval signal to the action (status, edited parameters) and returns the event
+/// to keep, accepted or refused with its reason.
+fn apply_signal(action: &mut ActionRecord, input: &ApprovalEventInput) -> ApprovalEvent {
+    let mut event = ApprovalEvent {
+        signal: input.signal.clone(),
+        accepted: false,
+        approver: None,
+        reason: None,
+        error: None,
+        changes: None,
+        payload: input.payload.clone(),
+        at: input.at,
+    };
+    if action.status != ActionStatus::AwaitingApproval {
+        event.error = Some(format!(
+            "action {} is {}, not awaiting approval",
+            action.action_id,
+            action.status.as_str()
+        ));
+        return event;
+    }
+    if input.signal == EXPIRE {
+        event.accepted = true;
+        action.status = ActionStatus::Expired;
+        return event;
+    }
+    match parse_approval(&input.signal, &input.payload, action.proposal.kind) {
+        Err(message) => event.error = Some(message),
+        Ok(cmd) => {
+            event.accepted = true;
+            event.approver = Some(cmd.approver);
+            event.reason = cmd.reason;
+            action.status = match cmd.verb {
+                ApprovalVerb::Reject => ActionStatus::Rejected,
+                ApprovalVerb::Approve => ActionStatus::Approved,
+                ApprovalVerb::Edit => {
+                    if let Value::Object(params) = &mut action.proposal.params {
+                        params.extend(cmd.changes.clone());
+                    }
+                    event.changes = Some(Value::Object(cmd.changes));
+                    ActionStatus::Approved
+                }
+            };
+        }
+    }
+    event
 }
 
 fn decision_name(signal: &str, status: ActionStatus) -> String {

@@ -39,13 +39,15 @@ impl ActionApi {
         Ok(action)
     }
 
-    /// Sends one approval signal to the action's ApprovalWorkflow.
+    /// Sends one approval signal to the action's ApprovalWorkflow. The approver is the
+    /// verified caller, never a value from the request body.
     async fn decide<T>(
         &self,
         request: &Request<T>,
         action_id: &str,
         signal: &'static str,
-        payload: serde_json::Value,
+        reason: String,
+        changes: Option<std::collections::HashMap<String, String>>,
     ) -> Result<Response<pb::DecideActionResponse>, Status> {
         let (claims, _) = require(request, Role::Approver, "")?;
         let action = self.owned_action(&claims, action_id).await?;
@@ -54,6 +56,11 @@ impl ActionApi {
                 "action {action_id} is {}, not awaiting approval",
                 action.status.as_str()
             )));
+        }
+        let mut payload =
+            json!({ "approver": claims.sub, "reason": (!reason.is_empty()).then_some(reason) });
+        if let Some(changes) = changes {
+            payload["changes"] = json!(changes);
         }
         let workflow_id = format!("{}/approval/{action_id}", action.tenant_id);
         let handle = self
@@ -131,60 +138,37 @@ impl ActionService for ActionApi {
         &self,
         request: Request<pb::DecideActionRequest>,
     ) -> Result<Response<pb::DecideActionResponse>, Status> {
-        let approver = request
-            .extensions()
-            .get::<Claims>()
-            .map(|c| c.sub.clone())
-            .unwrap_or_default();
         let req = request.get_ref().clone();
-        self.decide(
-            &request,
-            &req.action_id,
-            "approve",
-            json!({ "approver": approver, "reason": non_empty(req.reason) }),
-        )
-        .await
+        self.decide(&request, &req.action_id, "approve", req.reason, None)
+            .await
     }
 
     async fn edit_action(
         &self,
         request: Request<pb::EditActionRequest>,
     ) -> Result<Response<pb::DecideActionResponse>, Status> {
-        let approver = request
-            .extensions()
-            .get::<Claims>()
-            .map(|c| c.sub.clone())
-            .unwrap_or_default();
         let req = request.get_ref().clone();
         if req.changes.is_empty() {
             return Err(Status::invalid_argument(
                 "changes: at least one parameter to change is required",
             ));
         }
-        let payload = json!({ "approver": approver, "reason": non_empty(req.reason), "changes": req.changes });
-        self.decide(&request, &req.action_id, "edit", payload).await
+        self.decide(
+            &request,
+            &req.action_id,
+            "edit",
+            req.reason,
+            Some(req.changes),
+        )
+        .await
     }
 
     async fn reject_action(
         &self,
         request: Request<pb::DecideActionRequest>,
     ) -> Result<Response<pb::DecideActionResponse>, Status> {
-        let approver = request
-            .extensions()
-            .get::<Claims>()
-            .map(|c| c.sub.clone())
-            .unwrap_or_default();
         let req = request.get_ref().clone();
-        self.decide(
-            &request,
-            &req.action_id,
-            "reject",
-            json!({ "approver": approver, "reason": non_empty(req.reason) }),
-        )
-        .await
+        self.decide(&request, &req.action_id, "reject", req.reason, None)
+            .await
     }
-}
-
-fn non_empty(s: String) -> Option<String> {
-    (!s.is_empty()).then_some(s)
 }

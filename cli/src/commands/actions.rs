@@ -60,46 +60,24 @@ fn report(response: pb::DecideActionResponse, json: bool) -> anyhow::Result<i32>
     Ok(0)
 }
 
-pub async fn approve(
+/// Approves (`approve == true`) or rejects an action.
+pub async fn decide(
     mut client: ApiClient,
     action_id: &str,
     reason: &str,
+    approve: bool,
     json: bool,
 ) -> anyhow::Result<i32> {
     let request = pb::DecideActionRequest {
         action_id: action_id.to_string(),
         reason: reason.to_string(),
     };
-    report(
-        client
-            .actions
-            .approve_action(request)
-            .await
-            .map_err(ApiError::from)?
-            .into_inner(),
-        json,
-    )
-}
-
-pub async fn reject(
-    mut client: ApiClient,
-    action_id: &str,
-    reason: &str,
-    json: bool,
-) -> anyhow::Result<i32> {
-    let request = pb::DecideActionRequest {
-        action_id: action_id.to_string(),
-        reason: reason.to_string(),
+    let sent = if approve {
+        client.actions.approve_action(request).await
+    } else {
+        client.actions.reject_action(request).await
     };
-    report(
-        client
-            .actions
-            .reject_action(request)
-            .await
-            .map_err(ApiError::from)?
-            .into_inner(),
-        json,
-    )
+    report(sent.map_err(ApiError::from)?.into_inner(), json)
 }
 
 pub async fn edit(

@@ -112,7 +112,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
                 }
                 Command::Show { action_id } => actions::show(client, action_id, cli.json).await,
                 Command::Approve { action_id, reason } => {
-                    actions::approve(client, action_id, reason, cli.json).await
+                    actions::decide(client, action_id, reason, true, cli.json).await
                 }
                 Command::Edit {
                     action_id,
@@ -120,7 +120,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
                     reason,
                 } => actions::edit(client, action_id, changes, reason, cli.json).await,
                 Command::Reject { action_id, reason } => {
-                    actions::reject(client, action_id, reason, cli.json).await
+                    actions::decide(client, action_id, reason, false, cli.json).await
                 }
                 Command::Signals { account } => signals::list(client, account, cli.json).await,
                 Command::Ledger(cmd) => ledger::run(client, cmd, cli.json).await,

@@ -84,23 +84,31 @@ pub(crate) mod test_support {
         crate::records::parse_line(1, line).unwrap_or_else(|e| panic!("{e}"))
     }
 
-    pub fn run(
-        detector: &dyn SignalDetector,
+    /// Runs `detect` on a context of tenant t1, account acme, default config, at [`now`].
+    pub fn with_context<T>(
         records: Vec<Record>,
         previous: &[Record],
-    ) -> Vec<Signal> {
+        detect: impl FnOnce(&DetectionContext<'_>) -> T,
+    ) -> T {
         let tenant = TenantId::parse("t1").unwrap();
         let view = AccountView::from_records(AccountId::parse("acme").unwrap(), records);
         let previous = previous.iter().map(|r| (r.key(), r.clone())).collect();
         let config = SignalConfig::default();
-        let ctx = DetectionContext {
+        detect(&DetectionContext {
             tenant_id: &tenant,
             current: &view,
             previous: &previous,
             now: now(),
             config: &config,
-        };
-        let found = detector.detect(&ctx);
+        })
+    }
+
+    pub fn run(
+        detector: &dyn SignalDetector,
+        records: Vec<Record>,
+        previous: &[Record],
+    ) -> Vec<Signal> {
+        let found = with_context(records, previous, |ctx| detector.detect(ctx));
         assert!(
             found
                 .iter()
@@ -118,7 +126,6 @@ pub(crate) mod test_support {
 mod property_tests {
     use super::test_support::*;
     use super::*;
-    use crate::ids::AccountId;
     use proptest::prelude::*;
 
     fn fixture() -> Vec<Record> {
@@ -136,18 +143,7 @@ mod property_tests {
     }
 
     fn detect(records: Vec<Record>) -> Vec<Signal> {
-        let tenant = TenantId::parse("t1").unwrap();
-        let view = AccountView::from_records(AccountId::parse("acme").unwrap(), records);
-        let config = SignalConfig::default();
-        let previous = BTreeMap::new();
-        let ctx = DetectionContext {
-            tenant_id: &tenant,
-            current: &view,
-            previous: &previous,
-            now: now(),
-            config: &config,
-        };
-        detect_all(&builtin(), &ctx)
+        with_context(records, &[], |ctx| detect_all(&builtin(), ctx))
     }
 
     #[test]
