@@ -221,6 +221,28 @@ async fn meeting_prep_runs_end_to_end_and_the_ledger_proves_it() -> anyhow::Resu
         total,
         "exactly one ledger entry per completed activity"
     );
+    let brief_entry = entries
+        .iter()
+        .find(|e| e.activity.ends_with("prepare_brief"))
+        .context("a prepare_brief entry")?;
+    let snapshot = store
+        .get_artifact(TENANT, &brief_entry.snapshot_ref)
+        .await?
+        .context("the decision's snapshot is stored")?;
+    assert_eq!(
+        snapshot.content_type,
+        "application/vnd.revloop.account-view+json"
+    );
+    let view: Value = serde_json::from_slice(&snapshot.content)?;
+    assert_eq!(view["account"]["name"], "Acme Corp");
+    let decision_entry = entries
+        .iter()
+        .find(|e| e.activity.ends_with("propose_actions"))
+        .context("a propose_actions entry")?;
+    assert_eq!(
+        decision_entry.snapshot_ref, brief_entry.snapshot_ref,
+        "the decision binds to that snapshot"
+    );
     replay_and_record(&env, &workflows, &format!("{TENANT}/account/acme")).await?;
     let first = |prefix: &str| {
         entries

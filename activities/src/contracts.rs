@@ -161,7 +161,8 @@ pub struct BriefInput {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BriefOutput {
     pub artifact_key: String,
-    /// Digest of the account view the brief was computed from: what later steps bind to.
+    /// Key of the stored, immutable account view the brief was computed from: what the
+    /// proposals, validators and approval bind to.
     pub snapshot_ref: String,
 }
 

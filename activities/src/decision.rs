@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use revloop_domain::AccountId;
 use revloop_domain::decision::{MeetingBrief, PlaybookInput};
-use revloop_domain::hashing::digest_of;
+use revloop_domain::hashing::canonical_json;
 use revloop_domain::ledger::LedgerKind;
 use revloop_domain::signals::Signal;
 use revloop_domain::validators::{self, EvidenceFact, ValidationContext, Verdict, run_gateway};
@@ -76,6 +76,27 @@ async fn signals(
     Ok(found)
 }
 
+/// The content type of stored account-view snapshots.
+pub const SNAPSHOT_CONTENT_TYPE: &str = "application/vnd.revloop.account-view+json";
+
+async fn load_json_artifact<T: serde::de::DeserializeOwned>(
+    store: &dyn Store,
+    tenant_id: &str,
+    key: &str,
+) -> Result<T, ActivityError> {
+    let artifact = store
+        .get_artifact(tenant_id, key)
+        .await
+        .map_err(error::store)?
+        .ok_or_else(|| {
+            error::non_retryable(
+                error::NOT_FOUND,
+                format!("artifact {key} of tenant {tenant_id}"),
+            )
+        })?;
+    Ok(serde_json::from_slice(&artifact.content)?)
+}
+
 /// Loads an action and refuses it unless it belongs to `tenant_id`.
 pub async fn load_action(
     store: &dyn Store,
@@ -112,13 +133,21 @@ impl DecisionActivities {
         )
         .await?;
         let brief = MeetingBrief::compute(&view, &signals, input.now);
+        // The view is kept as an immutable snapshot: the proposals, validators and approval
+        // that follow all bind to exactly this state, even if new records arrive meanwhile.
+        let snapshot = Artifact::new(
+            &input.tenant_id,
+            SNAPSHOT_CONTENT_TYPE,
+            canonical_json(&view),
+        );
+        store.put_artifact(&snapshot).await.map_err(error::store)?;
         let content =
             serde_json::to_vec_pretty(&json!({ "brief": brief, "markdown": brief.to_markdown() }))?;
         let artifact = Artifact::new(&input.tenant_id, "application/json", content);
         store.put_artifact(&artifact).await.map_err(error::store)?;
         let out = BriefOutput {
             artifact_key: artifact.artifact_key,
-            snapshot_ref: format!("snap-{}", &digest_of(&view)[..32]),
+            snapshot_ref: snapshot.artifact_key,
         };
         record(
             store,
@@ -144,7 +173,8 @@ impl DecisionActivities {
         input: ProposeInput,
     ) -> Result<ProposeOutput, ActivityError> {
         let store = &*self.deps.store;
-        let view = account_view(store, &input.tenant_id, &input.account_id).await?;
+        let view: AccountView =
+            load_json_artifact(store, &input.tenant_id, &input.brief.snapshot_ref).await?;
         let signals = signals(
             store,
             &input.tenant_id,
@@ -152,17 +182,8 @@ impl DecisionActivities {
             &input.signal_ids,
         )
         .await?;
-        let artifact = store
-            .get_artifact(&input.tenant_id, &input.brief.artifact_key)
-            .await
-            .map_err(error::store)?
-            .ok_or_else(|| {
-                error::non_retryable(
-                    error::NOT_FOUND,
-                    format!("brief {}", input.brief.artifact_key),
-                )
-            })?;
-        let stored: serde_json::Value = serde_json::from_slice(&artifact.content)?;
+        let stored: serde_json::Value =
+            load_json_artifact(store, &input.tenant_id, &input.brief.artifact_key).await?;
         let brief: MeetingBrief = serde_json::from_value(stored["brief"].clone())?;
         let playbook_input = PlaybookInput {
             decision_id: &input.decision_id,
