@@ -82,21 +82,39 @@ async fn temporal_cli_signals_approve_after_malformed_ones_are_refused() -> anyh
         1
     );
 
-    // Every signal payload in the history is JSON, readable as is in the Web UI.
+    // Every payload in the history (start input, signals, activity inputs and results) is
+    // JSON, readable as is in the Web UI.
     let mut signals = Vec::new();
+    let mut payloads_seen = 0;
     for event in env.history(&workflow_id).await? {
-        if let Some(Attributes::WorkflowExecutionSignaledEventAttributes(s)) = event.attributes {
-            let payload = s
-                .input
-                .and_then(|p| p.payloads.into_iter().next())
-                .context("signal payload")?;
+        let payloads = match event.attributes {
+            Some(Attributes::WorkflowExecutionStartedEventAttributes(a)) => a.input,
+            Some(Attributes::WorkflowExecutionSignaledEventAttributes(a)) => {
+                let input = a.input.context("signal payload")?;
+                let first = input.payloads.first().context("signal payload")?;
+                signals.push(serde_json::from_slice::<serde_json::Value>(&first.data)?);
+                Some(input)
+            }
+            Some(Attributes::ActivityTaskScheduledEventAttributes(a)) => a.input,
+            Some(Attributes::ActivityTaskCompletedEventAttributes(a)) => a.result,
+            Some(Attributes::WorkflowExecutionCompletedEventAttributes(a)) => a.result,
+            _ => None,
+        };
+        for payload in payloads.map(|p| p.payloads).unwrap_or_default() {
             assert_eq!(
                 payload.metadata.get("encoding").map(|e| e.as_slice()),
-                Some(b"json/plain".as_slice())
+                Some(b"json/plain".as_slice()),
+                "event {}",
+                event.event_id
             );
-            signals.push(serde_json::from_slice::<serde_json::Value>(&payload.data)?);
+            serde_json::from_slice::<serde_json::Value>(&payload.data)?;
+            payloads_seen += 1;
         }
     }
+    assert!(
+        payloads_seen >= 12,
+        "start, 3 signals, 4 activities in and out, result: {payloads_seen}"
+    );
     assert_eq!(signals.len(), 3);
     assert_eq!(signals[2]["approver"], "carol");
 
