@@ -12,6 +12,18 @@ use temporalio_common::protos::temporal::api::history::v1::history_event::Attrib
 
 use crate::helpers::*;
 
+/// The four signals of the meeting-prep wedge.
+fn wedge() -> BTreeSet<String> {
+    [
+        "MEETING_UPCOMING",
+        "RENEWAL_WINDOW_ENTERED",
+        "SUPPORT_SEV2_AGING",
+        "USAGE_DROP_PERCENT",
+    ]
+    .map(String::from)
+    .into()
+}
+
 /// Activity types of a workflow's completed activities, in completion order.
 async fn completed_activities(env: &TestEnv, workflow_id: &str) -> anyhow::Result<Vec<String>> {
     let mut scheduled = BTreeMap::new();
@@ -66,22 +78,35 @@ async fn meeting_prep_runs_end_to_end_and_the_ledger_proves_it() -> anyhow::Resu
                     .signals;
                 let types: BTreeSet<String> =
                     signals.iter().map(|s| s.signal_type.clone()).collect();
-                Ok((types.len() >= 4).then_some(types))
+                Ok(wedge().is_subset(&types).then_some(types))
             }
         },
     )
     .await?;
-    let expected: BTreeSet<String> = [
-        "MEETING_UPCOMING",
-        "RENEWAL_WINDOW_ENTERED",
-        "SUPPORT_SEV2_AGING",
-        "USAGE_DROP_PERCENT",
-    ]
-    .map(String::from)
-    .into();
-    assert_eq!(signal_types, expected);
+    assert!(wedge().is_subset(&signal_types));
 
     let follow_up = env.follow_up_awaiting_approval(&mut client).await?;
+    // By now perception is done: the first load of this account also raises the arrival of its
+    // key people (a CFO among them) and the missing meeting inside the renewal window.
+    let all: BTreeSet<String> = client
+        .signals
+        .list_signals(pb::ListSignalsRequest::default())
+        .await?
+        .into_inner()
+        .signals
+        .into_iter()
+        .map(|s| s.signal_type)
+        .collect();
+    let mut expected = wedge();
+    expected.extend(
+        [
+            "STAKEHOLDER_CHANGED",
+            "EXECUTIVE_CHANGE",
+            "NO_MEETING_IN_21_DAYS",
+        ]
+        .map(String::from),
+    );
+    assert_eq!(all, expected);
     assert!(
         !follow_up.evidence_refs.is_empty(),
         "every proposal cites evidence"

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use revloop_domain::ledger::LedgerKind;
-use revloop_domain::records::{Record, parse_jsonl};
+use revloop_domain::records::{Record, RecordKey, parse_jsonl};
 use revloop_domain::signals::{DetectionContext, builtin, detect_all};
 use revloop_domain::world::{AccountView, record_ref};
 use revloop_domain::{AccountId, TenantId};
@@ -40,6 +40,20 @@ impl PerceptionActivities {
         }
         Ok(())
     }
+}
+
+/// Parses the `type:id` form that record keys travel in.
+fn record_key(text: &str) -> Result<RecordKey, ActivityError> {
+    let (record_type, id) = text.split_once(':').ok_or_else(|| {
+        error::non_retryable(
+            error::INVALID_INPUT,
+            format!("record key {text:?} is not type:id"),
+        )
+    })?;
+    Ok(RecordKey {
+        record_type: record_type.to_string(),
+        id: id.to_string(),
+    })
 }
 
 fn tenant(id: &str) -> Result<TenantId, ActivityError> {
@@ -248,7 +262,9 @@ impl PerceptionActivities {
             let view =
                 AccountView::from_records(account_id, versions.into_iter().map(|v| v.record));
             let mut previous = BTreeMap::new();
+            let mut changed = BTreeSet::new();
             for change in input.changes.iter().filter(|c| c.account_id == account) {
+                changed.insert(record_key(&change.record_key)?);
                 if let Some(prev_ref) = &change.previous_ref
                     && let Some(v) = store
                         .version_by_ref(&input.tenant_id, prev_ref)
@@ -262,6 +278,7 @@ impl PerceptionActivities {
                 tenant_id: &tenant_id,
                 current: &view,
                 previous: &previous,
+                changed: &changed,
                 now: input.now,
                 config: &config.signals,
             };

@@ -85,11 +85,9 @@ pub enum Command {
         #[arg(long, default_value = "")]
         reason: String,
     },
-    /// Signals detected for the tenant.
-    Signals {
-        #[arg(long, default_value = "")]
-        account: String,
-    },
+    /// Signals: list what the loop detected, or detect offline on an export.
+    #[command(subcommand)]
+    Signals(signals::SignalsCommand),
     /// Read or verify the tamper-evident ledger.
     #[command(subcommand)]
     Ledger(ledger::LedgerCommand),
@@ -101,6 +99,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
     match &cli.command {
         Command::Demo(args) => demo::run(args).await,
         Command::Token(args) => token::run(args),
+        Command::Signals(signals::SignalsCommand::Detect(args)) => signals::detect(args, cli.json),
         _ => {
             let client = connect(&cli).await?;
             match &cli.command {
@@ -122,9 +121,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
                 Command::Reject { action_id, reason } => {
                     actions::decide(client, action_id, reason, false, cli.json).await
                 }
-                Command::Signals { account } => signals::list(client, account, cli.json).await,
+                Command::Signals(signals::SignalsCommand::List { account }) => {
+                    signals::list(client, account, cli.json).await
+                }
                 Command::Ledger(cmd) => ledger::run(client, cmd, cli.json).await,
-                Command::Demo(_) | Command::Token(_) => unreachable!("handled above"),
+                Command::Demo(_)
+                | Command::Token(_)
+                | Command::Signals(signals::SignalsCommand::Detect(_)) => {
+                    unreachable!("handled above")
+                }
             }
         }
     }

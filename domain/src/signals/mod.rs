@@ -5,22 +5,45 @@
 //! line to [`builtin()`]. Signal type strings are written into the ledger: add new ones, never
 //! rename old ones.
 
+mod batch;
+mod champion_engagement_dropped;
+mod close_date_slipped;
+mod competitive_threat_detected;
 mod config;
+mod executive_change;
 mod meeting_upcoming;
+mod news_announcement;
+mod no_meeting_in_21_days;
+mod opportunity_stage_changed;
+mod product_usage_spike;
 mod renewal_window_entered;
 mod signal;
+mod stakeholder_changed;
 mod support_sev2_aging;
+mod support_ticket_escalation;
+mod text;
 mod usage_drop_percent;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 
+pub use batch::{changed_keys, detect_batch};
+pub use champion_engagement_dropped::ChampionEngagementDroppedDetector;
+pub use close_date_slipped::CloseDateSlippedDetector;
+pub use competitive_threat_detected::CompetitiveThreatDetectedDetector;
 pub use config::SignalConfig;
+pub use executive_change::ExecutiveChangeDetector;
 pub use meeting_upcoming::MeetingUpcomingDetector;
+pub use news_announcement::{FundingAnnouncementDetector, PartnershipAnnouncementDetector};
+pub use no_meeting_in_21_days::NoMeetingIn21DaysDetector;
+pub use opportunity_stage_changed::OpportunityStageChangedDetector;
+pub use product_usage_spike::ProductUsageSpikeDetector;
 pub use renewal_window_entered::RenewalWindowEnteredDetector;
 pub use signal::{Severity, Signal, SignalType};
+pub use stakeholder_changed::StakeholderChangedDetector;
 pub use support_sev2_aging::SupportSev2AgingDetector;
+pub use support_ticket_escalation::SupportTicketEscalationDetector;
 pub use usage_drop_percent::{
     UsageDropPercentDetector, UsageWindows, usage_windows as usage_windows_for_brief,
 };
@@ -34,11 +57,36 @@ pub struct DetectionContext<'a> {
     pub tenant_id: &'a TenantId,
     /// Latest versions of the account's records, including this batch's changes.
     pub current: &'a AccountView,
-    /// The versions these records had before this batch (absent = new record).
+    /// The versions changed records had before this batch.
     pub previous: &'a BTreeMap<RecordKey, Record>,
+    /// Records this batch added or changed. A changed key absent from `previous` is new.
+    pub changed: &'a BTreeSet<RecordKey>,
     /// Logical now: the workflow's time, never the machine clock.
     pub now: DateTime<Utc>,
     pub config: &'a SignalConfig,
+}
+
+impl DetectionContext<'_> {
+    /// The record's version before this batch, when this batch changed it.
+    pub fn previous_of(&self, record: &Record) -> Option<&Record> {
+        let key = record.key();
+        if self.changed.contains(&key) {
+            self.previous.get(&key)
+        } else {
+            None
+        }
+    }
+
+    /// Whether this batch brought the record for the first time.
+    pub fn is_new(&self, record: &Record) -> bool {
+        let key = record.key();
+        self.changed.contains(&key) && !self.previous.contains_key(&key)
+    }
+
+    /// Whether this batch added or changed the record.
+    pub fn is_changed(&self, record: &Record) -> bool {
+        self.changed.contains(&record.key())
+    }
 }
 
 /// One kind of signal.
@@ -51,8 +99,19 @@ pub trait SignalDetector: Send + Sync {
 pub fn builtin() -> Vec<Box<dyn SignalDetector>> {
     vec![
         Box::new(RenewalWindowEnteredDetector),
+        Box::new(CloseDateSlippedDetector),
+        Box::new(StakeholderChangedDetector),
         Box::new(SupportSev2AgingDetector),
         Box::new(UsageDropPercentDetector),
+        Box::new(NoMeetingIn21DaysDetector),
+        Box::new(OpportunityStageChangedDetector),
+        Box::new(ChampionEngagementDroppedDetector),
+        Box::new(CompetitiveThreatDetectedDetector),
+        Box::new(ProductUsageSpikeDetector),
+        Box::new(SupportTicketEscalationDetector),
+        Box::new(ExecutiveChangeDetector),
+        Box::new(FundingAnnouncementDetector),
+        Box::new(PartnershipAnnouncementDetector),
         Box::new(MeetingUpcomingDetector),
     ]
 }
@@ -91,13 +150,16 @@ pub(crate) mod test_support {
         detect: impl FnOnce(&DetectionContext<'_>) -> T,
     ) -> T {
         let tenant = TenantId::parse("t1").unwrap();
+        let previous: BTreeMap<RecordKey, Record> =
+            previous.iter().map(|r| (r.key(), r.clone())).collect();
+        let changed = changed_keys(&records, &previous);
         let view = AccountView::from_records(AccountId::parse("acme").unwrap(), records);
-        let previous = previous.iter().map(|r| (r.key(), r.clone())).collect();
         let config = SignalConfig::default();
         detect(&DetectionContext {
             tenant_id: &tenant,
             current: &view,
             previous: &previous,
+            changed: &changed,
             now: now(),
             config: &config,
         })
@@ -147,12 +209,32 @@ mod property_tests {
     }
 
     #[test]
-    fn the_fixture_raises_all_four_signals() {
-        let types: Vec<_> = detect(fixture())
+    fn the_fixture_raises_its_five_signals() {
+        let types: BTreeSet<SignalType> = detect(fixture())
             .into_iter()
             .map(|s| s.signal_type)
             .collect();
-        assert_eq!(types.len(), 4, "{types:?}");
+        let expected = BTreeSet::from([
+            SignalType::MeetingUpcoming,
+            SignalType::RenewalWindowEntered,
+            SignalType::UsageDropPercent,
+            SignalType::SupportSev2Aging,
+            SignalType::NoMeetingIn21Days,
+        ]);
+        assert_eq!(types, expected);
+    }
+
+    /// Every signal id detected when nothing changed was already detected the first time, so
+    /// the store (which keeps one signal per id) receives nothing new.
+    #[test]
+    fn rerunning_on_unchanged_data_detects_nothing_new() {
+        let first: BTreeSet<String> = detect(fixture()).into_iter().map(|s| s.signal_id).collect();
+        let again: BTreeSet<String> =
+            with_context(fixture(), &fixture(), |ctx| detect_all(&builtin(), ctx))
+                .into_iter()
+                .map(|s| s.signal_id)
+                .collect();
+        assert!(again.is_subset(&first), "{again:?} ⊄ {first:?}");
     }
 
     proptest! {

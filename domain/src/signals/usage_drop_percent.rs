@@ -16,7 +16,7 @@ use crate::world::record_ref;
 
 const RECENT_DAYS: u64 = 7;
 const BASELINE_DAYS: u64 = 28;
-const MIN_BASELINE_DAYS: usize = 14;
+pub(crate) const MIN_BASELINE_DAYS: usize = 14;
 
 pub struct UsageDropPercentDetector;
 
