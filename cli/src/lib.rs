@@ -7,4 +7,5 @@ pub mod devserver;
 pub mod fixtures;
 pub mod output;
 pub mod procs;
+pub mod seed;
 pub mod token;

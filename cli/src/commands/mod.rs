@@ -4,6 +4,7 @@ mod actions;
 mod demo;
 mod ingest;
 mod ledger;
+mod seed;
 mod signals;
 mod token;
 
@@ -91,6 +92,9 @@ pub enum Command {
     /// Read or verify the tamper-evident ledger.
     #[command(subcommand)]
     Ledger(ledger::LedgerCommand),
+    /// Write a synthetic tenant: JSONL for every record type with planted situations, and the
+    /// signals they must raise.
+    Seed(seed::SeedArgs),
     /// Mint a bearer token with the signing secret (REVLOOP_JWT_SECRET).
     Token(token::TokenArgs),
 }
@@ -99,6 +103,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
     match &cli.command {
         Command::Demo(args) => demo::run(args).await,
         Command::Token(args) => token::run(args),
+        Command::Seed(args) => seed::run(args),
         Command::Signals(signals::SignalsCommand::Detect(args)) => signals::detect(args, cli.json),
         _ => {
             let client = connect(&cli).await?;
@@ -127,6 +132,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
                 Command::Ledger(cmd) => ledger::run(client, cmd, cli.json).await,
                 Command::Demo(_)
                 | Command::Token(_)
+                | Command::Seed(_)
                 | Command::Signals(signals::SignalsCommand::Detect(_)) => {
                     unreachable!("handled above")
                 }
