@@ -8,5 +8,6 @@ mod approval_via_temporal_cli;
 mod bad_input;
 mod durability;
 mod full_loop;
+mod generated_tenant;
 mod ledger_tampering;
 mod tenant_isolation;

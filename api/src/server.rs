@@ -8,6 +8,7 @@ use revloop_proto::v1::action_service_server::ActionServiceServer;
 use revloop_proto::v1::ingest_service_server::IngestServiceServer;
 use revloop_proto::v1::ledger_service_server::LedgerServiceServer;
 use revloop_proto::v1::signal_service_server::SignalServiceServer;
+use revloop_proto::v1::tenant_service_server::TenantServiceServer;
 use revloop_store::{SqliteStore, Store};
 use temporalio_client::{Client, ClientOptions, Connection, ConnectionOptions};
 use tonic::transport::Server;
@@ -15,7 +16,7 @@ use url::Url;
 
 use crate::auth::Authenticator;
 use crate::config::ApiArgs;
-use crate::services::{ActionApi, IngestApi, LedgerApi, SignalApi};
+use crate::services::{ActionApi, IngestApi, LedgerApi, SignalApi, TenantApi};
 
 /// What every service shares.
 #[derive(Clone)]
@@ -82,12 +83,15 @@ pub async fn serve(args: ApiArgs) -> anyhow::Result<()> {
     health_reporter
         .set_serving::<SignalServiceServer<SignalApi>>()
         .await;
+    health_reporter
+        .set_serving::<TenantServiceServer<TenantApi>>()
+        .await;
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(revloop_proto::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1()?;
 
-    let (a1, a2, a3, a4) = (auth.clone(), auth.clone(), auth.clone(), auth);
+    let (a1, a2, a3, a4, a5) = (auth.clone(), auth.clone(), auth.clone(), auth.clone(), auth);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("binding {}", args.listen))?;
@@ -110,8 +114,12 @@ pub async fn serve(args: ApiArgs) -> anyhow::Result<()> {
             move |r| a3.intercept(r),
         ))
         .add_service(SignalServiceServer::with_interceptor(
-            SignalApi::new(state),
+            SignalApi::new(state.clone()),
             move |r| a4.intercept(r),
+        ))
+        .add_service(TenantServiceServer::with_interceptor(
+            TenantApi::new(state),
+            move |r| a5.intercept(r),
         ))
         .serve_with_incoming_shutdown(
             tokio_stream::wrappers::TcpListenerStream::new(listener),

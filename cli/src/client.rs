@@ -5,6 +5,7 @@ use revloop_proto::v1::action_service_client::ActionServiceClient;
 use revloop_proto::v1::ingest_service_client::IngestServiceClient;
 use revloop_proto::v1::ledger_service_client::LedgerServiceClient;
 use revloop_proto::v1::signal_service_client::SignalServiceClient;
+use revloop_proto::v1::tenant_service_client::TenantServiceClient;
 use tonic::metadata::MetadataValue;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
@@ -30,6 +31,7 @@ pub struct ApiClient {
     pub actions: ActionServiceClient<Authed>,
     pub ledger: LedgerServiceClient<Authed>,
     pub signals: SignalServiceClient<Authed>,
+    pub tenants: TenantServiceClient<Authed>,
 }
 
 impl ApiClient {
@@ -48,7 +50,8 @@ impl ApiClient {
             ingest: IngestServiceClient::with_interceptor(channel.clone(), auth.clone()),
             actions: ActionServiceClient::with_interceptor(channel.clone(), auth.clone()),
             ledger: LedgerServiceClient::with_interceptor(channel.clone(), auth.clone()),
-            signals: SignalServiceClient::with_interceptor(channel, auth),
+            signals: SignalServiceClient::with_interceptor(channel.clone(), auth.clone()),
+            tenants: TenantServiceClient::with_interceptor(channel, auth),
         })
     }
 

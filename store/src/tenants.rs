@@ -26,4 +26,6 @@ pub trait TenantStore {
     /// Creates the tenant if absent; an existing tenant is left as it is.
     async fn ensure_tenant(&self, tenant: &Tenant) -> StoreResult<Tenant>;
     async fn get_tenant(&self, tenant_id: &str) -> StoreResult<Option<Tenant>>;
+    /// Creates or replaces the tenant (its name and config).
+    async fn put_tenant(&self, tenant: &Tenant) -> StoreResult<()>;
 }

@@ -4,8 +4,10 @@ mod actions;
 mod ingest;
 mod ledger;
 mod signals;
+mod tenants;
 
 pub use actions::ActionApi;
 pub use ingest::IngestApi;
 pub use ledger::LedgerApi;
 pub use signals::SignalApi;
+pub use tenants::TenantApi;

@@ -6,6 +6,7 @@ mod ingest;
 mod ledger;
 mod seed;
 mod signals;
+mod tenant;
 mod token;
 
 use std::path::PathBuf;
@@ -92,6 +93,9 @@ pub enum Command {
     /// Read or verify the tamper-evident ledger.
     #[command(subcommand)]
     Ledger(ledger::LedgerCommand),
+    /// Read or replace the tenant's configuration (TOML).
+    #[command(subcommand)]
+    Tenant(tenant::TenantCommand),
     /// Write a synthetic tenant: JSONL for every record type with planted situations, and the
     /// signals they must raise.
     Seed(seed::SeedArgs),
@@ -130,6 +134,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
                     signals::list(client, account, cli.json).await
                 }
                 Command::Ledger(cmd) => ledger::run(client, cmd, cli.json).await,
+                Command::Tenant(cmd) => tenant::run(client, cmd, cli.json).await,
                 Command::Demo(_)
                 | Command::Token(_)
                 | Command::Seed(_)

@@ -260,7 +260,10 @@ pub fn generate(
             } else {
                 "usage_spike"
             };
-            c.expect(situation, format!("{key}:{metric}:{}", c.week()));
+            c.expect(
+                situation,
+                format!("{key}:{}:{metric}:{}", c.account, c.week()),
+            );
         }
     }
 

@@ -224,6 +224,36 @@ mod property_tests {
         assert_eq!(types, expected);
     }
 
+    /// Signal ids derive from (tenant, type, dedup key), so dedup keys must tell accounts apart:
+    /// two accounts in the same situation get two signals, never one.
+    #[test]
+    fn signal_ids_are_distinct_across_accounts() {
+        let twin: Vec<Record> = fixture()
+            .iter()
+            .map(|r| {
+                let line = serde_json::to_string(r).unwrap();
+                let line = line
+                    .replace("\"account_id\":\"acme\"", "\"account_id\":\"beta\"")
+                    .replace("\"id\":\"", "\"id\":\"b-");
+                record(&line)
+            })
+            .collect();
+        let mut both = fixture();
+        both.extend(twin);
+        let tenant = TenantId::parse("t1").unwrap();
+        let signals = detect_batch(
+            &builtin(),
+            &tenant,
+            both,
+            Vec::new(),
+            now(),
+            &SignalConfig::default(),
+        );
+        let ids: BTreeSet<&str> = signals.iter().map(|s| s.signal_id.as_str()).collect();
+        assert_eq!(ids.len(), signals.len(), "colliding signal ids");
+        assert_eq!(signals.len(), 2 * detect(fixture()).len());
+    }
+
     /// Every signal id detected when nothing changed was already detected the first time, so
     /// the store (which keeps one signal per id) receives nothing new.
     #[test]

@@ -57,7 +57,11 @@ impl SignalDetector for ProductUsageSpikeDetector {
                         .map(|u| record_ref(&Record::Usage((*u).clone())))
                         .collect(),
                     expires_at: ctx.now + chrono::Duration::days(7),
-                    dedup_key: format!("usage_spike:{metric}:{}-W{:02}", week.year(), week.week()),
+                    dedup_key: format!(
+                        "usage_spike:{account_id}:{metric}:{}-W{:02}",
+                        week.year(),
+                        week.week()
+                    ),
                     details: json!({
                         "metric": metric,
                         "ratio_pct": (ratio_pct * 10.0).round() / 10.0,

@@ -101,7 +101,7 @@ impl SignalDetector for UsageDropPercentDetector {
                 ctx.now,
                 SignalParts {
                     signal_type: SignalType::UsageDropPercent,
-                    account_id,
+                    account_id: account_id.clone(),
                     severity: if drop_pct >= 50.0 {
                         Severity::High
                     } else {
@@ -111,7 +111,11 @@ impl SignalDetector for UsageDropPercentDetector {
                     evidence_refs,
                     expires_at: ctx.now + chrono::Duration::days(7),
                     // One signal per metric and ISO week, so a lasting drop is not re-reported daily.
-                    dedup_key: format!("usage:{metric}:{}-W{:02}", week.year(), week.week()),
+                    dedup_key: format!(
+                        "usage:{account_id}:{metric}:{}-W{:02}",
+                        week.year(),
+                        week.week()
+                    ),
                     details: json!({
                         "metric": metric,
                         "drop_pct": (drop_pct * 10.0).round() / 10.0,

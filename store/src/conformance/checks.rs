@@ -318,8 +318,21 @@ pub async fn tenants_are_created_once<S: Store>(store: S) {
         ..t.clone()
     };
     assert_eq!(store.ensure_tenant(&renamed).await.unwrap(), t);
-    assert_eq!(store.get_tenant("t1").await.unwrap(), Some(t));
+    assert_eq!(store.get_tenant("t1").await.unwrap(), Some(t.clone()));
     assert_eq!(store.get_tenant("nobody").await.unwrap(), None);
+    let mut configured = renamed.clone();
+    configured.config.signals.competitors = vec!["Rivalsoft".into()];
+    store.put_tenant(&configured).await.unwrap();
+    assert_eq!(
+        store.get_tenant("t1").await.unwrap(),
+        Some(configured.clone()),
+        "put replaces"
+    );
+    assert_eq!(
+        store.ensure_tenant(&t).await.unwrap(),
+        configured,
+        "ensure keeps what put wrote"
+    );
 }
 
 pub async fn artifacts_are_content_addressed<S: Store>(store: S) {

@@ -27,6 +27,19 @@ impl TenantStore for SqliteStore {
         .await
     }
 
+    async fn put_tenant(&self, tenant: &Tenant) -> StoreResult<()> {
+        let (id, body) = (tenant.tenant_id.clone(), to_json(tenant)?);
+        self.with(move |c| {
+            c.execute(
+                "INSERT INTO tenants (tenant_id, body) VALUES (?1, ?2) ON CONFLICT (tenant_id) DO UPDATE SET body = ?2",
+                params![id, body],
+            )
+            .map_err(sql_err)?;
+            Ok(())
+        })
+        .await
+    }
+
     async fn get_tenant(&self, tenant_id: &str) -> StoreResult<Option<Tenant>> {
         let id = tenant_id.to_string();
         self.with(move |c| {
