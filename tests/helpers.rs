@@ -19,6 +19,8 @@ use temporalio_client::{UntypedWorkflow, WorkflowFetchHistoryOptions};
 use temporalio_common::protos::temporal::api::history::v1::HistoryEvent;
 
 pub const TENANT: &str = "acme-co";
+/// The secret the API finds under `env:REVLOOP_TEST_PUSH_SECRET`.
+pub const PUSH_SECRET: &str = "push-secret-for-the-tests";
 const SECRET: &str = "e2e-secret-that-is-long-enough";
 
 pub struct TestEnv {
@@ -27,6 +29,7 @@ pub struct TestEnv {
     pub worker: ManagedChild,
     pub api: ManagedChild,
     pub api_url: String,
+    pub http_url: String,
     pub store_path: PathBuf,
     pub temporal_bin: PathBuf,
     pub temporal: Client,
@@ -46,6 +49,7 @@ pub async fn spawn_env() -> anyhow::Result<TestEnv> {
     let server = tokio::task::spawn_blocking(move || DevServer::start(&opts)).await??;
     let store_path = dir.path().join("revloop.db");
     let api_url = format!("http://127.0.0.1:{}", free_port()?);
+    let http_url = format!("http://127.0.0.1:{}", free_port()?);
     let temporal = Client::new(
         Connection::connect(
             ConnectionOptions::new(url::Url::parse(&server.address)?)
@@ -62,7 +66,12 @@ pub async fn spawn_env() -> anyhow::Result<TestEnv> {
         .env("TEMPORAL_ADDRESS", &server.address)
         .env("REVLOOP_STORE", &store_path)
         .env("REVLOOP_JWT_SECRET", SECRET)
-        .env("REVLOOP_API_LISTEN", api_url.trim_start_matches("http://"));
+        .env("REVLOOP_API_LISTEN", api_url.trim_start_matches("http://"))
+        .env(
+            "REVLOOP_HTTP_LISTEN",
+            http_url.trim_start_matches("http://"),
+        )
+        .env("REVLOOP_TEST_PUSH_SECRET", PUSH_SECRET);
     let api = ManagedChild::spawn("revloop-api", api_cmd, &dir.path().join("api.log"))?;
     let mut env = TestEnv {
         dir,
@@ -70,6 +79,7 @@ pub async fn spawn_env() -> anyhow::Result<TestEnv> {
         worker,
         api,
         api_url,
+        http_url,
         store_path,
         temporal_bin,
         temporal,

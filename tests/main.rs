@@ -10,4 +10,5 @@ mod durability;
 mod full_loop;
 mod generated_tenant;
 mod ledger_tampering;
+mod push_connector;
 mod tenant_isolation;

@@ -8,6 +8,9 @@ use std::path::PathBuf;
 pub struct ApiArgs {
     #[arg(long, env = "REVLOOP_API_LISTEN", default_value = "127.0.0.1:50051")]
     pub listen: SocketAddr,
+    /// Where webhooks (HTTP push connectors) are served.
+    #[arg(long, env = "REVLOOP_HTTP_LISTEN", default_value = "127.0.0.1:8080")]
+    pub http_listen: SocketAddr,
     #[arg(
         long,
         env = "TEMPORAL_ADDRESS",

@@ -6,6 +6,8 @@ pub mod auth;
 pub mod config;
 pub mod convert;
 pub mod error;
+pub mod http;
+pub mod intake;
 pub mod server;
 pub mod services;
 

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use revloop_proto::v1::action_service_server::ActionServiceServer;
+use revloop_proto::v1::connector_service_server::ConnectorServiceServer;
 use revloop_proto::v1::ingest_service_server::IngestServiceServer;
 use revloop_proto::v1::ledger_service_server::LedgerServiceServer;
 use revloop_proto::v1::signal_service_server::SignalServiceServer;
@@ -16,7 +17,7 @@ use url::Url;
 
 use crate::auth::Authenticator;
 use crate::config::ApiArgs;
-use crate::services::{ActionApi, IngestApi, LedgerApi, SignalApi, TenantApi};
+use crate::services::{ActionApi, ConnectorApi, IngestApi, LedgerApi, SignalApi, TenantApi};
 
 /// What every service shares.
 #[derive(Clone)]
@@ -86,19 +87,41 @@ pub async fn serve(args: ApiArgs) -> anyhow::Result<()> {
     health_reporter
         .set_serving::<TenantServiceServer<TenantApi>>()
         .await;
+    health_reporter
+        .set_serving::<ConnectorServiceServer<ConnectorApi>>()
+        .await;
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(revloop_proto::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1()?;
 
-    let (a1, a2, a3, a4, a5) = (auth.clone(), auth.clone(), auth.clone(), auth.clone(), auth);
+    let (a1, a2, a3, a4, a5, a6) = (
+        auth.clone(),
+        auth.clone(),
+        auth.clone(),
+        auth.clone(),
+        auth.clone(),
+        auth,
+    );
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("binding {}", args.listen))?;
     let bound = listener.local_addr()?;
     tracing::info!(addr = %bound, "api listening");
     println!("revloop-api listening on {bound}");
-    Server::builder()
+    let http_listener = tokio::net::TcpListener::bind(args.http_listen)
+        .await
+        .with_context(|| format!("binding {}", args.http_listen))?;
+    println!(
+        "revloop-api http listening on {}",
+        http_listener.local_addr()?
+    );
+    let http = axum::serve(
+        http_listener,
+        crate::http::router(state.clone()).into_make_service(),
+    )
+    .with_graceful_shutdown(shutdown_signal());
+    let grpc = Server::builder()
         .add_service(health_service)
         .add_service(reflection)
         .add_service(IngestServiceServer::with_interceptor(
@@ -118,14 +141,20 @@ pub async fn serve(args: ApiArgs) -> anyhow::Result<()> {
             move |r| a4.intercept(r),
         ))
         .add_service(TenantServiceServer::with_interceptor(
-            TenantApi::new(state),
+            TenantApi::new(state.clone()),
             move |r| a5.intercept(r),
+        ))
+        .add_service(ConnectorServiceServer::with_interceptor(
+            ConnectorApi::new(state.clone()),
+            move |r| a6.intercept(r),
         ))
         .serve_with_incoming_shutdown(
             tokio_stream::wrappers::TcpListenerStream::new(listener),
             shutdown_signal(),
-        )
-        .await?;
+        );
+    let (grpc, http) = tokio::join!(grpc, http);
+    grpc?;
+    http?;
     Ok(())
 }
 

@@ -2,6 +2,7 @@
 
 use anyhow::Context;
 use revloop_proto::v1::action_service_client::ActionServiceClient;
+use revloop_proto::v1::connector_service_client::ConnectorServiceClient;
 use revloop_proto::v1::ingest_service_client::IngestServiceClient;
 use revloop_proto::v1::ledger_service_client::LedgerServiceClient;
 use revloop_proto::v1::signal_service_client::SignalServiceClient;
@@ -32,6 +33,7 @@ pub struct ApiClient {
     pub ledger: LedgerServiceClient<Authed>,
     pub signals: SignalServiceClient<Authed>,
     pub tenants: TenantServiceClient<Authed>,
+    pub connectors: ConnectorServiceClient<Authed>,
 }
 
 impl ApiClient {
@@ -51,7 +53,8 @@ impl ApiClient {
             actions: ActionServiceClient::with_interceptor(channel.clone(), auth.clone()),
             ledger: LedgerServiceClient::with_interceptor(channel.clone(), auth.clone()),
             signals: SignalServiceClient::with_interceptor(channel.clone(), auth.clone()),
-            tenants: TenantServiceClient::with_interceptor(channel, auth),
+            tenants: TenantServiceClient::with_interceptor(channel.clone(), auth.clone()),
+            connectors: ConnectorServiceClient::with_interceptor(channel, auth),
         })
     }
 

@@ -7,6 +7,7 @@
 pub mod actions;
 pub mod artifacts;
 pub mod conformance;
+pub mod connectors;
 pub mod effects;
 pub mod error;
 pub mod evidence;
@@ -19,6 +20,7 @@ pub mod tenants;
 
 pub use actions::{ActionRecord, ActionStatus, ActionStore, ApprovalEvent};
 pub use artifacts::{Artifact, ArtifactStore};
+pub use connectors::{ConnectorRecord, ConnectorStore};
 pub use effects::{Effect, EffectStore};
 pub use error::{StoreError, StoreErrorKind, StoreResult};
 pub use evidence::{Evidence, EvidenceStore, Provenance};
@@ -40,6 +42,7 @@ pub trait Store:
     + ActionStore
     + EffectStore
     + LedgerStore
+    + ConnectorStore
     + Send
     + Sync
 {
@@ -55,6 +58,7 @@ impl<T> Store for T where
         + ActionStore
         + EffectStore
         + LedgerStore
+        + ConnectorStore
         + Send
         + Sync
 {

@@ -1,12 +1,14 @@
 //! One file per gRPC service.
 
 mod actions;
+mod connectors;
 mod ingest;
 mod ledger;
 mod signals;
 mod tenants;
 
 pub use actions::ActionApi;
+pub use connectors::ConnectorApi;
 pub use ingest::IngestApi;
 pub use ledger::LedgerApi;
 pub use signals::SignalApi;

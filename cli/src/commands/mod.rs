@@ -1,6 +1,7 @@
 //! Command-line surface: one file per noun.
 
 mod actions;
+mod connectors;
 mod demo;
 mod ingest;
 mod ledger;
@@ -93,6 +94,9 @@ pub enum Command {
     /// Read or verify the tamper-evident ledger.
     #[command(subcommand)]
     Ledger(ledger::LedgerCommand),
+    /// Register and list the tenant's data sources.
+    #[command(subcommand)]
+    Connectors(connectors::ConnectorsCommand),
     /// Read or replace the tenant's configuration (TOML).
     #[command(subcommand)]
     Tenant(tenant::TenantCommand),
@@ -135,6 +139,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
                 }
                 Command::Ledger(cmd) => ledger::run(client, cmd, cli.json).await,
                 Command::Tenant(cmd) => tenant::run(client, cmd, cli.json).await,
+                Command::Connectors(cmd) => connectors::run(client, cmd, cli.json).await,
                 Command::Demo(_)
                 | Command::Token(_)
                 | Command::Seed(_)

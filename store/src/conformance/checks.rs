@@ -348,3 +348,28 @@ pub async fn artifacts_are_content_addressed<S: Store>(store: S) {
         None
     );
 }
+
+pub async fn connectors_are_registered_per_tenant<S: Store>(store: S) {
+    let c = ConnectorRecord {
+        tenant_id: "t1".into(),
+        connector_id: "crm-webhook".into(),
+        kind: "http_push".into(),
+        secret_ref: Some("env:PUSH_SECRET".into()),
+        config: serde_json::json!({}),
+        created_at: at(),
+    };
+    store.put_connector(&c).await.unwrap();
+    assert_eq!(
+        store.get_connector("t1", "crm-webhook").await.unwrap(),
+        Some(c.clone())
+    );
+    assert_eq!(
+        store.get_connector("t2", "crm-webhook").await.unwrap(),
+        None
+    );
+    let mut rotated = c.clone();
+    rotated.secret_ref = Some("env:PUSH_SECRET_2".into());
+    store.put_connector(&rotated).await.unwrap();
+    assert_eq!(store.list_connectors("t1").await.unwrap(), vec![rotated]);
+    assert!(store.list_connectors("t2").await.unwrap().is_empty());
+}

@@ -21,7 +21,8 @@ macro_rules! store_conformance {
             actions_round_trip_and_stay_in_their_tenant,
             effects_happen_once,
             tenants_are_created_once,
-            artifacts_are_content_addressed
+            artifacts_are_content_addressed,
+            connectors_are_registered_per_tenant
         );
     };
     (@tests $factory:expr; $($name:ident),*) => {

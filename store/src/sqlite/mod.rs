@@ -6,6 +6,7 @@
 
 mod actions;
 mod artifacts;
+mod connectors;
 mod effects;
 mod evidence;
 mod ledger;

@@ -86,6 +86,12 @@ CREATE TABLE IF NOT EXISTS ledger (
     PRIMARY KEY (tenant_id, seq),
     UNIQUE (tenant_id, idempotency_key)
 );
+CREATE TABLE IF NOT EXISTS connectors (
+    tenant_id TEXT NOT NULL,
+    connector_id TEXT NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, connector_id)
+);
 CREATE TABLE IF NOT EXISTS ledger_head (
     tenant_id TEXT PRIMARY KEY,
     seq INTEGER NOT NULL,

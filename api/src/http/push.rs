@@ -1,0 +1,159 @@
+//! `POST /v1/tenants/{tenant}/connectors/{connector}/records`: a source pushes records (JSONL or
+//! a JSON array), signed with the connector's secret. Nothing is stored unless the tenant and
+//! connector exist, the signature matches and the body is well-formed JSON; then the batch is
+//! accepted exactly like a gRPC ingest (bad records quarantined, perception started).
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use revloop_domain::TenantId;
+use serde_json::{Value, json};
+
+use super::HttpError;
+use super::signature::{SIGNATURE_HEADER, verify};
+use crate::error;
+use crate::intake::{self, Batch};
+use crate::server::AppState;
+
+pub const HTTP_PUSH: &str = "http_push";
+
+pub async fn push_records(
+    State(state): State<AppState>,
+    Path((tenant, connector_id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Value>), HttpError> {
+    let not_found = |what: String| HttpError::new(StatusCode::NOT_FOUND, "NOT_FOUND", what);
+    TenantId::parse(&tenant)
+        .map_err(|e| HttpError::new(StatusCode::BAD_REQUEST, "BAD_TENANT", e.to_string()))?;
+    if state
+        .store
+        .get_tenant(&tenant)
+        .await
+        .map_err(error::store)?
+        .is_none()
+    {
+        return Err(not_found(format!("unknown tenant {tenant:?}")));
+    }
+    let connector = state
+        .store
+        .get_connector(&tenant, &connector_id)
+        .await
+        .map_err(error::store)?
+        .filter(|c| c.kind == HTTP_PUSH)
+        .ok_or_else(|| {
+            not_found(format!(
+                "tenant {tenant:?} has no http_push connector {connector_id:?}"
+            ))
+        })?;
+    let secret = resolve_secret(connector.secret_ref.as_deref()).map_err(|m| {
+        HttpError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "SECRET_UNAVAILABLE",
+            format!("connector {connector_id:?}: {m}"),
+        )
+    })?;
+    let header = headers
+        .get(SIGNATURE_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| {
+            HttpError::new(
+                StatusCode::UNAUTHORIZED,
+                "BAD_SIGNATURE",
+                format!("missing {SIGNATURE_HEADER} header"),
+            )
+        })?;
+    verify(secret.as_bytes(), &body, header)
+        .map_err(|m| HttpError::new(StatusCode::UNAUTHORIZED, "BAD_SIGNATURE", m))?;
+    let jsonl = to_jsonl(&body)
+        .map_err(|m| HttpError::new(StatusCode::BAD_REQUEST, "MALFORMED_JSON", m))?;
+    let batch = Batch {
+        tenant_id: tenant,
+        jsonl,
+        source: format!("{HTTP_PUSH}:{connector_id}"),
+        connector: HTTP_PUSH.into(),
+    };
+    let accepted = intake::accept_batch(&state, batch).await?;
+    let status = if accepted.accepted > 0 {
+        StatusCode::ACCEPTED
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let rejected: Vec<Value> = accepted
+        .rejected
+        .iter()
+        .map(|r| json!({ "line": r.line, "field": r.field, "message": r.message }))
+        .collect();
+    Ok((
+        status,
+        Json(json!({
+            "trace_id": accepted.trace_id,
+            "workflow_id": accepted.workflow_id,
+            "evidence_id": accepted.evidence_id,
+            "accepted": accepted.accepted,
+            "rejected": rejected,
+        })),
+    ))
+}
+
+/// Secrets come from the environment by reference (`env:NAME`); they are never stored or logged.
+fn resolve_secret(secret_ref: Option<&str>) -> Result<String, String> {
+    let reference = secret_ref.ok_or("no secret reference is configured")?;
+    let name = reference
+        .strip_prefix("env:")
+        .ok_or_else(|| format!("unsupported secret reference {reference:?} (use env:NAME)"))?;
+    std::env::var(name)
+        .ok()
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| format!("environment variable {name} is not set"))
+}
+
+/// A JSON array or JSONL body as JSONL. Any line (or the array) that is not JSON refuses the
+/// whole body: a broken transport payload is not a batch of records.
+fn to_jsonl(body: &[u8]) -> Result<String, String> {
+    let text = std::str::from_utf8(body).map_err(|e| format!("body is not UTF-8: {e}"))?;
+    if text.trim_start().starts_with('[') {
+        let items: Vec<Value> =
+            serde_json::from_str(text).map_err(|e| format!("body is not a JSON array: {e}"))?;
+        return Ok(items
+            .iter()
+            .map(Value::to_string)
+            .collect::<Vec<_>>()
+            .join("\n"));
+    }
+    for (i, line) in text.lines().enumerate() {
+        if !line.trim().is_empty() {
+            serde_json::from_str::<Value>(line)
+                .map_err(|e| format!("line {}: not valid JSON: {e}", i + 1))?;
+        }
+    }
+    Ok(text.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::to_jsonl;
+
+    #[test]
+    fn arrays_become_jsonl_and_broken_json_is_refused_with_its_line() {
+        assert_eq!(
+            to_jsonl(br#"[{"a":1},{"b":2}]"#).unwrap(),
+            "{\"a\":1}\n{\"b\":2}"
+        );
+        assert_eq!(
+            to_jsonl(b"{\"a\":1}\n\n{\"b\":2}\n").unwrap(),
+            "{\"a\":1}\n\n{\"b\":2}\n"
+        );
+        assert!(
+            to_jsonl(b"{\"a\":1}\n{oops")
+                .unwrap_err()
+                .starts_with("line 2: not valid JSON")
+        );
+        assert!(
+            to_jsonl(b"[{\"a\":1},")
+                .unwrap_err()
+                .starts_with("body is not a JSON array")
+        );
+    }
+}

@@ -1,0 +1,33 @@
+//! Connector registrations: which sources feed a tenant, how, and where their credentials live.
+//! Only a *reference* to a secret is stored (`env:NAME`), never the secret itself.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::StoreResult;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConnectorRecord {
+    pub tenant_id: String,
+    pub connector_id: String,
+    /// `http_push`, `jsonl_file`, …
+    pub kind: String,
+    /// Where the credential comes from, e.g. `env:REVLOOP_PUSH_SECRET_CRM`.
+    pub secret_ref: Option<String>,
+    /// Kind-specific settings.
+    pub config: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+}
+
+#[async_trait]
+pub trait ConnectorStore {
+    /// Creates or replaces the registration.
+    async fn put_connector(&self, connector: &ConnectorRecord) -> StoreResult<()>;
+    async fn get_connector(
+        &self,
+        tenant_id: &str,
+        connector_id: &str,
+    ) -> StoreResult<Option<ConnectorRecord>>;
+    async fn list_connectors(&self, tenant_id: &str) -> StoreResult<Vec<ConnectorRecord>>;
+}

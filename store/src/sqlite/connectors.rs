@@ -1,0 +1,58 @@
+use async_trait::async_trait;
+use rusqlite::{OptionalExtension, params};
+
+use super::{SqliteStore, from_json, sql_err, to_json};
+use crate::StoreResult;
+use crate::connectors::{ConnectorRecord, ConnectorStore};
+
+#[async_trait]
+impl ConnectorStore for SqliteStore {
+    async fn put_connector(&self, connector: &ConnectorRecord) -> StoreResult<()> {
+        let (c, body) = (connector.clone(), to_json(connector)?);
+        self.with(move |conn| {
+            conn.execute(
+                "INSERT INTO connectors (tenant_id, connector_id, body) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (tenant_id, connector_id) DO UPDATE SET body = ?3",
+                params![c.tenant_id, c.connector_id, body],
+            )
+            .map_err(sql_err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn get_connector(
+        &self,
+        tenant_id: &str,
+        connector_id: &str,
+    ) -> StoreResult<Option<ConnectorRecord>> {
+        let (t, id) = (tenant_id.to_string(), connector_id.to_string());
+        self.with(move |conn| {
+            let body: Option<String> = conn
+                .query_row(
+                    "SELECT body FROM connectors WHERE tenant_id = ?1 AND connector_id = ?2",
+                    params![t, id],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(sql_err)?;
+            body.map(|b| from_json("connector", &b)).transpose()
+        })
+        .await
+    }
+
+    async fn list_connectors(&self, tenant_id: &str) -> StoreResult<Vec<ConnectorRecord>> {
+        let t = tenant_id.to_string();
+        self.with(move |conn| {
+            let mut stmt = conn
+                .prepare("SELECT body FROM connectors WHERE tenant_id = ?1 ORDER BY connector_id")
+                .map_err(sql_err)?;
+            let rows = stmt
+                .query_map([t], |r| r.get::<_, String>(0))
+                .map_err(sql_err)?;
+            rows.map(|b| from_json("connector", &b.map_err(sql_err)?))
+                .collect()
+        })
+        .await
+    }
+}
