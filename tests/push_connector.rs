@@ -21,6 +21,16 @@ fn evidence_id(body: &[u8]) -> String {
     format!("ev-{}", hex::encode(Sha256::digest(body)))
 }
 
+/// A request that must be refused, and how.
+struct Refusal {
+    what: &'static str,
+    url: String,
+    body: Vec<u8>,
+    signature: Option<String>,
+    status: u16,
+    code: &'static str,
+}
+
 fn account(id: &str) -> Value {
     json!({"type": "account", "id": id, "updated_at": "2026-03-01T00:00:00Z", "name": format!("Company {id}")})
 }
@@ -76,66 +86,76 @@ async fn signed_batches_land_and_everything_else_is_refused_without_a_trace() ->
 
     // Refusals: each says why, and leaves no evidence, record or workflow behind.
     let bad = serde_json::to_vec(&json!([account("refused-1")]))?;
-    let cases: Vec<(&str, String, Vec<u8>, Option<String>, u16, &str)> = vec![
-        (
-            "wrong secret",
-            url.clone(),
-            bad.clone(),
-            Some(signature("not-the-secret", &bad)),
-            401,
-            "BAD_SIGNATURE",
-        ),
-        (
-            "no signature",
-            url.clone(),
-            bad.clone(),
-            None,
-            401,
-            "BAD_SIGNATURE",
-        ),
-        (
-            "tampered body",
-            url.clone(),
-            b"[{\"type\":\"account\",\"id\":\"refused-1\"}]".to_vec(),
-            Some(signature(PUSH_SECRET, &bad)),
-            401,
-            "BAD_SIGNATURE",
-        ),
-        (
-            "malformed JSON",
-            url.clone(),
-            b"{\"type\":\"account\",\"id\":\"refused-1\"\n{oops".to_vec(),
-            Some(signature(
-                PUSH_SECRET,
-                b"{\"type\":\"account\",\"id\":\"refused-1\"\n{oops",
-            )),
-            400,
-            "MALFORMED_JSON",
-        ),
-        (
-            "unknown tenant",
-            format!(
-                "{}/v1/tenants/nobody/connectors/crm-webhook/records",
-                env.http_url
-            ),
-            bad.clone(),
-            Some(signature(PUSH_SECRET, &bad)),
-            404,
-            "NOT_FOUND",
-        ),
-        (
-            "unknown connector",
-            format!(
-                "{}/v1/tenants/{TENANT}/connectors/nope/records",
-                env.http_url
-            ),
-            bad.clone(),
-            Some(signature(PUSH_SECRET, &bad)),
-            404,
-            "NOT_FOUND",
-        ),
+    let signed = |body: &[u8]| Some(signature(PUSH_SECRET, body));
+    let malformed = b"{\"type\":\"account\",\"id\":\"refused-1\"\n{oops".to_vec();
+    let tampered = b"[{\"type\":\"account\",\"id\":\"refused-1\"}]".to_vec();
+    let other_tenant = format!(
+        "{}/v1/tenants/nobody/connectors/crm-webhook/records",
+        env.http_url
+    );
+    let other_connector = format!(
+        "{}/v1/tenants/{TENANT}/connectors/nope/records",
+        env.http_url
+    );
+    let cases = [
+        Refusal {
+            what: "wrong secret",
+            url: url.clone(),
+            body: bad.clone(),
+            signature: Some(signature("not-the-secret", &bad)),
+            status: 401,
+            code: "BAD_SIGNATURE",
+        },
+        Refusal {
+            what: "no signature",
+            url: url.clone(),
+            body: bad.clone(),
+            signature: None,
+            status: 401,
+            code: "BAD_SIGNATURE",
+        },
+        Refusal {
+            what: "tampered body",
+            url: url.clone(),
+            body: tampered,
+            signature: signed(&bad),
+            status: 401,
+            code: "BAD_SIGNATURE",
+        },
+        Refusal {
+            what: "malformed JSON",
+            url: url.clone(),
+            body: malformed.clone(),
+            signature: signed(&malformed),
+            status: 400,
+            code: "MALFORMED_JSON",
+        },
+        Refusal {
+            what: "unknown tenant",
+            url: other_tenant,
+            body: bad.clone(),
+            signature: signed(&bad),
+            status: 404,
+            code: "NOT_FOUND",
+        },
+        Refusal {
+            what: "unknown connector",
+            url: other_connector,
+            body: bad.clone(),
+            signature: signed(&bad),
+            status: 404,
+            code: "NOT_FOUND",
+        },
     ];
-    for (what, url, body, sig, want_status, want_code) in cases {
+    for Refusal {
+        what,
+        url,
+        body,
+        signature: sig,
+        status: want_status,
+        code: want_code,
+    } in cases
+    {
         let (status, reply) = post(&url, &body, sig).await?;
         assert_eq!(status, want_status, "{what}: {reply}");
         assert_eq!(reply["error"]["code"], want_code, "{what}: {reply}");
