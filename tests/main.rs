@@ -10,5 +10,6 @@ mod durability;
 mod full_loop;
 mod generated_tenant;
 mod ledger_tampering;
+mod pull_schedule;
 mod push_connector;
 mod tenant_isolation;

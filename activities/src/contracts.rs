@@ -23,11 +23,15 @@ pub enum SourceRef {
     JsonlFile { path: String },
     /// A batch the API already stored as evidence (HTTP / gRPC push).
     PushedBatch { evidence_id: String },
+    /// The delta since the connector's cursor, pulled from its source (scheduled runs).
+    Pull { connector_id: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PerceptionInput {
     pub tenant_id: String,
+    /// Empty for scheduled runs: the run's workflow id becomes the trace id.
+    #[serde(default)]
     pub trace_id: String,
     pub source: SourceRef,
 }
@@ -45,6 +49,17 @@ pub struct FetchOutput {
     pub evidence_id: String,
     pub connector: String,
     pub bytes: usize,
+    /// For pulls: where the next pull starts, committed once this batch is processed.
+    #[serde(default)]
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CommitCursorInput {
+    pub tenant_id: String,
+    pub trace_id: String,
+    pub connector_id: String,
+    pub cursor: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -95,15 +95,24 @@ impl PerceptionActivities {
                 ConnectorError::Invalid(m) => error::non_retryable(error::INVALID_INPUT, m),
                 ConnectorError::Unavailable(m) => ActivityError::from(anyhow::anyhow!(m)),
             })?;
-        self.deps
-            .store
-            .put_evidence(&evidence)
-            .await
-            .map_err(error::store)?;
+        // An empty delta (nothing changed at the source) leaves no evidence behind.
+        let empty = evidence.content.is_empty();
+        if !empty {
+            self.deps
+                .store
+                .put_evidence(&evidence)
+                .await
+                .map_err(error::store)?;
+        }
         let out = FetchOutput {
-            evidence_id: evidence.evidence_id.clone(),
+            evidence_id: if empty {
+                String::new()
+            } else {
+                evidence.evidence_id.clone()
+            },
             connector: kind.into(),
             bytes: evidence.content.len(),
+            cursor: evidence.provenance.cursor.clone(),
         };
         record(
             &*self.deps.store,
@@ -316,6 +325,56 @@ impl PerceptionActivities {
         )
         .await?;
         Ok(serde_json::from_value(entry.payload)?)
+    }
+
+    /// Moves a pull connector's cursor forward once its batch was processed. Never moves it
+    /// back, and a retried commit is a no-op.
+    #[activity]
+    pub async fn commit_cursor(
+        self: Arc<Self>,
+        ctx: ActivityContext,
+        input: CommitCursorInput,
+    ) -> Result<Option<String>, ActivityError> {
+        let store = &*self.deps.store;
+        let current = store
+            .get_cursor(&input.tenant_id, &input.connector_id)
+            .await
+            .map_err(error::store)?;
+        let newer = |c: &str, than: &str| match (
+            c.parse::<chrono::DateTime<chrono::Utc>>(),
+            than.parse::<chrono::DateTime<chrono::Utc>>(),
+        ) {
+            (Ok(a), Ok(b)) => a > b,
+            _ => c > than,
+        };
+        let committed = match &current {
+            Some(c) if !newer(&input.cursor, c) => current.clone(),
+            _ => {
+                store
+                    .set_cursor(
+                        &input.tenant_id,
+                        &input.connector_id,
+                        current.as_deref(),
+                        &input.cursor,
+                    )
+                    .await
+                    .map_err(error::store)?;
+                Some(input.cursor.clone())
+            }
+        };
+        record(
+            store,
+            &ctx,
+            LedgerRecord {
+                tenant_id: &input.tenant_id,
+                trace_id: &input.trace_id,
+                kind: LedgerKind::Evidence,
+                snapshot_ref: None,
+                result: &serde_json::json!({ "connector_id": input.connector_id, "cursor": committed }),
+            },
+        )
+        .await?;
+        Ok(committed)
     }
 
     /// Signal-with-start: each account's long-lived AccountWorkflow receives its new signals.

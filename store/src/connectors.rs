@@ -30,4 +30,15 @@ pub trait ConnectorStore {
         connector_id: &str,
     ) -> StoreResult<Option<ConnectorRecord>>;
     async fn list_connectors(&self, tenant_id: &str) -> StoreResult<Vec<ConnectorRecord>>;
+    /// Where the last successful pull stopped (`None` before the first).
+    async fn get_cursor(&self, tenant_id: &str, connector_id: &str) -> StoreResult<Option<String>>;
+    /// Moves the cursor, only if it still is `expected` (a lost race is a `Conflict`).
+    /// Setting the cursor it already has is a no-op, so a retried commit succeeds.
+    async fn set_cursor(
+        &self,
+        tenant_id: &str,
+        connector_id: &str,
+        expected: Option<&str>,
+        cursor: &str,
+    ) -> StoreResult<()>;
 }

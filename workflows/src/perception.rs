@@ -1,4 +1,5 @@
-//! PerceptionWorkflow: fetch → store evidence → normalize and diff → detect → emit.
+//! PerceptionWorkflow: fetch → store evidence → normalize and diff → detect → emit; for pulled
+//! batches, commit the connector's cursor last, so a run that fails is pulled again whole.
 
 use revloop_activities::contracts::*;
 use revloop_activities::perception::PerceptionActivities;
@@ -23,7 +24,13 @@ impl PerceptionWorkflow {
     pub async fn run(ctx: &mut WorkflowContext<Self>) -> WorkflowResult<PerceptionResult> {
         let input = ctx.state(|s| s.input.clone());
         let now = workflow_now(ctx.workflow_time());
-        let (tenant_id, trace_id) = (input.tenant_id.clone(), input.trace_id.clone());
+        let tenant_id = input.tenant_id.clone();
+        // Scheduled runs carry no trace id: each run is its own trace.
+        let trace_id = if input.trace_id.is_empty() {
+            ctx.workflow_id().to_string()
+        } else {
+            input.trace_id.clone()
+        };
         ctx.set_current_details("fetching the batch".to_string());
         let fetched = ctx
             .execute_activity(
@@ -37,9 +44,17 @@ impl PerceptionWorkflow {
                 activity_options(),
             )
             .await?;
-        ctx.set_current_details("normalizing and diffing".to_string());
-        let normalized = ctx
-            .execute_activity(
+        // An empty delta has nothing to normalize; only its cursor (if any) is committed.
+        let normalized = if fetched.evidence_id.is_empty() {
+            NormalizeOutput {
+                accepted: 0,
+                unchanged: 0,
+                rejected: 0,
+                changes: Vec::new(),
+            }
+        } else {
+            ctx.set_current_details("normalizing and diffing".to_string());
+            ctx.execute_activity(
                 PerceptionActivities::normalize_records,
                 NormalizeInput {
                     tenant_id: tenant_id.clone(),
@@ -49,48 +64,61 @@ impl PerceptionWorkflow {
                 },
                 activity_options(),
             )
-            .await?;
+            .await?
+        };
         let mut result = PerceptionResult {
-            evidence_id: fetched.evidence_id,
+            evidence_id: fetched.evidence_id.clone(),
             accepted: normalized.accepted,
             rejected: normalized.rejected,
             changed: normalized.changes.len(),
             new_signals: 0,
             accounts: Vec::new(),
         };
-        if normalized.changes.is_empty() {
-            return Ok(result);
+        if !normalized.changes.is_empty() {
+            ctx.set_current_details("detecting signals".to_string());
+            let detected = ctx
+                .execute_activity(
+                    PerceptionActivities::detect_signals,
+                    DetectInput {
+                        tenant_id: tenant_id.clone(),
+                        trace_id: trace_id.clone(),
+                        changes: normalized.changes,
+                        now,
+                    },
+                    activity_options(),
+                )
+                .await?;
+            result.new_signals = detected.new_signals.len();
+            if !detected.new_signals.is_empty() {
+                ctx.set_current_details("emitting signals to accounts".to_string());
+                let emitted = ctx
+                    .execute_activity(
+                        PerceptionActivities::emit_signals,
+                        EmitInput {
+                            tenant_id: tenant_id.clone(),
+                            trace_id: trace_id.clone(),
+                            signals: detected.new_signals,
+                        },
+                        activity_options(),
+                    )
+                    .await?;
+                result.accounts = emitted.accounts;
+            }
         }
-        ctx.set_current_details("detecting signals".to_string());
-        let detected = ctx
-            .execute_activity(
-                PerceptionActivities::detect_signals,
-                DetectInput {
-                    tenant_id: tenant_id.clone(),
-                    trace_id: trace_id.clone(),
-                    changes: normalized.changes,
-                    now,
-                },
-                activity_options(),
-            )
-            .await?;
-        result.new_signals = detected.new_signals.len();
-        if detected.new_signals.is_empty() {
-            return Ok(result);
-        }
-        ctx.set_current_details("emitting signals to accounts".to_string());
-        let emitted = ctx
-            .execute_activity(
-                PerceptionActivities::emit_signals,
-                EmitInput {
+        if let (SourceRef::Pull { connector_id }, Some(cursor)) = (&input.source, fetched.cursor) {
+            ctx.set_current_details("committing the cursor".to_string());
+            ctx.execute_activity(
+                PerceptionActivities::commit_cursor,
+                CommitCursorInput {
                     tenant_id,
                     trace_id,
-                    signals: detected.new_signals,
+                    connector_id: connector_id.clone(),
+                    cursor,
                 },
                 activity_options(),
             )
             .await?;
-        result.accounts = emitted.accounts;
+        }
         Ok(result)
     }
 }

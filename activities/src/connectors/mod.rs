@@ -3,6 +3,7 @@
 //! To add one, create `<name>.rs` with a type implementing [`Connector`] and add a line to
 //! [`builtin()`]. Connectors have a side-effect-free [`Connector::check`] the worker runs at start.
 
+pub mod http_pull;
 mod jsonl_file;
 mod pushed_batch;
 
@@ -11,6 +12,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use revloop_store::{Evidence, Store};
 
+pub use http_pull::HttpPullConnector;
 pub use jsonl_file::JsonlFileConnector;
 pub use pushed_batch::PushedBatchConnector;
 
@@ -44,7 +46,8 @@ pub fn builtin(
 ) -> Vec<Box<dyn Connector>> {
     vec![
         Box::new(JsonlFileConnector::new(inbox_dir)),
-        Box::new(PushedBatchConnector::new(store)),
+        Box::new(PushedBatchConnector::new(store.clone())),
+        Box::new(HttpPullConnector::new(store)),
     ]
 }
 
@@ -52,5 +55,6 @@ pub fn source_kind(source: &SourceRef) -> &'static str {
     match source {
         SourceRef::JsonlFile { .. } => "jsonl_file",
         SourceRef::PushedBatch { .. } => "pushed_batch",
+        SourceRef::Pull { .. } => http_pull::KIND,
     }
 }

@@ -1,17 +1,27 @@
 //! ConnectorService: register where a tenant's data comes from.
 
+use std::time::Duration;
+
 use chrono::Utc;
+use futures::StreamExt;
+use revloop_activities::connectors::http_pull::{self, HttpPullConfig};
+use revloop_activities::contracts::{PerceptionInput, SourceRef};
 use revloop_domain::auth::Role;
 use revloop_proto::v1 as pb;
 use revloop_proto::v1::connector_service_server::ConnectorService;
 use revloop_store::ConnectorRecord;
+use revloop_workflows::PerceptionWorkflow;
+use temporalio_client::schedules::{
+    CreateScheduleOptions, ListSchedulesOptions, ScheduleAction, ScheduleOverlapPolicy,
+    ScheduleSpec,
+};
 use tonic::{Request, Response, Status};
 
 use crate::auth::require;
 use crate::server::AppState;
 use crate::{error, intake};
 
-const KINDS: [&str; 1] = ["http_push"];
+const KINDS: [&str; 2] = ["http_push", http_pull::KIND];
 
 pub struct ConnectorApi {
     state: AppState,
@@ -21,6 +31,51 @@ impl ConnectorApi {
     pub fn new(state: AppState) -> Self {
         Self { state }
     }
+
+    async fn pull_connector(
+        &self,
+        tenant: &str,
+        connector_id: &str,
+    ) -> Result<ConnectorRecord, Status> {
+        self.state
+            .store
+            .get_connector(tenant, connector_id)
+            .await
+            .map_err(error::store)?
+            .filter(|c| c.kind == http_pull::KIND)
+            .ok_or_else(|| {
+                Status::not_found(format!(
+                    "tenant {tenant} has no pull connector {connector_id:?}"
+                ))
+            })
+    }
+
+    async fn describe(
+        &self,
+        tenant: &str,
+        connector_id: &str,
+    ) -> Result<pb::ConnectorSchedule, Status> {
+        let schedule_id = schedule_id(tenant, connector_id);
+        let description = self
+            .state
+            .temporal
+            .get_schedule_handle(schedule_id.clone())
+            .describe(Default::default())
+            .await
+            .map_err(|e| Status::not_found(format!("schedule {schedule_id}: {e}")))?;
+        Ok(pb::ConnectorSchedule {
+            tenant_id: tenant.to_string(),
+            connector_id: connector_id.to_string(),
+            schedule_id,
+            paused: description.paused(),
+            recent_runs: description.recent_actions().len() as u32,
+        })
+    }
+}
+
+/// Schedules live in the deployment's namespace; the tenant prefix keeps them apart.
+fn schedule_id(tenant: &str, connector_id: &str) -> String {
+    format!("{tenant}/schedule/{connector_id}")
 }
 
 fn to_pb(c: &ConnectorRecord) -> pb::Connector {
@@ -70,6 +125,10 @@ impl ConnectorService for ConnectorApi {
             serde_json::from_str(&req.config_json)
                 .map_err(|e| Status::invalid_argument(format!("config_json: {e}")))?
         };
+        if req.kind == http_pull::KIND {
+            HttpPullConfig::parse(&config)
+                .map_err(|e| Status::invalid_argument(format!("config_json: {e}")))?;
+        }
         intake::ensure_tenant(&self.state, &tenant).await?;
         let record = ConnectorRecord {
             tenant_id: tenant,
@@ -85,6 +144,131 @@ impl ConnectorService for ConnectorApi {
             .await
             .map_err(error::store)?;
         Ok(Response::new(to_pb(&record)))
+    }
+
+    async fn schedule_connector(
+        &self,
+        request: Request<pb::ScheduleConnectorRequest>,
+    ) -> Result<Response<pb::ConnectorSchedule>, Status> {
+        let (_, tenant) = require(&request, Role::Admin, &request.get_ref().tenant_id)?;
+        let req = request.into_inner();
+        if req.every_secs == 0 {
+            return Err(Status::invalid_argument("every_secs: must be at least 1"));
+        }
+        self.pull_connector(&tenant, &req.connector_id).await?;
+        let every = Duration::from_secs(req.every_secs);
+        let handle = self
+            .state
+            .temporal
+            .get_schedule_handle(schedule_id(&tenant, &req.connector_id));
+        if handle.describe(Default::default()).await.is_ok() {
+            handle
+                .update(
+                    move |u| {
+                        u.set_spec(ScheduleSpec::from_interval(every));
+                    },
+                    Default::default(),
+                )
+                .await
+                .map_err(|e| error::temporal("updating the schedule", e))?;
+        } else {
+            let input = PerceptionInput {
+                tenant_id: tenant.clone(),
+                trace_id: String::new(),
+                source: SourceRef::Pull {
+                    connector_id: req.connector_id.clone(),
+                },
+            };
+            let options = CreateScheduleOptions::builder()
+                .action(ScheduleAction::start_workflow(
+                    PerceptionWorkflow::run,
+                    input,
+                    self.state.task_queue.clone(),
+                    format!("{tenant}/perception/{}", req.connector_id),
+                ))
+                .spec(ScheduleSpec::from_interval(every))
+                .overlap_policy(ScheduleOverlapPolicy::Skip)
+                .trigger_immediately(true)
+                .note(format!("pull connector {} of {tenant}", req.connector_id))
+                .build();
+            self.state
+                .temporal
+                .create_schedule(schedule_id(&tenant, &req.connector_id), options)
+                .await
+                .map_err(|e| error::temporal("creating the schedule", e))?;
+        }
+        Ok(Response::new(
+            self.describe(&tenant, &req.connector_id).await?,
+        ))
+    }
+
+    async fn set_schedule_paused(
+        &self,
+        request: Request<pb::SetSchedulePausedRequest>,
+    ) -> Result<Response<pb::ConnectorSchedule>, Status> {
+        let (claims, tenant) = require(&request, Role::Admin, &request.get_ref().tenant_id)?;
+        let req = request.into_inner();
+        let handle = self
+            .state
+            .temporal
+            .get_schedule_handle(schedule_id(&tenant, &req.connector_id));
+        let note = Some(format!(
+            "{} by {}",
+            if req.paused { "paused" } else { "resumed" },
+            claims.sub
+        ));
+        let done = if req.paused {
+            handle.pause(note, Default::default()).await
+        } else {
+            handle.unpause(note, Default::default()).await
+        };
+        done.map_err(|e| {
+            Status::not_found(format!("schedule of connector {:?}: {e}", req.connector_id))
+        })?;
+        Ok(Response::new(
+            self.describe(&tenant, &req.connector_id).await?,
+        ))
+    }
+
+    async fn delete_schedule(
+        &self,
+        request: Request<pb::DeleteScheduleRequest>,
+    ) -> Result<Response<pb::DeleteScheduleResponse>, Status> {
+        let (_, tenant) = require(&request, Role::Admin, &request.get_ref().tenant_id)?;
+        let schedule_id = schedule_id(&tenant, &request.get_ref().connector_id);
+        self.state
+            .temporal
+            .get_schedule_handle(schedule_id.clone())
+            .delete(Default::default())
+            .await
+            .map_err(|e| Status::not_found(format!("schedule {schedule_id}: {e}")))?;
+        Ok(Response::new(pb::DeleteScheduleResponse { schedule_id }))
+    }
+
+    async fn list_schedules(
+        &self,
+        request: Request<pb::ListSchedulesRequest>,
+    ) -> Result<Response<pb::ListSchedulesResponse>, Status> {
+        let (_, tenant) = require(&request, Role::Viewer, &request.get_ref().tenant_id)?;
+        let prefix = format!("{tenant}/schedule/");
+        let mut stream = self
+            .state
+            .temporal
+            .list_schedules(ListSchedulesOptions::default());
+        let mut schedules = Vec::new();
+        while let Some(entry) = stream.next().await {
+            let entry = entry.map_err(|e| error::temporal("listing schedules", e))?;
+            if let Some(connector_id) = entry.schedule_id().strip_prefix(&prefix) {
+                schedules.push(pb::ConnectorSchedule {
+                    tenant_id: tenant.clone(),
+                    connector_id: connector_id.to_string(),
+                    schedule_id: entry.schedule_id().to_string(),
+                    paused: entry.paused(),
+                    recent_runs: entry.recent_actions().len() as u32,
+                });
+            }
+        }
+        Ok(Response::new(pb::ListSchedulesResponse { schedules }))
     }
 
     async fn list_connectors(

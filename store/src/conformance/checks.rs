@@ -372,4 +372,37 @@ pub async fn connectors_are_registered_per_tenant<S: Store>(store: S) {
     store.put_connector(&rotated).await.unwrap();
     assert_eq!(store.list_connectors("t1").await.unwrap(), vec![rotated]);
     assert!(store.list_connectors("t2").await.unwrap().is_empty());
+
+    assert_eq!(store.get_cursor("t1", "crm-webhook").await.unwrap(), None);
+    store
+        .set_cursor("t1", "crm-webhook", None, "2026-03-01T00:00:00Z")
+        .await
+        .unwrap();
+    store
+        .set_cursor("t1", "crm-webhook", None, "2026-03-01T00:00:00Z")
+        .await
+        .unwrap();
+    let stale = store
+        .set_cursor("t1", "crm-webhook", None, "2026-03-02T00:00:00Z")
+        .await
+        .unwrap_err();
+    assert_eq!(stale.kind, StoreErrorKind::Conflict);
+    store
+        .set_cursor(
+            "t1",
+            "crm-webhook",
+            Some("2026-03-01T00:00:00Z"),
+            "2026-03-02T00:00:00Z",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .get_cursor("t1", "crm-webhook")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("2026-03-02T00:00:00Z")
+    );
+    assert_eq!(store.get_cursor("t2", "crm-webhook").await.unwrap(), None);
 }

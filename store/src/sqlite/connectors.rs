@@ -41,6 +41,52 @@ impl ConnectorStore for SqliteStore {
         .await
     }
 
+    async fn get_cursor(&self, tenant_id: &str, connector_id: &str) -> StoreResult<Option<String>> {
+        let (t, id) = (tenant_id.to_string(), connector_id.to_string());
+        self.with(move |conn| {
+            conn.query_row(
+                "SELECT cursor FROM connector_cursors WHERE tenant_id = ?1 AND connector_id = ?2",
+                params![t, id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(sql_err)
+        })
+        .await
+    }
+
+    async fn set_cursor(
+        &self,
+        tenant_id: &str,
+        connector_id: &str,
+        expected: Option<&str>,
+        cursor: &str,
+    ) -> StoreResult<()> {
+        let (t, id) = (tenant_id.to_string(), connector_id.to_string());
+        let (expected, cursor) = (expected.map(str::to_string), cursor.to_string());
+        self.with(move |conn| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(sql_err)?;
+            let current: Option<String> = tx
+                .query_row("SELECT cursor FROM connector_cursors WHERE tenant_id = ?1 AND connector_id = ?2", params![t, id], |r| r.get(0))
+                .optional()
+                .map_err(sql_err)?;
+            if current.as_deref() == Some(cursor.as_str()) {
+                return Ok(());
+            }
+            if current != expected {
+                return Err(crate::StoreError::conflict(format!("connector {id}: cursor is {current:?}, expected {expected:?}")));
+            }
+            tx.execute(
+                "INSERT INTO connector_cursors (tenant_id, connector_id, cursor) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (tenant_id, connector_id) DO UPDATE SET cursor = ?3",
+                params![t, id, cursor],
+            )
+            .map_err(sql_err)?;
+            tx.commit().map_err(sql_err)
+        })
+        .await
+    }
+
     async fn list_connectors(&self, tenant_id: &str) -> StoreResult<Vec<ConnectorRecord>> {
         let t = tenant_id.to_string();
         self.with(move |conn| {

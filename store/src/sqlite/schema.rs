@@ -92,6 +92,12 @@ CREATE TABLE IF NOT EXISTS connectors (
     body TEXT NOT NULL,
     PRIMARY KEY (tenant_id, connector_id)
 );
+CREATE TABLE IF NOT EXISTS connector_cursors (
+    tenant_id TEXT NOT NULL,
+    connector_id TEXT NOT NULL,
+    cursor TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, connector_id)
+);
 CREATE TABLE IF NOT EXISTS ledger_head (
     tenant_id TEXT PRIMARY KEY,
     seq INTEGER NOT NULL,
