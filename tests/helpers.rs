@@ -21,6 +21,8 @@ use temporalio_common::protos::temporal::api::history::v1::HistoryEvent;
 pub const TENANT: &str = "acme-co";
 /// The secret the API finds under `env:REVLOOP_TEST_PUSH_SECRET`.
 pub const PUSH_SECRET: &str = "push-secret-for-the-tests";
+/// The Salesforce access token the worker finds under `env:REVLOOP_TEST_SF_TOKEN`.
+pub const SF_TOKEN: &str = "00D-test-access-token";
 const SECRET: &str = "e2e-secret-that-is-long-enough";
 
 pub struct TestEnv {
@@ -103,7 +105,8 @@ fn start_worker_process(
     cmd.env("TEMPORAL_ADDRESS", address)
         .env("REVLOOP_STORE", store)
         .env("REVLOOP_DEBOUNCE_SECS", "1")
-        .env("REVLOOP_GRACEFUL_SHUTDOWN_SECS", "2");
+        .env("REVLOOP_GRACEFUL_SHUTDOWN_SECS", "2")
+        .env("REVLOOP_TEST_SF_TOKEN", SF_TOKEN);
     ManagedChild::spawn("revloop-worker", cmd, log)
 }
 
@@ -211,6 +214,13 @@ impl TestEnv {
         let handle = self
             .temporal
             .get_workflow_handle::<UntypedWorkflow>(workflow_id.to_string());
+        // A child or signalled workflow may not have started yet: wait for it to exist.
+        eventually(
+            &format!("{workflow_id} to start"),
+            Duration::from_secs(60),
+            || async { Ok(handle.describe(Default::default()).await.ok().map(|_| ())) },
+        )
+        .await?;
         let raw = tokio::time::timeout(
             Duration::from_secs(90),
             handle.get_result(Default::default()),

@@ -12,4 +12,5 @@ mod generated_tenant;
 mod ledger_tampering;
 mod pull_schedule;
 mod push_connector;
+mod salesforce_pull;
 mod tenant_isolation;

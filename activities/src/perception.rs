@@ -80,7 +80,12 @@ impl PerceptionActivities {
         input: FetchInput,
     ) -> Result<FetchOutput, ActivityError> {
         tenant(&input.tenant_id)?;
-        let kind = source_kind(&input.source);
+        let kind = source_kind(&*self.deps.store, &input.tenant_id, &input.source)
+            .await
+            .map_err(|e| match e {
+                ConnectorError::Invalid(m) => error::non_retryable(error::INVALID_INPUT, m),
+                ConnectorError::Unavailable(m) => ActivityError::from(anyhow::anyhow!(m)),
+            })?;
         let connector = self
             .connectors
             .iter()
@@ -110,7 +115,7 @@ impl PerceptionActivities {
             } else {
                 evidence.evidence_id.clone()
             },
-            connector: kind.into(),
+            connector: kind.clone(),
             bytes: evidence.content.len(),
             cursor: evidence.provenance.cursor.clone(),
         };

@@ -120,21 +120,6 @@ impl HttpPullConnector {
     }
 }
 
-/// A bearer token from a secret reference (`env:NAME`), if the connector has one.
-fn bearer(secret_ref: Option<&str>) -> Result<Option<String>, ConnectorError> {
-    let Some(reference) = secret_ref else {
-        return Ok(None);
-    };
-    let name = reference.strip_prefix("env:").ok_or_else(|| {
-        ConnectorError::Invalid(format!(
-            "unsupported secret reference {reference:?} (use env:NAME)"
-        ))
-    })?;
-    std::env::var(name)
-        .map(Some)
-        .map_err(|_| ConnectorError::Unavailable(format!("environment variable {name} is not set")))
-}
-
 #[async_trait]
 impl Connector for HttpPullConnector {
     fn kind(&self) -> &'static str {
@@ -158,7 +143,11 @@ impl Connector for HttpPullConnector {
         };
         let registration = self.registration(tenant_id, connector_id).await?;
         let config = HttpPullConfig::parse(&registration.config)?;
-        let token = bearer(registration.secret_ref.as_deref())?;
+        let token = registration
+            .secret_ref
+            .as_deref()
+            .map(super::resolve_secret)
+            .transpose()?;
         let cursor = self
             .store
             .get_cursor(tenant_id, connector_id)

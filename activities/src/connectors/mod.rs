@@ -6,6 +6,7 @@
 pub mod http_pull;
 mod jsonl_file;
 mod pushed_batch;
+pub mod salesforce;
 
 use std::sync::Arc;
 
@@ -15,6 +16,7 @@ use revloop_store::{Evidence, Store};
 pub use http_pull::HttpPullConnector;
 pub use jsonl_file::JsonlFileConnector;
 pub use pushed_batch::PushedBatchConnector;
+pub use salesforce::SalesforceConnector;
 
 use crate::contracts::SourceRef;
 
@@ -47,14 +49,49 @@ pub fn builtin(
     vec![
         Box::new(JsonlFileConnector::new(inbox_dir)),
         Box::new(PushedBatchConnector::new(store.clone())),
-        Box::new(HttpPullConnector::new(store)),
+        Box::new(HttpPullConnector::new(store.clone())),
+        Box::new(SalesforceConnector::new(store)),
     ]
 }
 
-pub fn source_kind(source: &SourceRef) -> &'static str {
-    match source {
-        SourceRef::JsonlFile { .. } => "jsonl_file",
-        SourceRef::PushedBatch { .. } => "pushed_batch",
-        SourceRef::Pull { .. } => http_pull::KIND,
-    }
+/// Resolves a secret reference. Only `env:NAME` today (the worker's or API's environment,
+/// filled from the platform's secret store); the value is never logged or stored.
+pub fn resolve_secret(reference: &str) -> Result<String, ConnectorError> {
+    let name = reference.strip_prefix("env:").ok_or_else(|| {
+        ConnectorError::Invalid(format!(
+            "unsupported secret reference {reference:?} (use env:NAME)"
+        ))
+    })?;
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| {
+            ConnectorError::Unavailable(format!("environment variable {name} is not set"))
+        })
+}
+
+/// Connector kinds that pull from a source on a schedule (a `SourceRef::Pull`).
+pub const PULL_KINDS: [&str; 2] = [http_pull::KIND, salesforce::KIND];
+
+/// The connector kind that serves a source; for pulls, the registration's kind.
+pub async fn source_kind(
+    store: &dyn Store,
+    tenant_id: &str,
+    source: &SourceRef,
+) -> Result<String, ConnectorError> {
+    Ok(match source {
+        SourceRef::JsonlFile { .. } => "jsonl_file".into(),
+        SourceRef::PushedBatch { .. } => "pushed_batch".into(),
+        SourceRef::Pull { connector_id } => store
+            .get_connector(tenant_id, connector_id)
+            .await
+            .map_err(|e| ConnectorError::Unavailable(e.to_string()))?
+            .map(|c| c.kind)
+            .filter(|k| PULL_KINDS.contains(&k.as_str()))
+            .ok_or_else(|| {
+                ConnectorError::Invalid(format!(
+                    "tenant {tenant_id} has no pull connector {connector_id}"
+                ))
+            })?,
+    })
 }

@@ -12,6 +12,8 @@ use serde_json::{Value, json};
 
 use super::HttpError;
 use super::signature::{SIGNATURE_HEADER, verify};
+use revloop_activities::connectors::resolve_secret;
+
 use crate::error;
 use crate::intake::{self, Batch};
 use crate::server::AppState;
@@ -47,13 +49,18 @@ pub async fn push_records(
                 "tenant {tenant:?} has no http_push connector {connector_id:?}"
             ))
         })?;
-    let secret = resolve_secret(connector.secret_ref.as_deref()).map_err(|m| {
-        HttpError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "SECRET_UNAVAILABLE",
-            format!("connector {connector_id:?}: {m}"),
-        )
-    })?;
+    let secret = connector
+        .secret_ref
+        .as_deref()
+        .ok_or_else(|| "no secret reference is configured".to_string())
+        .and_then(|r| resolve_secret(r).map_err(|e| e.to_string()))
+        .map_err(|m| {
+            HttpError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "SECRET_UNAVAILABLE",
+                format!("connector {connector_id:?}: {m}"),
+            )
+        })?;
     let header = headers
         .get(SIGNATURE_HEADER)
         .and_then(|v| v.to_str().ok())
@@ -95,18 +102,6 @@ pub async fn push_records(
             "rejected": rejected,
         })),
     ))
-}
-
-/// Secrets come from the environment by reference (`env:NAME`); they are never stored or logged.
-fn resolve_secret(secret_ref: Option<&str>) -> Result<String, String> {
-    let reference = secret_ref.ok_or("no secret reference is configured")?;
-    let name = reference
-        .strip_prefix("env:")
-        .ok_or_else(|| format!("unsupported secret reference {reference:?} (use env:NAME)"))?;
-    std::env::var(name)
-        .ok()
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| format!("environment variable {name} is not set"))
 }
 
 /// A JSON array or JSONL body as JSONL. Any line (or the array) that is not JSON refuses the

@@ -4,7 +4,9 @@ use std::time::Duration;
 
 use chrono::Utc;
 use futures::StreamExt;
+use revloop_activities::connectors::PULL_KINDS;
 use revloop_activities::connectors::http_pull::{self, HttpPullConfig};
+use revloop_activities::connectors::salesforce::{self, SalesforceConfig};
 use revloop_activities::contracts::{PerceptionInput, SourceRef};
 use revloop_domain::auth::Role;
 use revloop_proto::v1 as pb;
@@ -21,7 +23,7 @@ use crate::auth::require;
 use crate::server::AppState;
 use crate::{error, intake};
 
-const KINDS: [&str; 2] = ["http_push", http_pull::KIND];
+const KINDS: [&str; 3] = ["http_push", http_pull::KIND, salesforce::KIND];
 
 pub struct ConnectorApi {
     state: AppState,
@@ -42,7 +44,7 @@ impl ConnectorApi {
             .get_connector(tenant, connector_id)
             .await
             .map_err(error::store)?
-            .filter(|c| c.kind == http_pull::KIND)
+            .filter(|c| PULL_KINDS.contains(&c.kind.as_str()))
             .ok_or_else(|| {
                 Status::not_found(format!(
                     "tenant {tenant} has no pull connector {connector_id:?}"
@@ -125,9 +127,16 @@ impl ConnectorService for ConnectorApi {
             serde_json::from_str(&req.config_json)
                 .map_err(|e| Status::invalid_argument(format!("config_json: {e}")))?
         };
-        if req.kind == http_pull::KIND {
-            HttpPullConfig::parse(&config)
-                .map_err(|e| Status::invalid_argument(format!("config_json: {e}")))?;
+        let checked = match req.kind.as_str() {
+            k if k == http_pull::KIND => HttpPullConfig::parse(&config).map(|_| ()),
+            k if k == salesforce::KIND => SalesforceConfig::parse(&config).map(|_| ()),
+            _ => Ok(()),
+        };
+        checked.map_err(|e| Status::invalid_argument(format!("config_json: {e}")))?;
+        if req.kind == salesforce::KIND && !req.secret_ref.starts_with("env:") {
+            return Err(Status::invalid_argument(
+                "secret_ref: salesforce needs its access token's reference, like env:NAME",
+            ));
         }
         intake::ensure_tenant(&self.state, &tenant).await?;
         let record = ConnectorRecord {

@@ -1,0 +1,266 @@
+//! The Salesforce pull connector on a Schedule, against a local server that answers the REST
+//! query API in Salesforce's format: records map to canonical ones, changed records arrive as
+//! signals in the right AccountWorkflow, and a run with nothing new adds nothing.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use chrono::{DateTime, Utc};
+use revloop_activities::connectors::salesforce::parse_datetime;
+use revloop_proto::v1 as pb;
+use revloop_store::{ConnectorStore, QuarantineStore};
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+#[derive(Clone)]
+struct Salesforce {
+    objects: Arc<BTreeMap<String, Vec<Value>>>,
+    /// Every SOQL query received.
+    queries: Arc<Mutex<Vec<String>>>,
+    /// Remaining records of paged queries, by locator.
+    cursors: Arc<Mutex<BTreeMap<String, Vec<Value>>>>,
+}
+
+type Reply = (StatusCode, Json<Value>);
+
+fn unauthorized() -> Reply {
+    (
+        StatusCode::UNAUTHORIZED,
+        Json(
+            json!([{ "message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID" }]),
+        ),
+    )
+}
+
+fn page(sf: &Salesforce, mut records: Vec<Value>) -> Reply {
+    let total = records.len();
+    if records.len() > 2 {
+        let rest = records.split_off(2);
+        let locator = format!("01gA{:06}-2", sf.cursors.lock().unwrap().len());
+        sf.cursors.lock().unwrap().insert(locator.clone(), rest);
+        return (
+            StatusCode::OK,
+            Json(
+                json!({ "totalSize": total, "done": false, "nextRecordsUrl": format!("/services/data/v59.0/query/{locator}"), "records": records }),
+            ),
+        );
+    }
+    (
+        StatusCode::OK,
+        Json(json!({ "totalSize": total, "done": true, "records": records })),
+    )
+}
+
+async fn query(
+    State(sf): State<Salesforce>,
+    headers: HeaderMap,
+    Query(q): Query<BTreeMap<String, String>>,
+) -> Reply {
+    if headers.get("authorization").and_then(|v| v.to_str().ok())
+        != Some(&format!("Bearer {SF_TOKEN}"))
+    {
+        return unauthorized();
+    }
+    let soql = q.get("q").cloned().unwrap_or_default();
+    sf.queries.lock().unwrap().push(soql.clone());
+    let object = soql
+        .split(" FROM ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_default()
+        .to_string();
+    let since: Option<DateTime<Utc>> = soql
+        .split("SystemModstamp > ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|t| t.parse().ok());
+    let records: Vec<Value> = sf
+        .objects
+        .get(&object)
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|r| {
+            since.is_none_or(|s| {
+                r["SystemModstamp"]
+                    .as_str()
+                    .and_then(parse_datetime)
+                    .is_some_and(|m| m > s)
+            })
+        })
+        .collect();
+    page(&sf, records)
+}
+
+async fn query_more(
+    State(sf): State<Salesforce>,
+    headers: HeaderMap,
+    Path(locator): Path<String>,
+) -> Reply {
+    if headers.get("authorization").and_then(|v| v.to_str().ok())
+        != Some(&format!("Bearer {SF_TOKEN}"))
+    {
+        return unauthorized();
+    }
+    let rest = sf
+        .cursors
+        .lock()
+        .unwrap()
+        .remove(&locator)
+        .unwrap_or_default();
+    page(&sf, rest)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scheduled_salesforce_pulls_become_signals_once() -> anyhow::Result<()> {
+    let env = spawn_env().await?;
+    let mut client = env.admin().await?;
+    let fixture = revloop_cli::fixtures::render(
+        &std::fs::read_to_string(fixture_path("salesforce/records.json"))?,
+        Utc::now(),
+    )?;
+    let objects: BTreeMap<String, Vec<Value>> = serde_json::from_str(&fixture)?;
+    let sf = Salesforce {
+        objects: Arc::new(objects),
+        queries: Default::default(),
+        cursors: Default::default(),
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let instance = format!("http://{}", listener.local_addr()?);
+    let app = axum::Router::new()
+        .route("/services/data/v59.0/query", axum::routing::get(query))
+        .route(
+            "/services/data/v59.0/query/{locator}",
+            axum::routing::get(query_more),
+        )
+        .with_state(sf.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    client
+        .connectors
+        .register_connector(pb::RegisterConnectorRequest {
+            tenant_id: TENANT.into(),
+            connector_id: "salesforce".into(),
+            kind: "salesforce".into(),
+            secret_ref: "env:REVLOOP_TEST_SF_TOKEN".into(),
+            config_json: json!({ "instance_url": instance, "role_field": "Revloop_Role__c" })
+                .to_string(),
+        })
+        .await?;
+    client
+        .connectors
+        .schedule_connector(pb::ScheduleConnectorRequest {
+            tenant_id: TENANT.into(),
+            connector_id: "salesforce".into(),
+            every_secs: 2,
+        })
+        .await?;
+
+    // The aging case and the upcoming meeting of Acme become signals, and Acme's account
+    // workflow decides on them.
+    let signal_types = eventually("Acme's signals", Duration::from_secs(60), || {
+        let mut client = client.clone();
+        async move {
+            let signals = client
+                .signals
+                .list_signals(pb::ListSignalsRequest {
+                    tenant_id: String::new(),
+                    account_id: "001A000001".into(),
+                })
+                .await?
+                .into_inner()
+                .signals;
+            let types: Vec<String> = signals.into_iter().map(|s| s.signal_type).collect();
+            Ok((types.contains(&"SUPPORT_SEV2_AGING".to_string())
+                && types.contains(&"MEETING_UPCOMING".to_string()))
+            .then_some(types))
+        }
+    })
+    .await?;
+    assert!(
+        signal_types.contains(&"STAKEHOLDER_CHANGED".to_string()),
+        "the champion arrived: {signal_types:?}"
+    );
+    let decision = env
+        .workflow_result(&format!("{TENANT}/decision/001A000001-1"))
+        .await?;
+    assert_eq!(decision["message"], "ACTION_PROPOSALS", "{decision}");
+
+    // All three accounts arrived across two pages, and the cursor is the newest SystemModstamp.
+    let store = env.store()?;
+    let cursor = eventually("the cursor", Duration::from_secs(30), || {
+        let store = store.clone();
+        async move {
+            Ok(store
+                .get_cursor(TENANT, "salesforce")
+                .await?
+                .filter(|c| c == "2026-03-01T12:00:00Z"))
+        }
+    })
+    .await?;
+    assert!(
+        sf.queries
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|q| q.starts_with("SELECT Id, Name, OwnerId") && q.contains("FROM Account"))
+    );
+    // The contact without an account was kept, with its error.
+    let quarantined = store.list_quarantined(TENANT).await?;
+    assert!(
+        quarantined
+            .iter()
+            .any(|q| q.raw.contains("003A000009") && q.field.as_deref() == Some("account_id")),
+        "{quarantined:?}"
+    );
+
+    // Later runs ask from the cursor and, with nothing new, add nothing.
+    let signals_before = client
+        .signals
+        .list_signals(pb::ListSignalsRequest::default())
+        .await?
+        .into_inner()
+        .signals
+        .len();
+    eventually(
+        "two runs asking from the cursor",
+        Duration::from_secs(30),
+        || {
+            let (queries, cursor) = (sf.queries.clone(), cursor.clone());
+            async move {
+                let asked = queries
+                    .lock()
+                    .unwrap()
+                    .iter()
+                    .filter(|q| {
+                        q.contains("FROM Account")
+                            && q.contains(&format!("SystemModstamp > {cursor}"))
+                    })
+                    .count();
+                Ok((asked >= 2).then_some(()))
+            }
+        },
+    )
+    .await?;
+    let signals_after = client
+        .signals
+        .list_signals(pb::ListSignalsRequest::default())
+        .await?
+        .into_inner()
+        .signals
+        .len();
+    assert_eq!(signals_after, signals_before);
+    client
+        .connectors
+        .delete_schedule(pb::DeleteScheduleRequest {
+            tenant_id: TENANT.into(),
+            connector_id: "salesforce".into(),
+        })
+        .await?;
+    Ok(())
+}
