@@ -24,6 +24,8 @@ struct Salesforce {
     queries: Arc<Mutex<Vec<String>>>,
     /// Remaining records of paged queries, by locator.
     cursors: Arc<Mutex<BTreeMap<String, Vec<Value>>>>,
+    /// Hold the first query this long (to kill a worker mid-pull).
+    first_query_delay: Duration,
 }
 
 type Reply = (StatusCode, Json<Value>);
@@ -67,7 +69,14 @@ async fn query(
         return unauthorized();
     }
     let soql = q.get("q").cloned().unwrap_or_default();
-    sf.queries.lock().unwrap().push(soql.clone());
+    let first = {
+        let mut queries = sf.queries.lock().unwrap();
+        queries.push(soql.clone());
+        queries.len() == 1
+    };
+    if first {
+        tokio::time::sleep(sf.first_query_delay).await;
+    }
     let object = soql
         .split(" FROM ")
         .nth(1)
@@ -116,10 +125,8 @@ async fn query_more(
     page(&sf, rest)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn scheduled_salesforce_pulls_become_signals_once() -> anyhow::Result<()> {
-    let env = spawn_env().await?;
-    let mut client = env.admin().await?;
+/// Serves the fixture as a Salesforce org; returns its state and instance URL.
+async fn start_salesforce(first_query_delay: Duration) -> anyhow::Result<(Salesforce, String)> {
     let fixture = revloop_cli::fixtures::render(
         &std::fs::read_to_string(fixture_path("salesforce/records.json"))?,
         Utc::now(),
@@ -129,6 +136,7 @@ async fn scheduled_salesforce_pulls_become_signals_once() -> anyhow::Result<()> 
         objects: Arc::new(objects),
         queries: Default::default(),
         cursors: Default::default(),
+        first_query_delay,
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let instance = format!("http://{}", listener.local_addr()?);
@@ -140,7 +148,14 @@ async fn scheduled_salesforce_pulls_become_signals_once() -> anyhow::Result<()> 
         )
         .with_state(sf.clone());
     tokio::spawn(async move { axum::serve(listener, app).await });
+    Ok((sf, instance))
+}
 
+async fn register_and_schedule(
+    client: &mut revloop_cli::client::ApiClient,
+    instance: &str,
+    every_secs: u64,
+) -> anyhow::Result<()> {
     client
         .connectors
         .register_connector(pb::RegisterConnectorRequest {
@@ -157,9 +172,18 @@ async fn scheduled_salesforce_pulls_become_signals_once() -> anyhow::Result<()> 
         .schedule_connector(pb::ScheduleConnectorRequest {
             tenant_id: TENANT.into(),
             connector_id: "salesforce".into(),
-            every_secs: 2,
+            every_secs,
         })
         .await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scheduled_salesforce_pulls_become_signals_once() -> anyhow::Result<()> {
+    let env = spawn_env().await?;
+    let mut client = env.admin().await?;
+    let (sf, instance) = start_salesforce(Duration::ZERO).await?;
+    register_and_schedule(&mut client, &instance, 2).await?;
 
     // The aging case and the upcoming meeting of Acme become signals, and Acme's account
     // workflow decides on them.
@@ -262,5 +286,88 @@ async fn scheduled_salesforce_pulls_become_signals_once() -> anyhow::Result<()> 
             connector_id: "salesforce".into(),
         })
         .await?;
+    Ok(())
+}
+
+/// The worker dies while the pull is in flight: the fetch's heartbeats stop, Temporal retries it
+/// on a new worker, and the batch lands exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killing_the_worker_mid_pull_loses_nothing_and_duplicates_nothing() -> anyhow::Result<()> {
+    let mut env = spawn_env().await?;
+    let mut client = env.admin().await?;
+    let (sf, instance) = start_salesforce(Duration::from_secs(6)).await?;
+    register_and_schedule(&mut client, &instance, 3600).await?;
+    eventually(
+        "the first query to be in flight",
+        Duration::from_secs(30),
+        || {
+            let queries = sf.queries.clone();
+            async move { Ok((!queries.lock().unwrap().is_empty()).then_some(())) }
+        },
+    )
+    .await?;
+    env.worker.kill_hard();
+    env.restart_worker()?;
+
+    let store = env.store()?;
+    eventually(
+        "the retried pull to commit its cursor",
+        Duration::from_secs(90),
+        || {
+            let store = store.clone();
+            async move {
+                Ok(store
+                    .get_cursor(TENANT, "salesforce")
+                    .await?
+                    .filter(|c| c == "2026-03-01T12:00:00Z"))
+            }
+        },
+    )
+    .await?;
+    let db = rusqlite::Connection::open(&env.store_path)?;
+    let count =
+        |sql: &str| -> anyhow::Result<i64> { Ok(db.query_row(sql, [TENANT], |r| r.get(0))?) };
+    // 3 accounts, the champion, the deal, the case, the meeting and the call (the orphan contact
+    // is quarantined, the plain task skipped): one version each.
+    assert_eq!(
+        count("SELECT count(*) FROM record_versions WHERE tenant_id = ?1")?,
+        8
+    );
+    assert_eq!(
+        count("SELECT count(*) FROM evidence WHERE tenant_id = ?1")?,
+        1,
+        "one batch"
+    );
+    assert_eq!(
+        count("SELECT count(*) FROM quarantine WHERE tenant_id = ?1")?,
+        1
+    );
+    assert_eq!(
+        count(
+            "SELECT count(*) FROM ledger WHERE tenant_id = ?1 AND activity LIKE '%commit_cursor'"
+        )?,
+        1
+    );
+    assert_eq!(
+        count("SELECT count(*) FROM ledger WHERE tenant_id = ?1 AND activity LIKE '%fetch_delta'")?,
+        1,
+        "the fetch is ledgered once"
+    );
+    assert!(
+        sf.queries
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|q| q.contains("FROM Account"))
+            .count()
+            >= 2,
+        "the pull was retried"
+    );
+    let report = client
+        .ledger
+        .verify_ledger(pb::VerifyLedgerRequest::default())
+        .await?
+        .into_inner();
+    assert!(report.intact);
     Ok(())
 }

@@ -93,13 +93,21 @@ impl PerceptionActivities {
             .ok_or_else(|| {
                 error::non_retryable(error::INVALID_INPUT, format!("no connector for {kind}"))
             })?;
-        let evidence = connector
-            .fetch(&input.tenant_id, &input.source, input.now)
-            .await
-            .map_err(|e| match e {
-                ConnectorError::Invalid(m) => error::non_retryable(error::INVALID_INPUT, m),
-                ConnectorError::Unavailable(m) => ActivityError::from(anyhow::anyhow!(m)),
-            })?;
+        // Pulls can be long: heartbeat while the connector works, so a worker that dies
+        // mid-pull is noticed within the heartbeat timeout and the pull retried elsewhere.
+        let fetch = connector.fetch(&input.tenant_id, &input.source, input.now);
+        tokio::pin!(fetch);
+        let mut beat = tokio::time::interval(std::time::Duration::from_secs(2));
+        let fetched = loop {
+            tokio::select! {
+                done = &mut fetch => break done,
+                _ = beat.tick() => { ctx.record_heartbeat(()).await?; }
+            }
+        };
+        let evidence = fetched.map_err(|e| match e {
+            ConnectorError::Invalid(m) => error::non_retryable(error::INVALID_INPUT, m),
+            ConnectorError::Unavailable(m) => ActivityError::from(anyhow::anyhow!(m)),
+        })?;
         // An empty delta (nothing changed at the source) leaves no evidence behind.
         let empty = evidence.content.is_empty();
         if !empty {

@@ -30,6 +30,13 @@ pub fn activity_options() -> ActivityOptions {
         .build()
 }
 
+/// For activities that heartbeat (long pulls): a dead worker is noticed after 10 s.
+pub fn heartbeating_activity_options() -> ActivityOptions {
+    let mut options = activity_options();
+    options.heartbeat_timeout = Some(Duration::from_secs(10));
+    options
+}
+
 pub struct Child<'a> {
     pub workflow_id: String,
     pub tenant_id: &'a str,

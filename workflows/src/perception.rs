@@ -6,7 +6,7 @@ use revloop_activities::perception::PerceptionActivities;
 use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::{WorkflowContext, WorkflowContextView, WorkflowResult};
 
-use crate::common::{activity_options, workflow_now};
+use crate::common::{activity_options, heartbeating_activity_options, workflow_now};
 
 #[workflow]
 pub struct PerceptionWorkflow {
@@ -41,7 +41,7 @@ impl PerceptionWorkflow {
                     source: input.source.clone(),
                     now,
                 },
-                activity_options(),
+                heartbeating_activity_options(),
             )
             .await?;
         // An empty delta has nothing to normalize; only its cursor (if any) is committed.
