@@ -7,6 +7,7 @@ mod helpers;
 mod approval_via_temporal_cli;
 mod bad_input;
 mod durability;
+mod file_drop;
 mod full_loop;
 mod generated_tenant;
 mod ledger_tampering;

@@ -3,6 +3,7 @@
 //! To add one, create `<name>.rs` with a type implementing [`Connector`] and add a line to
 //! [`builtin()`]. Connectors have a side-effect-free [`Connector::check`] the worker runs at start.
 
+pub mod file_drop;
 pub mod http_pull;
 mod jsonl_file;
 mod pushed_batch;
@@ -13,6 +14,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use revloop_store::{Evidence, Store};
 
+pub use file_drop::FileDropConnector;
 pub use http_pull::HttpPullConnector;
 pub use jsonl_file::JsonlFileConnector;
 pub use pushed_batch::PushedBatchConnector;
@@ -47,7 +49,8 @@ pub fn builtin(
     inbox_dir: Option<std::path::PathBuf>,
 ) -> Vec<Box<dyn Connector>> {
     vec![
-        Box::new(JsonlFileConnector::new(inbox_dir)),
+        Box::new(JsonlFileConnector::new(inbox_dir.clone())),
+        Box::new(FileDropConnector::new(store.clone(), inbox_dir)),
         Box::new(PushedBatchConnector::new(store.clone())),
         Box::new(HttpPullConnector::new(store.clone())),
         Box::new(SalesforceConnector::new(store)),
@@ -71,7 +74,7 @@ pub fn resolve_secret(reference: &str) -> Result<String, ConnectorError> {
 }
 
 /// Connector kinds that pull from a source on a schedule (a `SourceRef::Pull`).
-pub const PULL_KINDS: [&str; 2] = [http_pull::KIND, salesforce::KIND];
+pub const PULL_KINDS: [&str; 3] = [http_pull::KIND, salesforce::KIND, file_drop::KIND];
 
 /// The connector kind that serves a source; for pulls, the registration's kind.
 pub async fn source_kind(

@@ -5,6 +5,7 @@ use std::time::Duration;
 use chrono::Utc;
 use futures::StreamExt;
 use revloop_activities::connectors::PULL_KINDS;
+use revloop_activities::connectors::file_drop::{self, FileDropConfig};
 use revloop_activities::connectors::http_pull::{self, HttpPullConfig};
 use revloop_activities::connectors::salesforce::{self, SalesforceConfig};
 use revloop_activities::contracts::{PerceptionInput, SourceRef};
@@ -23,7 +24,12 @@ use crate::auth::require;
 use crate::server::AppState;
 use crate::{error, intake};
 
-const KINDS: [&str; 3] = ["http_push", http_pull::KIND, salesforce::KIND];
+const KINDS: [&str; 4] = [
+    "http_push",
+    http_pull::KIND,
+    salesforce::KIND,
+    file_drop::KIND,
+];
 
 pub struct ConnectorApi {
     state: AppState,
@@ -130,6 +136,7 @@ impl ConnectorService for ConnectorApi {
         let checked = match req.kind.as_str() {
             k if k == http_pull::KIND => HttpPullConfig::parse(&config).map(|_| ()),
             k if k == salesforce::KIND => SalesforceConfig::parse(&config).map(|_| ()),
+            k if k == file_drop::KIND => FileDropConfig::parse(&config).map(|_| ()),
             _ => Ok(()),
         };
         checked.map_err(|e| Status::invalid_argument(format!("config_json: {e}")))?;

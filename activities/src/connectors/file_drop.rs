@@ -1,0 +1,150 @@
+//! File drop: a directory that people or jobs drop JSONL files into. Each run takes the first
+//! file (in name order) whose content is not yet stored as evidence, so every file is processed
+//! once, and a file dropped again unchanged is not processed twice.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use revloop_store::{Evidence, Provenance, Store};
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::{Connector, ConnectorError};
+use crate::contracts::SourceRef;
+
+pub const KIND: &str = "file_drop";
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileDropConfig {
+    pub dir: PathBuf,
+    /// Only files whose name ends with this are taken.
+    #[serde(default = "default_suffix")]
+    pub suffix: String,
+    #[serde(default = "default_trust")]
+    pub trust_class: String,
+}
+
+fn default_suffix() -> String {
+    ".jsonl".into()
+}
+fn default_trust() -> String {
+    "crm".into()
+}
+
+impl FileDropConfig {
+    pub fn parse(value: &Value) -> Result<Self, ConnectorError> {
+        serde_json::from_value(value.clone())
+            .map_err(|e| ConnectorError::Invalid(format!("file_drop config: {e}")))
+    }
+}
+
+pub struct FileDropConnector {
+    store: Arc<dyn Store>,
+    /// When set, drop directories must lie under it.
+    inbox_dir: Option<PathBuf>,
+}
+
+impl FileDropConnector {
+    pub fn new(store: Arc<dyn Store>, inbox_dir: Option<PathBuf>) -> Self {
+        Self { store, inbox_dir }
+    }
+
+    fn checked_dir(&self, dir: &Path) -> Result<PathBuf, ConnectorError> {
+        let dir = dir.canonicalize().map_err(|e| {
+            ConnectorError::Unavailable(format!("drop directory {}: {e}", dir.display()))
+        })?;
+        if let Some(inbox) = &self.inbox_dir {
+            let inbox = inbox.canonicalize().map_err(|e| {
+                ConnectorError::Unavailable(format!("inbox {}: {e}", inbox.display()))
+            })?;
+            if !dir.starts_with(&inbox) {
+                return Err(ConnectorError::Invalid(format!(
+                    "drop directory {} is outside the inbox {}",
+                    dir.display(),
+                    inbox.display()
+                )));
+            }
+        }
+        Ok(dir)
+    }
+}
+
+#[async_trait]
+impl Connector for FileDropConnector {
+    fn kind(&self) -> &'static str {
+        KIND
+    }
+
+    async fn check(&self) -> Result<(), ConnectorError> {
+        Ok(())
+    }
+
+    async fn fetch(
+        &self,
+        tenant_id: &str,
+        source: &SourceRef,
+        now: DateTime<Utc>,
+    ) -> Result<Evidence, ConnectorError> {
+        let SourceRef::Pull { connector_id } = source else {
+            return Err(ConnectorError::Invalid(
+                "file_drop connector got another source".into(),
+            ));
+        };
+        let registration = self
+            .store
+            .get_connector(tenant_id, connector_id)
+            .await
+            .map_err(|e| ConnectorError::Unavailable(e.to_string()))?
+            .filter(|c| c.kind == KIND)
+            .ok_or_else(|| {
+                ConnectorError::Invalid(format!(
+                    "tenant {tenant_id} has no file_drop connector {connector_id}"
+                ))
+            })?;
+        let config = FileDropConfig::parse(&registration.config)?;
+        let dir = self.checked_dir(&config.dir)?;
+        let mut names: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .map_err(|e| ConnectorError::Unavailable(format!("reading {}: {e}", dir.display())))?
+            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.is_file()
+                    && p.file_name()
+                        .is_some_and(|n| n.to_string_lossy().ends_with(&config.suffix))
+            })
+            .collect();
+        names.sort();
+        for path in names {
+            let content = tokio::fs::read(&path).await.map_err(|e| {
+                ConnectorError::Unavailable(format!("reading {}: {e}", path.display()))
+            })?;
+            let provenance = Provenance {
+                source: path.display().to_string(),
+                connector: format!("{KIND}:{connector_id}"),
+                fetched_at: now,
+                cursor: None,
+                trust_class: config.trust_class.clone(),
+            };
+            let evidence = Evidence::new(tenant_id, content, provenance);
+            let seen = self
+                .store
+                .get_evidence(tenant_id, &evidence.evidence_id)
+                .await
+                .map_err(|e| ConnectorError::Unavailable(e.to_string()))?;
+            if seen.is_none() && !evidence.content.is_empty() {
+                return Ok(evidence);
+            }
+        }
+        // Nothing new in the drop: an empty batch, which leaves no trace.
+        let provenance = Provenance {
+            source: dir.display().to_string(),
+            connector: format!("{KIND}:{connector_id}"),
+            fetched_at: now,
+            cursor: None,
+            trust_class: config.trust_class,
+        };
+        Ok(Evidence::new(tenant_id, Vec::new(), provenance))
+    }
+}
