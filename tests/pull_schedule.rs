@@ -22,6 +22,8 @@ struct Source {
     items: Arc<Mutex<Vec<Value>>>,
     /// The `updated_since` of every first-page request, in order.
     cursors_seen: Arc<Mutex<Vec<Option<String>>>>,
+    /// When every request (any page) arrived.
+    arrivals: Arc<Mutex<Vec<std::time::Instant>>>,
 }
 
 async fn accounts(
@@ -30,6 +32,11 @@ async fn accounts(
 ) -> Json<Value> {
     let since: Option<DateTime<Utc>> = q.get("updated_since").and_then(|s| s.parse().ok());
     let page: usize = q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1);
+    source
+        .arrivals
+        .lock()
+        .unwrap()
+        .push(std::time::Instant::now());
     if page == 1 {
         source
             .cursors_seen
@@ -92,7 +99,8 @@ async fn scheduled_pulls_fetch_only_the_delta_and_honour_pause_and_delete() -> a
     let config = json!({
         "url": format!("{base}/accounts"),
         "record_type": "account",
-        "fields": { "id": "/AccountId", "name": "/Name", "updated_at": "/Modified" }
+        "fields": { "id": "/AccountId", "name": "/Name", "updated_at": "/Modified" },
+        "max_requests_per_second": 4
     });
     client
         .connectors
@@ -152,6 +160,12 @@ async fn scheduled_pulls_fetch_only_the_delta_and_honour_pause_and_delete() -> a
         name_of("pa-3").await?.as_deref(),
         Some("Gamma"),
         "all pages were pulled"
+    );
+    let arrivals = source.arrivals.lock().unwrap().clone();
+    let gap = arrivals[1] - arrivals[0];
+    assert!(
+        gap >= Duration::from_millis(240),
+        "the first run's two pages are paced at 4 per second: {gap:?}"
     );
     let version_of_1 = store
         .latest_version(

@@ -41,6 +41,9 @@ pub struct HttpPullConfig {
     pub constants: Map<String, Value>,
     #[serde(default = "default_trust")]
     pub trust_class: String,
+    /// Rate limit for this connector's requests (runs never overlap, so it holds globally).
+    #[serde(default)]
+    pub max_requests_per_second: Option<f64>,
 }
 
 fn default_cursor_param() -> String {
@@ -160,7 +163,9 @@ impl Connector for HttpPullConnector {
         }
         let mut lines = Vec::new();
         let mut newest: Option<DateTime<Utc>> = cursor.as_deref().and_then(|c| c.parse().ok());
+        let mut pacer = super::pacer::Pacer::new(config.max_requests_per_second);
         for _ in 0..MAX_PAGES {
+            pacer.ready().await;
             let mut request = self.http.get(url.clone());
             if let Some(t) = &token {
                 request = request.bearer_auth(t);

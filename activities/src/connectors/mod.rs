@@ -6,6 +6,7 @@
 pub mod file_drop;
 pub mod http_pull;
 mod jsonl_file;
+mod pacer;
 mod pushed_batch;
 pub mod salesforce;
 

@@ -37,6 +37,9 @@ pub struct SalesforceConfig {
     /// A Contact field holding the revloop role (champion, economic_buyer, …); `other` if unset.
     #[serde(default)]
     pub role_field: Option<String>,
+    /// Rate limit for this connector's API calls (runs never overlap, so it holds globally).
+    #[serde(default)]
+    pub max_requests_per_second: Option<f64>,
 }
 
 fn default_version() -> String {
@@ -153,6 +156,7 @@ impl Connector for SalesforceConnector {
             .map_err(|e| ConnectorError::Invalid(e.to_string()))?;
         let mut newest: Option<DateTime<Utc>> = cursor.as_deref().and_then(|c| c.parse().ok());
         let mut lines = Vec::new();
+        let mut pacer = super::pacer::Pacer::new(config.max_requests_per_second);
         for object in &config.objects {
             let filter = cursor
                 .as_ref()
@@ -167,6 +171,7 @@ impl Connector for SalesforceConnector {
                 .map_err(|e| ConnectorError::Invalid(e.to_string()))?;
             url.query_pairs_mut().append_pair("q", &soql);
             for _ in 0..MAX_PAGES {
+                pacer.ready().await;
                 let page = self.get(&url, &token).await?;
                 for record in page["records"].as_array().into_iter().flatten() {
                     if let Some(at) = record["SystemModstamp"].as_str().and_then(parse_datetime) {
