@@ -88,22 +88,8 @@ impl Connector for FileDropConnector {
         source: &SourceRef,
         now: DateTime<Utc>,
     ) -> Result<Evidence, ConnectorError> {
-        let SourceRef::Pull { connector_id } = source else {
-            return Err(ConnectorError::Invalid(
-                "file_drop connector got another source".into(),
-            ));
-        };
-        let registration = self
-            .store
-            .get_connector(tenant_id, connector_id)
-            .await
-            .map_err(|e| ConnectorError::Unavailable(e.to_string()))?
-            .filter(|c| c.kind == KIND)
-            .ok_or_else(|| {
-                ConnectorError::Invalid(format!(
-                    "tenant {tenant_id} has no file_drop connector {connector_id}"
-                ))
-            })?;
+        let registration = super::pull_registration(&*self.store, tenant_id, source, KIND).await?;
+        let connector_id = &registration.connector_id;
         let config = FileDropConfig::parse(&registration.config)?;
         let dir = self.checked_dir(&config.dir)?;
         let mut names: Vec<PathBuf> = std::fs::read_dir(&dir)

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use revloop_store::{ConnectorRecord, Evidence, Provenance, Store};
+use revloop_store::{Evidence, Provenance, Store};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -104,23 +104,6 @@ impl HttpPullConnector {
             http: reqwest::Client::new(),
         }
     }
-
-    async fn registration(
-        &self,
-        tenant_id: &str,
-        connector_id: &str,
-    ) -> Result<ConnectorRecord, ConnectorError> {
-        self.store
-            .get_connector(tenant_id, connector_id)
-            .await
-            .map_err(|e| ConnectorError::Unavailable(e.to_string()))?
-            .filter(|c| c.kind == KIND)
-            .ok_or_else(|| {
-                ConnectorError::Invalid(format!(
-                    "tenant {tenant_id} has no {KIND} connector {connector_id}"
-                ))
-            })
-    }
 }
 
 #[async_trait]
@@ -139,12 +122,8 @@ impl Connector for HttpPullConnector {
         source: &SourceRef,
         now: DateTime<Utc>,
     ) -> Result<Evidence, ConnectorError> {
-        let SourceRef::Pull { connector_id } = source else {
-            return Err(ConnectorError::Invalid(
-                "http_pull connector got another source".into(),
-            ));
-        };
-        let registration = self.registration(tenant_id, connector_id).await?;
+        let registration = super::pull_registration(&*self.store, tenant_id, source, KIND).await?;
+        let connector_id = &registration.connector_id;
         let config = HttpPullConfig::parse(&registration.config)?;
         let token = registration
             .secret_ref
@@ -216,10 +195,6 @@ impl Connector for HttpPullConnector {
                 _ => break,
             }
         }
-        let mut content = lines.join("\n");
-        if !content.is_empty() {
-            content.push('\n');
-        }
         let provenance = Provenance {
             source: config.url.clone(),
             connector: format!("{KIND}:{connector_id}"),
@@ -227,7 +202,7 @@ impl Connector for HttpPullConnector {
             cursor: newest.map(|t| t.to_rfc3339()),
             trust_class: config.trust_class.clone(),
         };
-        Ok(Evidence::new(tenant_id, content.into_bytes(), provenance))
+        Ok(Evidence::new(tenant_id, super::jsonl(&lines), provenance))
     }
 }
 

@@ -74,6 +74,39 @@ pub fn resolve_secret(reference: &str) -> Result<String, ConnectorError> {
         })
 }
 
+/// The registration a pull source names, if it is of `kind`: every pull connector's first step.
+pub(crate) async fn pull_registration(
+    store: &dyn Store,
+    tenant_id: &str,
+    source: &SourceRef,
+    kind: &str,
+) -> Result<revloop_store::ConnectorRecord, ConnectorError> {
+    let SourceRef::Pull { connector_id } = source else {
+        return Err(ConnectorError::Invalid(format!(
+            "{kind} connector got another source"
+        )));
+    };
+    store
+        .get_connector(tenant_id, connector_id)
+        .await
+        .map_err(|e| ConnectorError::Unavailable(e.to_string()))?
+        .filter(|c| c.kind == kind)
+        .ok_or_else(|| {
+            ConnectorError::Invalid(format!(
+                "tenant {tenant_id} has no {kind} connector {connector_id}"
+            ))
+        })
+}
+
+/// A batch's JSONL text: one line per record, newline-terminated, empty when there are none.
+pub(crate) fn jsonl(lines: &[String]) -> Vec<u8> {
+    let mut content = lines.join("\n");
+    if !content.is_empty() {
+        content.push('\n');
+    }
+    content.into_bytes()
+}
+
 /// Connector kinds that pull from a source on a schedule (a `SourceRef::Pull`).
 pub const PULL_KINDS: [&str; 3] = [http_pull::KIND, salesforce::KIND, file_drop::KIND];
 

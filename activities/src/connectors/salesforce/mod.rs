@@ -127,22 +127,8 @@ impl Connector for SalesforceConnector {
         source: &SourceRef,
         now: DateTime<Utc>,
     ) -> Result<Evidence, ConnectorError> {
-        let SourceRef::Pull { connector_id } = source else {
-            return Err(ConnectorError::Invalid(
-                "salesforce connector got another source".into(),
-            ));
-        };
-        let registration = self
-            .store
-            .get_connector(tenant_id, connector_id)
-            .await
-            .map_err(|e| ConnectorError::Unavailable(e.to_string()))?
-            .filter(|c| c.kind == KIND)
-            .ok_or_else(|| {
-                ConnectorError::Invalid(format!(
-                    "tenant {tenant_id} has no salesforce connector {connector_id}"
-                ))
-            })?;
+        let registration = super::pull_registration(&*self.store, tenant_id, source, KIND).await?;
+        let connector_id = &registration.connector_id;
         let config = SalesforceConfig::parse(&registration.config)?;
         let token = resolve_secret(registration.secret_ref.as_deref().ok_or_else(|| {
             ConnectorError::Invalid("salesforce needs a secret_ref for its access token".into())
@@ -193,10 +179,6 @@ impl Connector for SalesforceConnector {
                 }
             }
         }
-        let mut content = lines.join("\n");
-        if !content.is_empty() {
-            content.push('\n');
-        }
         let provenance = Provenance {
             source: config.instance_url.clone(),
             connector: format!("{KIND}:{connector_id}"),
@@ -204,6 +186,6 @@ impl Connector for SalesforceConnector {
             cursor: newest.map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true)),
             trust_class: "crm".into(),
         };
-        Ok(Evidence::new(tenant_id, content.into_bytes(), provenance))
+        Ok(Evidence::new(tenant_id, super::jsonl(&lines), provenance))
     }
 }
