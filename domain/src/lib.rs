@@ -6,6 +6,7 @@
 //! workflow history, replayed, and tested with plain unit and property tests.
 
 pub mod auth;
+pub mod budget;
 pub mod decision;
 pub mod error;
 pub mod hashing;

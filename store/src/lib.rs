@@ -6,6 +6,7 @@
 
 pub mod actions;
 pub mod artifacts;
+pub mod budgets;
 pub mod conformance;
 pub mod connectors;
 pub mod effects;
@@ -20,6 +21,7 @@ pub mod tenants;
 
 pub use actions::{ActionRecord, ActionStatus, ActionStore, ApprovalEvent};
 pub use artifacts::{Artifact, ArtifactStore};
+pub use budgets::{BudgetStore, Reservation, ReservationRecord};
 pub use connectors::{ConnectorRecord, ConnectorStore};
 pub use effects::{Effect, EffectStore};
 pub use error::{StoreError, StoreErrorKind, StoreResult};
@@ -43,6 +45,7 @@ pub trait Store:
     + EffectStore
     + LedgerStore
     + ConnectorStore
+    + BudgetStore
     + Send
     + Sync
 {
@@ -59,6 +62,7 @@ impl<T> Store for T where
         + EffectStore
         + LedgerStore
         + ConnectorStore
+        + BudgetStore
         + Send
         + Sync
 {

@@ -406,3 +406,109 @@ pub async fn connectors_are_registered_per_tenant<S: Store>(store: S) {
     );
     assert_eq!(store.get_cursor("t2", "crm-webhook").await.unwrap(), None);
 }
+
+fn counter(
+    tenant: &str,
+    scope: revloop_domain::budget::Scope,
+) -> revloop_domain::budget::CounterKey {
+    revloop_domain::budget::CounterKey {
+        tenant_id: tenant.into(),
+        scope,
+        period_bucket: "2026-03-10".into(),
+        cost_class: revloop_domain::budget::CostClass::Expensive,
+    }
+}
+
+pub async fn budget_reservations_are_all_or_nothing<S: Store>(store: S) {
+    use revloop_domain::budget::Scope;
+    let tenant = counter("t1", Scope::Tenant);
+    let account = counter("t1", Scope::Account("a1".into()));
+    let reserve = |id: &str, hard_account: u64| Reservation {
+        tenant_id: "t1".into(),
+        reservation_id: id.into(),
+        counters: vec![
+            (tenant.clone(), Some(100)),
+            (account.clone(), Some(hard_account)),
+        ],
+        amount: 2,
+    };
+    let first = store.reserve(&reserve("r1", 3)).await.unwrap();
+    assert!(first.granted);
+    assert_eq!(
+        first.usage_before.values().copied().collect::<Vec<_>>(),
+        vec![0, 0]
+    );
+    assert_eq!(
+        store.reserve(&reserve("r1", 3)).await.unwrap(),
+        first,
+        "a retried reservation changes nothing"
+    );
+    let refused = store.reserve(&reserve("r2", 3)).await.unwrap();
+    assert!(
+        !refused.granted,
+        "2 + 2 exceeds the account's hard cap of 3"
+    );
+    let usage = store
+        .usage(&[tenant.clone(), account.clone()])
+        .await
+        .unwrap();
+    assert_eq!(
+        usage.values().copied().collect::<Vec<_>>(),
+        vec![2, 2],
+        "a refused reservation reserves nothing, not even within the tenant cap"
+    );
+    // Settling gives back what was not used, once.
+    store.settle("t1", "r1", 0).await.unwrap();
+    store.settle("t1", "r1", 0).await.unwrap();
+    assert_eq!(
+        store
+            .usage(&[tenant.clone()])
+            .await
+            .unwrap()
+            .values()
+            .copied()
+            .collect::<Vec<_>>(),
+        vec![0]
+    );
+    assert!(store.reserve(&reserve("r3", 3)).await.unwrap().granted);
+}
+
+/// 50 concurrent EXPENSIVE reservations against a hard cap of 10: exactly 10 granted, usage 10,
+/// twenty times over.
+pub async fn concurrent_reservations_never_overspend<S: Store + Clone + 'static>(store: S) {
+    use revloop_domain::budget::Scope;
+    for round in 0..20 {
+        let tenant = format!("round-{round}");
+        let key = counter(&tenant, Scope::Tenant);
+        let tasks: Vec<_> = (0..50)
+            .map(|i| {
+                let (store, tenant, key) = (store.clone(), tenant.clone(), key.clone());
+                tokio::spawn(async move {
+                    let reservation = Reservation {
+                        tenant_id: tenant,
+                        reservation_id: format!("r{i}"),
+                        counters: vec![(key, Some(10))],
+                        amount: 1,
+                    };
+                    store.reserve(&reservation).await.unwrap().granted
+                })
+            })
+            .collect();
+        let mut granted = 0;
+        for t in tasks {
+            granted += usize::from(t.await.unwrap());
+        }
+        assert_eq!(granted, 10, "round {round}");
+        assert_eq!(
+            store
+                .usage(&[key])
+                .await
+                .unwrap()
+                .values()
+                .copied()
+                .collect::<Vec<_>>(),
+            vec![10],
+            "round {round}"
+        );
+    }
+}

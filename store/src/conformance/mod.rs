@@ -22,7 +22,9 @@ macro_rules! store_conformance {
             effects_happen_once,
             tenants_are_created_once,
             artifacts_are_content_addressed,
-            connectors_are_registered_per_tenant
+            connectors_are_registered_per_tenant,
+            budget_reservations_are_all_or_nothing,
+            concurrent_reservations_never_overspend
         );
     };
     (@tests $factory:expr; $($name:ident),*) => {

@@ -6,6 +6,7 @@
 
 mod actions;
 mod artifacts;
+mod budgets;
 mod connectors;
 mod effects;
 mod evidence;

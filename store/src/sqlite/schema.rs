@@ -98,6 +98,17 @@ CREATE TABLE IF NOT EXISTS connector_cursors (
     cursor TEXT NOT NULL,
     PRIMARY KEY (tenant_id, connector_id)
 );
+CREATE TABLE IF NOT EXISTS budget_counters (
+    counter_key TEXT PRIMARY KEY,
+    tenant_id TEXT NOT NULL,
+    used INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS budget_reservations (
+    tenant_id TEXT NOT NULL,
+    reservation_id TEXT NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, reservation_id)
+);
 CREATE TABLE IF NOT EXISTS ledger_head (
     tenant_id TEXT PRIMARY KEY,
     seq INTEGER NOT NULL,
