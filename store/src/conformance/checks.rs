@@ -462,7 +462,7 @@ pub async fn budget_reservations_are_all_or_nothing<S: Store>(store: S) {
     store.settle("t1", "r1", 0).await.unwrap();
     assert_eq!(
         store
-            .usage(&[tenant.clone()])
+            .usage(std::slice::from_ref(&tenant))
             .await
             .unwrap()
             .values()
