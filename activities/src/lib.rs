@@ -15,6 +15,7 @@ pub mod executors;
 pub mod ledger_hook;
 pub mod models;
 pub mod perception;
+pub mod pipeline;
 pub mod search_attributes;
 
 use std::sync::Arc;

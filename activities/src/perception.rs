@@ -1,15 +1,12 @@
 //! Perception activities, in loop order: fetch a batch, normalize and diff it against the last
 //! versions seen, detect signals, and hand new signals to their AccountWorkflows.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use revloop_domain::ledger::LedgerKind;
-use revloop_domain::records::{Record, RecordKey, parse_jsonl};
-use revloop_domain::signals::{DetectionContext, builtin, detect_all};
-use revloop_domain::world::{AccountView, record_ref};
-use revloop_domain::{AccountId, TenantId};
-use revloop_store::{QuarantinedLine, RecordVersion, TenantConfig};
+use revloop_domain::TenantId;
+use revloop_store::TenantConfig;
 use temporalio_client::{
     UntypedSignal, UntypedWorkflow, WorkflowIdConflictPolicy, WorkflowStartOptions,
 };
@@ -20,7 +17,7 @@ use temporalio_sdk::activities::{ActivityContext, ActivityError};
 use crate::connectors::{self, ConnectorError, source_kind};
 use crate::contracts::*;
 use crate::ledger_hook::{LedgerRecord, record};
-use crate::{Deps, error, search_attributes};
+use crate::{Deps, error, pipeline, search_attributes};
 
 pub struct PerceptionActivities {
     deps: Deps,
@@ -42,18 +39,13 @@ impl PerceptionActivities {
     }
 }
 
-/// Parses the `type:id` form that record keys travel in.
-fn record_key(text: &str) -> Result<RecordKey, ActivityError> {
-    let (record_type, id) = text.split_once(':').ok_or_else(|| {
-        error::non_retryable(
-            error::INVALID_INPUT,
-            format!("record key {text:?} is not type:id"),
-        )
-    })?;
-    Ok(RecordKey {
-        record_type: record_type.to_string(),
-        id: id.to_string(),
-    })
+/// Classifies pipeline failures for Temporal.
+fn pipeline_error(e: pipeline::PipelineError) -> ActivityError {
+    match e {
+        pipeline::PipelineError::Store(s) => error::store(s),
+        pipeline::PipelineError::NotFound(m) => error::non_retryable(error::NOT_FOUND, m),
+        pipeline::PipelineError::Invalid(m) => error::non_retryable(error::INVALID_INPUT, m),
+    }
 }
 
 fn tenant(id: &str) -> Result<TenantId, ActivityError> {
@@ -151,96 +143,9 @@ impl PerceptionActivities {
         input: NormalizeInput,
     ) -> Result<NormalizeOutput, ActivityError> {
         let store = &self.deps.store;
-        let evidence = store
-            .get_evidence(&input.tenant_id, &input.evidence_id)
+        let out = pipeline::normalize_batch(&**store, &input.tenant_id, &input.evidence_id, input.now)
             .await
-            .map_err(error::store)?
-            .ok_or_else(|| {
-                error::non_retryable(
-                    error::NOT_FOUND,
-                    format!(
-                        "evidence {} of tenant {}",
-                        input.evidence_id, input.tenant_id
-                    ),
-                )
-            })?;
-        let text = String::from_utf8_lossy(&evidence.content);
-        let parsed = parse_jsonl(&text);
-        for rejected in &parsed.rejected {
-            store
-                .quarantine(&QuarantinedLine {
-                    tenant_id: input.tenant_id.clone(),
-                    batch_id: input.evidence_id.clone(),
-                    line: rejected.line,
-                    field: rejected.field.clone(),
-                    message: rejected.message.clone(),
-                    raw: rejected.raw.clone(),
-                    at: input.now,
-                })
-                .await
-                .map_err(error::store)?;
-        }
-        let mut changes = Vec::new();
-        let mut unchanged = 0;
-        // Later lines win when a batch holds two versions of one record.
-        let mut latest_in_batch: BTreeMap<_, (usize, Record)> = BTreeMap::new();
-        for (line, rec) in parsed.records {
-            latest_in_batch.insert(rec.key(), (line, rec));
-        }
-        let accepted = latest_in_batch.len();
-        for (key, (line, rec)) in latest_in_batch {
-            let latest = store
-                .latest_version(&input.tenant_id, &key)
-                .await
-                .map_err(error::store)?;
-            let hash = rec.content_hash();
-            if let Some(latest) = latest.as_ref().filter(|l| l.content_hash == hash) {
-                // Written from this very batch (an earlier attempt of this activity, or the same
-                // bytes ingested again): still this batch's change, with the same predecessor.
-                if latest.evidence_id == input.evidence_id {
-                    changes.push(RecordChange {
-                        record_key: key.to_string(),
-                        account_id: latest.account_id.clone(),
-                        evidence_ref: latest.evidence_ref.clone(),
-                        previous_ref: latest.previous_ref.clone(),
-                    });
-                } else {
-                    unchanged += 1;
-                }
-                continue;
-            }
-            let previous = latest;
-            let version = RecordVersion {
-                tenant_id: input.tenant_id.clone(),
-                key: key.clone(),
-                account_id: rec.account_id().to_string(),
-                content_hash: hash,
-                evidence_ref: record_ref(&rec),
-                trust_class: rec.trust_class().into(),
-                record: rec,
-                evidence_id: input.evidence_id.clone(),
-                line,
-                previous_ref: previous.as_ref().map(|p| p.evidence_ref.clone()),
-                observed_at: input.now,
-            };
-            // A lost race (Conflict) is retried by Temporal and re-diffed against the winner.
-            store
-                .put_version(&version, previous.as_ref().map(|p| p.content_hash.as_str()))
-                .await
-                .map_err(error::store)?;
-            changes.push(RecordChange {
-                record_key: key.to_string(),
-                account_id: version.account_id.clone(),
-                evidence_ref: version.evidence_ref.clone(),
-                previous_ref: previous.map(|p| p.evidence_ref),
-            });
-        }
-        let out = NormalizeOutput {
-            accepted,
-            unchanged,
-            rejected: parsed.rejected.len(),
-            changes,
-        };
+            .map_err(pipeline_error)?;
         record(
             &**store,
             &ctx,
@@ -263,68 +168,13 @@ impl PerceptionActivities {
         ctx: ActivityContext,
         input: DetectInput,
     ) -> Result<DetectOutput, ActivityError> {
-        let tenant_id = tenant(&input.tenant_id)?;
         let store = &self.deps.store;
         let config = tenant_config(&self.deps, &input.tenant_id).await?;
-        let accounts: BTreeSet<&str> = input
-            .changes
-            .iter()
-            .map(|c| c.account_id.as_str())
-            .collect();
-        let detectors = builtin();
-        let mut new_signals = Vec::new();
-        let mut already_known = 0;
-        for account in accounts {
-            let account_id = AccountId::parse(account)
-                .map_err(|e| error::non_retryable(error::INVALID_INPUT, e.to_string()))?;
-            let versions = store
-                .account_records(&input.tenant_id, account)
-                .await
-                .map_err(error::store)?;
-            let view =
-                AccountView::from_records(account_id, versions.into_iter().map(|v| v.record));
-            let mut previous = BTreeMap::new();
-            let mut changed = BTreeSet::new();
-            for change in input.changes.iter().filter(|c| c.account_id == account) {
-                changed.insert(record_key(&change.record_key)?);
-                if let Some(prev_ref) = &change.previous_ref
-                    && let Some(v) = store
-                        .version_by_ref(&input.tenant_id, prev_ref)
-                        .await
-                        .map_err(error::store)?
-                {
-                    previous.insert(v.key.clone(), v.record);
-                }
-            }
-            let ctx = DetectionContext {
-                tenant_id: &tenant_id,
-                current: &view,
-                previous: &previous,
-                changed: &changed,
-                now: input.now,
-                config: &config.signals,
-            };
-            for signal in detect_all(&detectors, &ctx) {
-                let (stored, inserted) = store.put_signal(&signal).await.map_err(error::store)?;
-                // Detected at this run's logical time means an earlier attempt of this very
-                // activity stored it: it is still this run's to emit.
-                if inserted || stored.detected_at == input.now {
-                    new_signals.push(SignalRef {
-                        signal_id: signal.signal_id.clone(),
-                        signal_type: signal.signal_type.as_str(),
-                        account_id: signal.account_id.to_string(),
-                    });
-                } else {
-                    already_known += 1;
-                }
-            }
-        }
+        let out = pipeline::detect_changes(&**store, &input.tenant_id, &input.changes, input.now, &config.signals)
+            .await
+            .map_err(pipeline_error)?;
         // If an earlier attempt completed its ledger entry, that entry's result is the one the
         // workflow sees, so history and ledger agree.
-        let out = DetectOutput {
-            new_signals,
-            already_known,
-        };
         let entry = record(
             &**store,
             &ctx,

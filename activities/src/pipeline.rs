@@ -1,0 +1,152 @@
+//! The perception pipeline's steps as plain functions over a store: normalize and diff a batch,
+//! then detect signals on what changed. The activities wrap these with the ledger and Temporal's
+//! error classes; `revloop bench perception` runs them directly.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Utc};
+use revloop_domain::records::{Record, RecordKey, parse_jsonl};
+use revloop_domain::signals::{DetectionContext, SignalConfig, builtin, detect_all};
+use revloop_domain::world::{AccountView, record_ref};
+use revloop_domain::{AccountId, TenantId};
+use revloop_store::{QuarantinedLine, RecordVersion, Store, StoreError};
+
+use crate::contracts::{DetectOutput, NormalizeOutput, RecordChange, SignalRef};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Parses the batch (quarantining bad lines with their error) and stores each record whose
+/// content changed as its new latest version.
+pub async fn normalize_batch(store: &dyn Store, tenant_id: &str, evidence_id: &str, now: DateTime<Utc>) -> Result<NormalizeOutput, PipelineError> {
+    let evidence = store
+        .get_evidence(tenant_id, evidence_id)
+        .await?
+        .ok_or_else(|| PipelineError::NotFound(format!("evidence {evidence_id} of tenant {tenant_id}")))?;
+    let text = String::from_utf8_lossy(&evidence.content);
+    let parsed = parse_jsonl(&text);
+    for rejected in &parsed.rejected {
+        store
+            .quarantine(&QuarantinedLine {
+                tenant_id: tenant_id.to_string(),
+                batch_id: evidence_id.to_string(),
+                line: rejected.line,
+                field: rejected.field.clone(),
+                message: rejected.message.clone(),
+                raw: rejected.raw.clone(),
+                at: now,
+            })
+            .await?;
+    }
+    let mut changes = Vec::new();
+    let mut unchanged = 0;
+    // Later lines win when a batch holds two versions of one record.
+    let mut latest_in_batch: BTreeMap<_, (usize, Record)> = BTreeMap::new();
+    for (line, rec) in parsed.records {
+        latest_in_batch.insert(rec.key(), (line, rec));
+    }
+    let accepted = latest_in_batch.len();
+    for (key, (line, rec)) in latest_in_batch {
+        let latest = store.latest_version(tenant_id, &key).await?;
+        let hash = rec.content_hash();
+        if let Some(latest) = latest.as_ref().filter(|l| l.content_hash == hash) {
+            // Written from this very batch (an earlier attempt, or the same bytes ingested
+            // again): still this batch's change, with the same predecessor.
+            if latest.evidence_id == evidence_id {
+                changes.push(RecordChange {
+                    record_key: key.to_string(),
+                    account_id: latest.account_id.clone(),
+                    evidence_ref: latest.evidence_ref.clone(),
+                    previous_ref: latest.previous_ref.clone(),
+                });
+            } else {
+                unchanged += 1;
+            }
+            continue;
+        }
+        let previous = latest;
+        let version = RecordVersion {
+            tenant_id: tenant_id.to_string(),
+            key: key.clone(),
+            account_id: rec.account_id().to_string(),
+            content_hash: hash,
+            evidence_ref: record_ref(&rec),
+            trust_class: rec.trust_class().into(),
+            record: rec,
+            evidence_id: evidence_id.to_string(),
+            line,
+            previous_ref: previous.as_ref().map(|p| p.evidence_ref.clone()),
+            observed_at: now,
+        };
+        // A lost race (Conflict) is retried and re-diffed against the winner.
+        store.put_version(&version, previous.as_ref().map(|p| p.content_hash.as_str())).await?;
+        changes.push(RecordChange {
+            record_key: key.to_string(),
+            account_id: version.account_id.clone(),
+            evidence_ref: version.evidence_ref.clone(),
+            previous_ref: previous.map(|p| p.evidence_ref),
+        });
+    }
+    Ok(NormalizeOutput { accepted, unchanged, rejected: parsed.rejected.len(), changes })
+}
+
+/// Parses the `type:id` form that record keys travel in.
+fn record_key(text: &str) -> Result<RecordKey, PipelineError> {
+    let (record_type, id) = text
+        .split_once(':')
+        .ok_or_else(|| PipelineError::Invalid(format!("record key {text:?} is not type:id")))?;
+    Ok(RecordKey { record_type: record_type.to_string(), id: id.to_string() })
+}
+
+/// Runs every detector on each account that changed; stores the signals and returns the new
+/// ones. A signal detected at this run's `now` counts as new even if an earlier attempt of the
+/// same run stored it, so a retried step still emits it.
+pub async fn detect_changes(
+    store: &dyn Store,
+    tenant_id: &str,
+    changes: &[RecordChange],
+    now: DateTime<Utc>,
+    config: &SignalConfig,
+) -> Result<DetectOutput, PipelineError> {
+    let tenant = TenantId::parse(tenant_id).map_err(|e| PipelineError::Invalid(e.to_string()))?;
+    let accounts: BTreeSet<&str> = changes.iter().map(|c| c.account_id.as_str()).collect();
+    let detectors = builtin();
+    let mut new_signals = Vec::new();
+    let mut already_known = 0;
+    for account in accounts {
+        let account_id = AccountId::parse(account).map_err(|e| PipelineError::Invalid(e.to_string()))?;
+        let versions = store.account_records(tenant_id, account).await?;
+        let view = AccountView::from_records(account_id, versions.into_iter().map(|v| v.record));
+        let mut previous = BTreeMap::new();
+        let mut changed = BTreeSet::new();
+        for change in changes.iter().filter(|c| c.account_id == account) {
+            changed.insert(record_key(&change.record_key)?);
+            if let Some(prev_ref) = &change.previous_ref
+                && let Some(v) = store.version_by_ref(tenant_id, prev_ref).await?
+            {
+                previous.insert(v.key.clone(), v.record);
+            }
+        }
+        let ctx = DetectionContext { tenant_id: &tenant, current: &view, previous: &previous, changed: &changed, now, config };
+        for signal in detect_all(&detectors, &ctx) {
+            let (stored, inserted) = store.put_signal(&signal).await?;
+            if inserted || stored.detected_at == now {
+                new_signals.push(SignalRef {
+                    signal_id: signal.signal_id.clone(),
+                    signal_type: signal.signal_type.as_str(),
+                    account_id: signal.account_id.to_string(),
+                });
+            } else {
+                already_known += 1;
+            }
+        }
+    }
+    Ok(DetectOutput { new_signals, already_known })
+}
