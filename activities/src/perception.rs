@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use revloop_domain::ledger::LedgerKind;
 use revloop_domain::TenantId;
+use revloop_domain::ledger::LedgerKind;
 use revloop_store::TenantConfig;
 use temporalio_client::{
     UntypedSignal, UntypedWorkflow, WorkflowIdConflictPolicy, WorkflowStartOptions,
@@ -143,9 +143,10 @@ impl PerceptionActivities {
         input: NormalizeInput,
     ) -> Result<NormalizeOutput, ActivityError> {
         let store = &self.deps.store;
-        let out = pipeline::normalize_batch(&**store, &input.tenant_id, &input.evidence_id, input.now)
-            .await
-            .map_err(pipeline_error)?;
+        let out =
+            pipeline::normalize_batch(&**store, &input.tenant_id, &input.evidence_id, input.now)
+                .await
+                .map_err(pipeline_error)?;
         record(
             &**store,
             &ctx,
@@ -170,9 +171,15 @@ impl PerceptionActivities {
     ) -> Result<DetectOutput, ActivityError> {
         let store = &self.deps.store;
         let config = tenant_config(&self.deps, &input.tenant_id).await?;
-        let out = pipeline::detect_changes(&**store, &input.tenant_id, &input.changes, input.now, &config.signals)
-            .await
-            .map_err(pipeline_error)?;
+        let out = pipeline::detect_changes(
+            &**store,
+            &input.tenant_id,
+            &input.changes,
+            input.now,
+            &config.signals,
+        )
+        .await
+        .map_err(pipeline_error)?;
         // If an earlier attempt completed its ledger entry, that entry's result is the one the
         // workflow sees, so history and ledger agree.
         let entry = record(

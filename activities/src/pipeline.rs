@@ -25,11 +25,18 @@ pub enum PipelineError {
 
 /// Parses the batch (quarantining bad lines with their error) and stores each record whose
 /// content changed as its new latest version.
-pub async fn normalize_batch(store: &dyn Store, tenant_id: &str, evidence_id: &str, now: DateTime<Utc>) -> Result<NormalizeOutput, PipelineError> {
+pub async fn normalize_batch(
+    store: &dyn Store,
+    tenant_id: &str,
+    evidence_id: &str,
+    now: DateTime<Utc>,
+) -> Result<NormalizeOutput, PipelineError> {
     let evidence = store
         .get_evidence(tenant_id, evidence_id)
         .await?
-        .ok_or_else(|| PipelineError::NotFound(format!("evidence {evidence_id} of tenant {tenant_id}")))?;
+        .ok_or_else(|| {
+            PipelineError::NotFound(format!("evidence {evidence_id} of tenant {tenant_id}"))
+        })?;
     let text = String::from_utf8_lossy(&evidence.content);
     let parsed = parse_jsonl(&text);
     for rejected in &parsed.rejected {
@@ -86,7 +93,9 @@ pub async fn normalize_batch(store: &dyn Store, tenant_id: &str, evidence_id: &s
             observed_at: now,
         };
         // A lost race (Conflict) is retried and re-diffed against the winner.
-        store.put_version(&version, previous.as_ref().map(|p| p.content_hash.as_str())).await?;
+        store
+            .put_version(&version, previous.as_ref().map(|p| p.content_hash.as_str()))
+            .await?;
         changes.push(RecordChange {
             record_key: key.to_string(),
             account_id: version.account_id.clone(),
@@ -94,7 +103,12 @@ pub async fn normalize_batch(store: &dyn Store, tenant_id: &str, evidence_id: &s
             previous_ref: previous.map(|p| p.evidence_ref),
         });
     }
-    Ok(NormalizeOutput { accepted, unchanged, rejected: parsed.rejected.len(), changes })
+    Ok(NormalizeOutput {
+        accepted,
+        unchanged,
+        rejected: parsed.rejected.len(),
+        changes,
+    })
 }
 
 /// Parses the `type:id` form that record keys travel in.
@@ -102,7 +116,10 @@ fn record_key(text: &str) -> Result<RecordKey, PipelineError> {
     let (record_type, id) = text
         .split_once(':')
         .ok_or_else(|| PipelineError::Invalid(format!("record key {text:?} is not type:id")))?;
-    Ok(RecordKey { record_type: record_type.to_string(), id: id.to_string() })
+    Ok(RecordKey {
+        record_type: record_type.to_string(),
+        id: id.to_string(),
+    })
 }
 
 /// Runs every detector on each account that changed; stores the signals and returns the new
@@ -121,7 +138,8 @@ pub async fn detect_changes(
     let mut new_signals = Vec::new();
     let mut already_known = 0;
     for account in accounts {
-        let account_id = AccountId::parse(account).map_err(|e| PipelineError::Invalid(e.to_string()))?;
+        let account_id =
+            AccountId::parse(account).map_err(|e| PipelineError::Invalid(e.to_string()))?;
         let versions = store.account_records(tenant_id, account).await?;
         let view = AccountView::from_records(account_id, versions.into_iter().map(|v| v.record));
         let mut previous = BTreeMap::new();
@@ -134,7 +152,14 @@ pub async fn detect_changes(
                 previous.insert(v.key.clone(), v.record);
             }
         }
-        let ctx = DetectionContext { tenant_id: &tenant, current: &view, previous: &previous, changed: &changed, now, config };
+        let ctx = DetectionContext {
+            tenant_id: &tenant,
+            current: &view,
+            previous: &previous,
+            changed: &changed,
+            now,
+            config,
+        };
         for signal in detect_all(&detectors, &ctx) {
             let (stored, inserted) = store.put_signal(&signal).await?;
             if inserted || stored.detected_at == now {
@@ -148,5 +173,8 @@ pub async fn detect_changes(
             }
         }
     }
-    Ok(DetectOutput { new_signals, already_known })
+    Ok(DetectOutput {
+        new_signals,
+        already_known,
+    })
 }

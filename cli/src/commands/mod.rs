@@ -1,6 +1,7 @@
 //! Command-line surface: one file per noun.
 
 mod actions;
+mod bench;
 mod connectors;
 mod demo;
 mod ingest;
@@ -103,6 +104,9 @@ pub enum Command {
     /// Write a synthetic tenant: JSONL for every record type with planted situations, and the
     /// signals they must raise.
     Seed(seed::SeedArgs),
+    /// Measure revloop's hot paths on generated data (no server).
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
     /// Mint a bearer token with the signing secret (REVLOOP_JWT_SECRET).
     Token(token::TokenArgs),
 }
@@ -112,6 +116,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Demo(args) => demo::run(args).await,
         Command::Token(args) => token::run(args),
         Command::Seed(args) => seed::run(args),
+        Command::Bench(cmd) => bench::run(cmd, cli.json).await,
         Command::Signals(signals::SignalsCommand::Detect(args)) => signals::detect(args, cli.json),
         _ => {
             let client = connect(&cli).await?;
@@ -143,6 +148,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
                 Command::Demo(_)
                 | Command::Token(_)
                 | Command::Seed(_)
+                | Command::Bench(_)
                 | Command::Signals(signals::SignalsCommand::Detect(_)) => {
                     unreachable!("handled above")
                 }
