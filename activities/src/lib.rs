@@ -41,14 +41,3 @@ pub struct Settings {
     /// JSONL file drops are read only under this directory (when set).
     pub inbox_dir: Option<std::path::PathBuf>,
 }
-
-impl Default for Settings {
-    fn default() -> Self {
-        Self {
-            task_queue: "revloop".into(),
-            debounce_secs: 5,
-            approval_timeout_secs: 72 * 3600,
-            inbox_dir: None,
-        }
-    }
-}
