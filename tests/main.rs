@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod account_continue_as_new;
 mod approval_via_temporal_cli;
 mod bad_input;
 mod durability;

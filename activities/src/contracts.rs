@@ -146,6 +146,9 @@ pub struct AccountInput {
     /// Decisions started by earlier runs, so child workflow ids never repeat.
     #[serde(default)]
     pub decisions_started: u64,
+    /// Continue as new past this many history events (default 2000).
+    #[serde(default)]
+    pub max_history_events: Option<u32>,
 }
 
 /// Payload of the `signals_detected` signal.

@@ -275,6 +275,7 @@ impl PerceptionActivities {
                 pending: Vec::new(),
                 pending_trace_id: None,
                 decisions_started: 0,
+                max_history_events: None,
             };
             let batch = SignalBatch {
                 trace_id: input.trace_id.clone(),

@@ -15,7 +15,7 @@ use temporalio_sdk::{
 use crate::common::{Child, child_options, payload_json};
 use crate::decision::DecisionWorkflow;
 
-/// Continue as new after this many events, far below Temporal's limits.
+/// Continue as new after this many events by default, far below Temporal's limits.
 const MAX_HISTORY_EVENTS: u32 = 2_000;
 
 #[workflow]
@@ -89,7 +89,9 @@ impl AccountWorkflow {
                 let _ = started.result().await;
             }
             // Signals that arrived meanwhile travel with the input of the next run.
-            if ctx.continue_as_new_suggested() || ctx.history_length() > MAX_HISTORY_EVENTS {
+            if ctx.continue_as_new_suggested()
+                || ctx.history_length() > input.max_history_events.unwrap_or(MAX_HISTORY_EVENTS)
+            {
                 let next = ctx.state(|s| AccountInput {
                     pending: s.pending.clone(),
                     pending_trace_id: s.pending_trace_id.clone(),
