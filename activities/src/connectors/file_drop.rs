@@ -78,10 +78,6 @@ impl Connector for FileDropConnector {
         KIND
     }
 
-    async fn check(&self) -> Result<(), ConnectorError> {
-        Ok(())
-    }
-
     async fn fetch(
         &self,
         tenant_id: &str,

@@ -112,10 +112,6 @@ impl Connector for HttpPullConnector {
         KIND
     }
 
-    async fn check(&self) -> Result<(), ConnectorError> {
-        Ok(())
-    }
-
     async fn fetch(
         &self,
         tenant_id: &str,

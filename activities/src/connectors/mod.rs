@@ -35,7 +35,10 @@ pub enum ConnectorError {
 pub trait Connector: Send + Sync {
     /// The `connector` tag of the [`SourceRef`] this connector serves.
     fn kind(&self) -> &'static str;
-    async fn check(&self) -> Result<(), ConnectorError>;
+    /// Side-effect-free readiness probe, run by the worker at start-up.
+    async fn check(&self) -> Result<(), ConnectorError> {
+        Ok(())
+    }
     /// Returns the batch as evidence (already stored when the source pushed it).
     async fn fetch(
         &self,

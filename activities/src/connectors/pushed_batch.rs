@@ -24,10 +24,6 @@ impl Connector for PushedBatchConnector {
         "pushed_batch"
     }
 
-    async fn check(&self) -> Result<(), ConnectorError> {
-        Ok(())
-    }
-
     async fn fetch(
         &self,
         tenant_id: &str,

@@ -117,10 +117,6 @@ impl Connector for SalesforceConnector {
         KIND
     }
 
-    async fn check(&self) -> Result<(), ConnectorError> {
-        Ok(())
-    }
-
     async fn fetch(
         &self,
         tenant_id: &str,
