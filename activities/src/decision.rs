@@ -39,14 +39,11 @@ async fn account_view(
 ) -> Result<AccountView, ActivityError> {
     let id = AccountId::parse(account_id)
         .map_err(|e| error::non_retryable(error::INVALID_INPUT, e.to_string()))?;
-    let versions = store
+    let records = store
         .account_records(tenant_id, account_id)
         .await
         .map_err(error::store)?;
-    Ok(AccountView::from_records(
-        id,
-        versions.into_iter().map(|v| v.record),
-    ))
+    Ok(AccountView::from_records(id, records))
 }
 
 async fn signals(

@@ -5,8 +5,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
+use futures::StreamExt;
 use revloop_domain::records::{Record, RecordKey, parse_jsonl};
-use revloop_domain::signals::{DetectionContext, SignalConfig, builtin, detect_all};
+use revloop_domain::signals::{
+    DetectionContext, SignalConfig, SignalDetector, builtin, detect_all,
+};
 use revloop_domain::world::{AccountView, record_ref};
 use revloop_domain::{AccountId, TenantId};
 use revloop_store::{QuarantinedLine, RecordVersion, Store, StoreError};
@@ -122,6 +125,10 @@ fn record_key(text: &str) -> Result<RecordKey, PipelineError> {
     })
 }
 
+/// How many accounts detection works on at once: loading one account's records overlaps with
+/// detecting on another's.
+const DETECT_CONCURRENCY: usize = 2;
+
 /// Runs every detector on each account that changed; stores the signals and returns the new
 /// ones. A signal detected at this run's `now` counts as new even if an earlier attempt of the
 /// same run stored it, so a retried step still emits it.
@@ -133,48 +140,89 @@ pub async fn detect_changes(
     config: &SignalConfig,
 ) -> Result<DetectOutput, PipelineError> {
     let tenant = TenantId::parse(tenant_id).map_err(|e| PipelineError::Invalid(e.to_string()))?;
-    let accounts: BTreeSet<&str> = changes.iter().map(|c| c.account_id.as_str()).collect();
+    let mut by_account: BTreeMap<&str, Vec<&RecordChange>> = BTreeMap::new();
+    for change in changes {
+        by_account
+            .entry(change.account_id.as_str())
+            .or_default()
+            .push(change);
+    }
     let detectors = builtin();
-    let mut new_signals = Vec::new();
-    let mut already_known = 0;
-    for account in accounts {
-        let account_id =
-            AccountId::parse(account).map_err(|e| PipelineError::Invalid(e.to_string()))?;
-        let versions = store.account_records(tenant_id, account).await?;
-        let view = AccountView::from_records(account_id, versions.into_iter().map(|v| v.record));
-        let mut previous = BTreeMap::new();
-        let mut changed = BTreeSet::new();
-        for change in changes.iter().filter(|c| c.account_id == account) {
-            changed.insert(record_key(&change.record_key)?);
-            if let Some(prev_ref) = &change.previous_ref
-                && let Some(v) = store.version_by_ref(tenant_id, prev_ref).await?
-            {
-                previous.insert(v.key.clone(), v.record);
-            }
-        }
-        let ctx = DetectionContext {
-            tenant_id: &tenant,
-            current: &view,
-            previous: &previous,
-            changed: &changed,
-            now,
-            config,
-        };
-        for signal in detect_all(&detectors, &ctx) {
-            let (stored, inserted) = store.put_signal(&signal).await?;
-            if inserted || stored.detected_at == now {
-                new_signals.push(SignalRef {
-                    signal_id: signal.signal_id.clone(),
-                    signal_type: signal.signal_type.as_str(),
-                    account_id: signal.account_id.to_string(),
-                });
-            } else {
-                already_known += 1;
-            }
+    let per_account: Vec<_> = by_account
+        .into_iter()
+        .map(|(account, changes)| {
+            detect_account(store, &tenant, account, changes, now, config, &detectors)
+        })
+        .collect();
+    let per_account = futures::stream::iter(per_account)
+        .buffered(DETECT_CONCURRENCY)
+        .collect::<Vec<_>>()
+        .await;
+    let mut output = DetectOutput {
+        new_signals: Vec::new(),
+        already_known: 0,
+    };
+    for result in per_account {
+        let account_output = result?;
+        output.new_signals.extend(account_output.new_signals);
+        output.already_known += account_output.already_known;
+    }
+    Ok(output)
+}
+
+/// Detection for one account: its current records, the previous versions of what changed, every
+/// detector, and one write of the signals found.
+async fn detect_account(
+    store: &dyn Store,
+    tenant: &TenantId,
+    account: &str,
+    changes: Vec<&RecordChange>,
+    now: DateTime<Utc>,
+    config: &SignalConfig,
+    detectors: &[Box<dyn SignalDetector>],
+) -> Result<DetectOutput, PipelineError> {
+    let tenant_id = tenant.as_str();
+    let account_id =
+        AccountId::parse(account).map_err(|e| PipelineError::Invalid(e.to_string()))?;
+    let records = store.account_records(tenant_id, account).await?;
+    let view = AccountView::from_records(account_id, records);
+    let changed = changes
+        .iter()
+        .map(|c| record_key(&c.record_key))
+        .collect::<Result<BTreeSet<_>, _>>()?;
+    let previous_refs: Vec<String> = changes
+        .iter()
+        .filter_map(|c| c.previous_ref.clone())
+        .collect();
+    let previous: BTreeMap<RecordKey, Record> = store
+        .versions_by_refs(tenant_id, &previous_refs)
+        .await?
+        .into_iter()
+        .map(|v| (v.key, v.record))
+        .collect();
+    let ctx = DetectionContext {
+        tenant_id: tenant,
+        current: &view,
+        previous: &previous,
+        changed: &changed,
+        now,
+        config,
+    };
+    let signals = detect_all(detectors, &ctx);
+    let mut output = DetectOutput {
+        new_signals: Vec::new(),
+        already_known: 0,
+    };
+    for (stored, inserted) in store.put_signals(&signals).await? {
+        if inserted || stored.detected_at == now {
+            output.new_signals.push(SignalRef {
+                signal_id: stored.signal_id.clone(),
+                signal_type: stored.signal_type.as_str(),
+                account_id: stored.account_id.to_string(),
+            });
+        } else {
+            output.already_known += 1;
         }
     }
-    Ok(DetectOutput {
-        new_signals,
-        already_known,
-    })
+    Ok(output)
 }

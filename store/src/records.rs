@@ -40,15 +40,19 @@ pub trait RecordStore {
         version: &RecordVersion,
         expected_hash: Option<&str>,
     ) -> StoreResult<()>;
-    async fn account_records(
-        &self,
-        tenant_id: &str,
-        account_id: &str,
-    ) -> StoreResult<Vec<RecordVersion>>;
+    /// The latest record of each key of the account, ordered by key: what detection and
+    /// decisions read, without the version bookkeeping around it.
+    async fn account_records(&self, tenant_id: &str, account_id: &str) -> StoreResult<Vec<Record>>;
     /// A past or present version by its evidence ref.
     async fn version_by_ref(
         &self,
         tenant_id: &str,
         evidence_ref: &str,
     ) -> StoreResult<Option<RecordVersion>>;
+    /// The versions with these evidence refs, in one read; refs not stored are left out.
+    async fn versions_by_refs(
+        &self,
+        tenant_id: &str,
+        evidence_refs: &[String],
+    ) -> StoreResult<Vec<RecordVersion>>;
 }

@@ -7,9 +7,9 @@ use crate::StoreResult;
 
 #[async_trait]
 pub trait SignalStore {
-    /// Inserts the signal unless its id is already stored; returns the stored signal and
-    /// whether this call inserted it.
-    async fn put_signal(&self, signal: &Signal) -> StoreResult<(Signal, bool)>;
+    /// Inserts each signal unless its id is already stored, all in one write; returns, in input
+    /// order, the stored signal and whether this call inserted it.
+    async fn put_signals(&self, signals: &[Signal]) -> StoreResult<Vec<(Signal, bool)>>;
     async fn list_signals(
         &self,
         tenant_id: &str,

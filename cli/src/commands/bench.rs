@@ -26,6 +26,9 @@ pub enum BenchCommand {
         changed_pct: f64,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// How many delta runs to time; the median is reported.
+        #[arg(long, default_value_t = 3)]
+        delta_runs: usize,
     },
 }
 
@@ -42,11 +45,19 @@ fn peak_rss_mib() -> Option<f64> {
     Some(kb / 1024.0)
 }
 
+/// What one batch through the pipeline cost and produced.
+struct BatchRun {
+    seconds: f64,
+    normalize_seconds: f64,
+    changed: usize,
+    new_signals: usize,
+}
+
 async fn run_batch(
     store: &SqliteStore,
     lines: &[String],
     source: &str,
-) -> anyhow::Result<(f64, usize, usize)> {
+) -> anyhow::Result<BatchRun> {
     let now = Utc::now();
     let mut content = lines.join("\n");
     content.push('\n');
@@ -61,6 +72,7 @@ async fn run_batch(
     let start = Instant::now();
     store.put_evidence(&evidence).await?;
     let normalized = normalize_batch(store, "bench", &evidence.evidence_id, now).await?;
+    let normalize_secs = start.elapsed().as_secs_f64();
     let detected = detect_changes(
         store,
         "bench",
@@ -69,11 +81,12 @@ async fn run_batch(
         &SignalConfig::default(),
     )
     .await?;
-    Ok((
-        start.elapsed().as_secs_f64(),
-        normalized.changes.len(),
-        detected.new_signals.len(),
-    ))
+    Ok(BatchRun {
+        seconds: start.elapsed().as_secs_f64(),
+        normalize_seconds: normalize_secs,
+        changed: normalized.changes.len(),
+        new_signals: detected.new_signals.len(),
+    })
 }
 
 pub async fn run(cmd: &BenchCommand, json_out: bool) -> anyhow::Result<i32> {
@@ -81,7 +94,9 @@ pub async fn run(cmd: &BenchCommand, json_out: bool) -> anyhow::Result<i32> {
         records,
         changed_pct,
         seed,
+        delta_runs,
     } = cmd;
+    anyhow::ensure!(*delta_runs >= 1, "--delta-runs must be at least 1");
     anyhow::ensure!(
         *changed_pct > 0.0 && *changed_pct <= 100.0,
         "--changed-pct must be in (0, 100]"
@@ -104,41 +119,58 @@ pub async fn run(cmd: &BenchCommand, json_out: bool) -> anyhow::Result<i32> {
     let store = SqliteStore::open(dir.join("bench.db")).context("opening the bench store")?;
 
     spinner.set_message(format!("full run: {} records", generated.records.len()));
-    let (full_secs, full_changed, full_signals) =
-        run_batch(&store, &generated.records, "full").await?;
+    let full = run_batch(&store, &generated.records, "full").await?;
     let peak = peak_rss_mib();
 
-    // The delta: every n-th record with a later updated_at, as a cursor-based pull delivers it.
+    // Each delta run: every n-th record with a later updated_at, as a cursor-based pull
+    // delivers it. The runs repeat so one scheduling hiccup does not decide the ratio.
     let every = (100.0 / changed_pct).round().max(1.0) as usize;
-    let later = Utc::now().to_rfc3339();
-    let delta: Vec<String> = generated
-        .records
-        .iter()
-        .step_by(every)
-        .map(|line| {
-            let mut record: Value = serde_json::from_str(line).unwrap_or(Value::Null);
-            record["updated_at"] = json!(later);
-            record.to_string()
-        })
-        .collect();
-    spinner.set_message(format!("delta run: {} records", delta.len()));
-    let (delta_secs, delta_changed, delta_signals) = run_batch(&store, &delta, "delta").await?;
+    let mut deltas = Vec::with_capacity(*delta_runs);
+    let mut delta_records = 0;
+    for run in 0..*delta_runs {
+        let later = (Utc::now() + chrono::Duration::seconds(run as i64 + 1)).to_rfc3339();
+        let delta: Vec<String> = generated
+            .records
+            .iter()
+            .step_by(every)
+            .map(|line| {
+                let mut record: Value = serde_json::from_str(line).unwrap_or(Value::Null);
+                record["updated_at"] = json!(later);
+                record.to_string()
+            })
+            .collect();
+        delta_records = delta.len();
+        spinner.set_message(format!(
+            "delta run {}/{delta_runs}: {} records",
+            run + 1,
+            delta.len()
+        ));
+        deltas.push(run_batch(&store, &delta, &format!("delta-{run}")).await?);
+    }
     spinner.finish_and_clear();
     let _ = std::fs::remove_dir_all(&dir);
+    deltas.sort_by(|a, b| a.seconds.total_cmp(&b.seconds));
+    let delta = &deltas[deltas.len() / 2];
+    let delta_pct = delta.seconds / full.seconds * 100.0;
+    let records_per_second = generated.records.len() as f64 / full.seconds;
 
     let report = json!({
         "records": generated.records.len(),
         "accounts": accounts,
-        "full_seconds": full_secs,
-        "records_per_second": generated.records.len() as f64 / full_secs,
-        "full_changed": full_changed,
-        "full_new_signals": full_signals,
+        "full_seconds": full.seconds,
+        "full_normalize_seconds": full.normalize_seconds,
+        "records_per_second": records_per_second,
+        "full_changed": full.changed,
+        "full_new_signals": full.new_signals,
         "peak_rss_mib": peak,
-        "delta_records": delta.len(),
-        "delta_changed": delta_changed,
-        "delta_new_signals": delta_signals,
-        "delta_seconds": delta_secs,
-        "delta_cost_pct": delta_secs / full_secs * 100.0,
+        "delta_runs": deltas.len(),
+        "delta_records": delta_records,
+        "delta_changed": delta.changed,
+        "delta_new_signals": delta.new_signals,
+        "delta_seconds": delta.seconds,
+        "delta_normalize_seconds": delta.normalize_seconds,
+        "delta_seconds_all": deltas.iter().map(|d| d.seconds).collect::<Vec<_>>(),
+        "delta_cost_pct": delta_pct,
     });
     if json_out {
         print_json(&report)?;
@@ -149,14 +181,16 @@ pub async fn run(cmd: &BenchCommand, json_out: bool) -> anyhow::Result<i32> {
             accounts
         );
         println!(
-            "  full run:  {full_secs:.2} s, {:.0} records/s, peak memory {:.0} MiB",
-            generated.records.len() as f64 / full_secs,
+            "  full run:  {:.2} s (normalize + diff {:.2} s), {records_per_second:.0} records/s, peak memory {:.0} MiB",
+            full.seconds,
+            full.normalize_seconds,
             peak.unwrap_or(0.0)
         );
         println!(
-            "  delta run: {} records changed, {delta_secs:.2} s = {:.1} % of the full run",
-            delta.len(),
-            delta_secs / full_secs * 100.0
+            "  delta run: {delta_records} records changed, median of {} runs {:.2} s (normalize + diff {:.2} s) = {delta_pct:.1} % of the full run",
+            deltas.len(),
+            delta.seconds,
+            delta.normalize_seconds,
         );
     }
     Ok(0)

@@ -96,10 +96,36 @@ pub async fn record_versions_are_conditional<S: Store>(store: S) {
     );
     assert_eq!(
         store.version_by_ref("t1", &v1.evidence_ref).await.unwrap(),
-        Some(v1),
+        Some(v1.clone()),
         "old versions stay resolvable"
     );
-    assert_eq!(store.account_records("t1", "acme").await.unwrap(), vec![v2]);
+    assert_eq!(
+        store
+            .versions_by_refs(
+                "t1",
+                &[
+                    v2.evidence_ref.clone(),
+                    "rec:account:none@0".into(),
+                    v1.evidence_ref.clone()
+                ]
+            )
+            .await
+            .unwrap(),
+        vec![v2.clone(), v1.clone()],
+        "found refs in input order, missing ones left out"
+    );
+    assert!(
+        store
+            .versions_by_refs("t2", std::slice::from_ref(&v1.evidence_ref))
+            .await
+            .unwrap()
+            .is_empty(),
+        "versions are per tenant"
+    );
+    assert_eq!(
+        store.account_records("t1", "acme").await.unwrap(),
+        vec![v2.record]
+    );
     assert!(
         store
             .account_records("t2", "acme")
@@ -126,19 +152,29 @@ pub async fn signals_are_stored_once<S: Store>(store: S) {
         details: serde_json::json!({}),
     };
     assert_eq!(
-        store.put_signal(&signal).await.unwrap(),
-        (signal.clone(), true)
+        store
+            .put_signals(std::slice::from_ref(&signal))
+            .await
+            .unwrap(),
+        vec![(signal.clone(), true)]
     );
     let mut later = signal.clone();
     later.detected_at = at() + chrono::Duration::hours(1);
+    let mut other = signal.clone();
+    other.signal_id = "sig-0".into();
+    other.dedup_key = "meeting:m0".into();
     assert_eq!(
-        store.put_signal(&later).await.unwrap(),
-        (signal.clone(), false),
-        "the first detection is kept"
+        store
+            .put_signals(&[later.clone(), other.clone()])
+            .await
+            .unwrap(),
+        vec![(signal.clone(), false), (other.clone(), true)],
+        "the first detection is kept, new ones are inserted, in input order"
     );
+    assert_eq!(store.put_signals(&[]).await.unwrap(), vec![]);
     assert_eq!(
         store.list_signals("t1", Some("acme")).await.unwrap(),
-        vec![signal]
+        vec![other, signal]
     );
     assert!(
         store

@@ -1,6 +1,7 @@
 use async_trait::async_trait;
-use revloop_domain::records::RecordKey;
+use revloop_domain::records::{Record, RecordKey};
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
+use serde::de::DeserializeOwned;
 
 use super::{SqliteStore, from_json, sql_err, to_json};
 use crate::StoreResult;
@@ -68,20 +69,18 @@ impl RecordStore for SqliteStore {
         .await
     }
 
-    async fn account_records(
-        &self,
-        tenant_id: &str,
-        account_id: &str,
-    ) -> StoreResult<Vec<RecordVersion>> {
+    async fn account_records(&self, tenant_id: &str, account_id: &str) -> StoreResult<Vec<Record>> {
         let (t, a) = (tenant_id.to_string(), account_id.to_string());
-        self.with(move |c| {
+        let bodies = self.with(move |c| {
             let mut stmt = c
-                .prepare("SELECT body FROM record_latest WHERE tenant_id = ?1 AND account_id = ?2 ORDER BY record_key")
+                .prepare_cached("SELECT json_extract(body, '$.record') FROM record_latest WHERE tenant_id = ?1 AND account_id = ?2 ORDER BY record_key")
                 .map_err(sql_err)?;
             let rows = stmt.query_map(params![t, a], |r| r.get::<_, String>(0)).map_err(sql_err)?;
-            rows.map(|b| from_json("record version", &b.map_err(sql_err)?)).collect()
+            rows.collect::<Result<Vec<_>, _>>().map_err(sql_err)
         })
-        .await
+        .await?;
+        // Decoded after the connection is released, so other calls can use it meanwhile.
+        parse_on_blocking_pool("record", bodies).await
     }
 
     async fn version_by_ref(
@@ -103,4 +102,45 @@ impl RecordStore for SqliteStore {
         })
         .await
     }
+
+    async fn versions_by_refs(
+        &self,
+        tenant_id: &str,
+        evidence_refs: &[String],
+    ) -> StoreResult<Vec<RecordVersion>> {
+        if evidence_refs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (t, refs) = (tenant_id.to_string(), evidence_refs.to_vec());
+        let bodies = self
+            .with(move |c| {
+                let mut stmt = c
+                    .prepare_cached("SELECT body FROM record_versions WHERE tenant_id = ?1 AND evidence_ref = ?2")
+                    .map_err(sql_err)?;
+                let mut bodies = Vec::with_capacity(refs.len());
+                for r in &refs {
+                    if let Some(body) = stmt.query_row(params![t, r], |row| row.get::<_, String>(0)).optional().map_err(sql_err)? {
+                        bodies.push(body);
+                    }
+                }
+                Ok(bodies)
+            })
+            .await?;
+        parse_on_blocking_pool("record version", bodies).await
+    }
+}
+
+/// Decodes stored JSON bodies on the blocking pool, outside the connection lock.
+async fn parse_on_blocking_pool<T: DeserializeOwned + Send + 'static>(
+    what: &'static str,
+    bodies: Vec<String>,
+) -> StoreResult<Vec<T>> {
+    tokio::task::spawn_blocking(move || bodies.iter().map(|b| from_json(what, b)).collect())
+        .await
+        .map_err(|e| {
+            StoreError::new(
+                crate::error::StoreErrorKind::Internal,
+                format!("decoding task failed: {e}"),
+            )
+        })?
 }

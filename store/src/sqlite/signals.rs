@@ -1,6 +1,6 @@
 use async_trait::async_trait;
 use revloop_domain::signals::Signal;
-use rusqlite::params;
+use rusqlite::{TransactionBehavior, params};
 
 use super::{SqliteStore, from_json, sql_err, to_json};
 use crate::StoreResult;
@@ -8,22 +8,46 @@ use crate::signals::SignalStore;
 
 #[async_trait]
 impl SignalStore for SqliteStore {
-    async fn put_signal(&self, signal: &Signal) -> StoreResult<(Signal, bool)> {
-        let s = signal.clone();
-        let body = to_json(&s)?;
-        self.with(move |c| {
-            let n = c
-                .execute(
-                    "INSERT OR IGNORE INTO signals (tenant_id, signal_id, account_id, body) VALUES (?1, ?2, ?3, ?4)",
-                    params![s.tenant_id.as_str(), s.signal_id, s.account_id.as_str(), body],
-                )
-                .map_err(sql_err)?;
-            let stored: String = c
-                .query_row("SELECT body FROM signals WHERE tenant_id = ?1 AND signal_id = ?2", params![s.tenant_id.as_str(), s.signal_id], |r| r.get(0))
-                .map_err(sql_err)?;
-            Ok((from_json("signal", &stored)?, n == 1))
-        })
-        .await
+    async fn put_signals(&self, signals: &[Signal]) -> StoreResult<Vec<(Signal, bool)>> {
+        if signals.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = signals
+            .iter()
+            .map(|s| {
+                Ok((
+                    s.tenant_id.to_string(),
+                    s.signal_id.clone(),
+                    s.account_id.to_string(),
+                    to_json(s)?,
+                ))
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        let stored = self
+            .with(move |c| {
+                let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(sql_err)?;
+                let mut out = Vec::with_capacity(rows.len());
+                {
+                    let mut insert = tx
+                        .prepare_cached("INSERT OR IGNORE INTO signals (tenant_id, signal_id, account_id, body) VALUES (?1, ?2, ?3, ?4)")
+                        .map_err(sql_err)?;
+                    let mut select = tx
+                        .prepare_cached("SELECT body FROM signals WHERE tenant_id = ?1 AND signal_id = ?2")
+                        .map_err(sql_err)?;
+                    for (tenant, signal_id, account, body) in &rows {
+                        let n = insert.execute(params![tenant, signal_id, account, body]).map_err(sql_err)?;
+                        let stored: String = select.query_row(params![tenant, signal_id], |r| r.get(0)).map_err(sql_err)?;
+                        out.push((stored, n == 1));
+                    }
+                }
+                tx.commit().map_err(sql_err)?;
+                Ok(out)
+            })
+            .await?;
+        stored
+            .into_iter()
+            .map(|(body, inserted)| Ok((from_json("signal", &body)?, inserted)))
+            .collect()
     }
 
     async fn list_signals(
