@@ -183,11 +183,38 @@ async fn meeting_prep_runs_end_to_end_and_the_ledger_proves_it() -> anyhow::Resu
         !action.evidence.is_empty(),
         "evidence refs resolve to record versions"
     );
+    let checkpoints: Vec<&str> = action
+        .validations
+        .iter()
+        .map(|g| g.checkpoint.as_str())
+        .collect();
     assert_eq!(
-        action.validations.len(),
-        2,
-        "validated before approval and before execution"
+        checkpoints,
+        [
+            "before_plan_approval",
+            "before_step_execution",
+            "before_external_writeback"
+        ],
+        "validated before approval, before execution and before the external writeback"
     );
+    for run in &action.validations {
+        let names: Vec<&str> = run.results.iter().map(|r| r.validator.as_str()).collect();
+        assert_eq!(
+            names,
+            ["freshness", "grounding", "contradiction", "compliance"]
+        );
+        assert!(
+            run.results
+                .iter()
+                .all(|r| r.result == "ALLOW" && r.ledger_seq > 0),
+            "every result is ledgered: {run:?}"
+        );
+        assert!(run.aggregate_ledger_seq > 0);
+    }
+    let operations: Vec<&str> = action.budget.iter().map(|b| b.operation.as_str()).collect();
+    assert_eq!(operations, ["model:playbooks", "tool:send_follow_up"]);
+    let outcomes: Vec<&str> = action.outcomes.iter().map(|o| o.kind.as_str()).collect();
+    assert_eq!(outcomes, ["approved", "executed"]);
 
     let report = client
         .ledger
@@ -227,10 +254,19 @@ async fn meeting_prep_runs_end_to_end_and_the_ledger_proves_it() -> anyhow::Resu
         ));
     }
     assert_eq!(workflows, expected_workflows);
+    // Besides its own entry, an activity ledgers each governance decision it took: one entry
+    // per validator result and gateway aggregate, per budget decision and per outcome.
+    let governance = |e: &pb::LedgerEntry| {
+        let payload: Value = serde_json::from_str(&e.payload_json).unwrap_or_default();
+        matches!(e.kind.as_str(), "BUDGET" | "OUTCOME")
+            || (e.kind == "VALIDATION"
+                && (payload.get("validator").is_some() || payload.get("aggregate").is_some()))
+    };
+    let own: Vec<&pb::LedgerEntry> = entries.iter().filter(|e| !governance(e)).collect();
     let mut total = 0;
     for workflow_id in &workflows {
         let from_history = completed_activities(&env, workflow_id).await?;
-        let from_ledger: Vec<String> = entries
+        let from_ledger: Vec<String> = own
             .iter()
             .filter(|e| &e.workflow_id == workflow_id)
             .map(|e| e.activity.clone())
@@ -242,10 +278,16 @@ async fn meeting_prep_runs_end_to_end_and_the_ledger_proves_it() -> anyhow::Resu
         total += from_history.len();
     }
     assert_eq!(
-        entries.len(),
+        own.len(),
         total,
-        "exactly one ledger entry per completed activity"
+        "exactly one ledger entry of its own per completed activity"
     );
+    let follow_up_governance = entries
+        .iter()
+        .filter(|e| governance(e) && e.payload_json.contains(&follow_up.action_id))
+        .count();
+    // 3 gateway runs × (4 validators + aggregate), the tool budget decision, two outcomes.
+    assert_eq!(follow_up_governance, 15 + 1 + 2);
     let brief_entry = entries
         .iter()
         .find(|e| e.activity.ends_with("prepare_brief"))
@@ -260,7 +302,7 @@ async fn meeting_prep_runs_end_to_end_and_the_ledger_proves_it() -> anyhow::Resu
     );
     let view: Value = serde_json::from_slice(&snapshot.content)?;
     assert_eq!(view["account"]["name"], "Acme Corp");
-    let decision_entry = entries
+    let decision_entry = own
         .iter()
         .find(|e| e.activity.ends_with("propose_actions"))
         .context("a propose_actions entry")?;

@@ -158,25 +158,7 @@ impl TestEnv {
         &self,
         client: &mut ApiClient,
     ) -> anyhow::Result<pb::Action> {
-        eventually(
-            "the follow-up to await approval",
-            Duration::from_secs(90),
-            || {
-                let mut client = client.clone();
-                async move {
-                    let actions = client
-                        .actions
-                        .list_actions(pb::ListActionsRequest::default())
-                        .await?
-                        .into_inner()
-                        .actions;
-                    Ok(actions
-                        .into_iter()
-                        .find(|a| a.kind == "send_follow_up" && a.status == "awaiting_approval"))
-                }
-            },
-        )
-        .await
+        action_of(client, "send_follow_up", &["awaiting_approval"]).await
     }
 
     /// All events of a workflow's current run.
@@ -260,4 +242,31 @@ where
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
+}
+
+/// Waits for an action of `kind` in one of `statuses` (of the client's tenant).
+pub async fn action_of(
+    client: &ApiClient,
+    kind: &str,
+    statuses: &[&str],
+) -> anyhow::Result<pb::Action> {
+    eventually(
+        &format!("a {kind} action in {statuses:?}"),
+        Duration::from_secs(90),
+        || {
+            let mut client = client.clone();
+            async move {
+                let actions = client
+                    .actions
+                    .list_actions(pb::ListActionsRequest::default())
+                    .await?
+                    .into_inner()
+                    .actions;
+                Ok(actions
+                    .into_iter()
+                    .find(|a| a.kind == kind && statuses.contains(&a.status.as_str())))
+            }
+        },
+    )
+    .await
 }

@@ -11,6 +11,7 @@ mod durability;
 mod file_drop;
 mod full_loop;
 mod generated_tenant;
+mod governance;
 mod ledger_tampering;
 mod pull_schedule;
 mod push_connector;

@@ -3,16 +3,55 @@
 use std::sync::Arc;
 
 use chrono::Utc;
+use revloop_domain::budget::CostClass;
+use revloop_domain::decision::ActionKind;
+use revloop_domain::hashing::short_id;
 use revloop_domain::ledger::LedgerKind;
-use revloop_store::ActionStatus;
+use revloop_domain::validators::Verdict;
+use revloop_store::{ActionRecord, ActionStatus, BudgetRecord, Outcome, Store};
 use temporalio_macros::activities;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
 
 use crate::contracts::*;
-use crate::decision::load_action;
+use crate::decision::{load_action, tenant_config};
 use crate::executors::{self, ActionExecutor, ExecutorError};
+use crate::governance::{BudgetCall, LedgerScope, record_outcome, reserve_budget, settle_budget};
 use crate::ledger_hook::{LedgerRecord, idempotency_key, record};
 use crate::{Deps, error};
+
+/// The cost class of each action kind's tool call: internal writes are cheap, anything that
+/// leaves revloop costs more.
+pub fn tool_cost_class(kind: ActionKind) -> CostClass {
+    match kind {
+        ActionKind::AttachBrief | ActionKind::CreateTask => CostClass::Cheap,
+        ActionKind::SendFollowUp => CostClass::Medium,
+    }
+}
+
+/// Records what became of an action's execution (`executed` or `failed`).
+async fn action_outcome(
+    store: &dyn Store,
+    scope: &LedgerScope,
+    action: &ActionRecord,
+    kind: &str,
+    reason: Option<String>,
+) -> Result<(), ActivityError> {
+    let outcome = Outcome {
+        tenant_id: action.tenant_id.clone(),
+        outcome_id: short_id("out", &[&action.action_id, kind]),
+        action_id: action.action_id.clone(),
+        account_id: action.account_id.clone(),
+        kind: kind.to_string(),
+        diff: None,
+        reason,
+        actor: None,
+        at: action.updated_at,
+    };
+    record_outcome(store, scope, &outcome)
+        .await
+        .map_err(error::store)?;
+    Ok(())
+}
 
 pub struct ActionActivities {
     deps: Deps,
@@ -23,6 +62,59 @@ impl ActionActivities {
     pub fn new(deps: Deps) -> Self {
         let executors = executors::builtin(deps.store.clone());
         Self { deps, executors }
+    }
+
+    /// Runs the action's executor once under the activity's idempotency key, settles the
+    /// reservation at what it used, and records the outcome.
+    async fn run_executor(
+        &self,
+        executor: &dyn ActionExecutor,
+        action: &mut ActionRecord,
+        scope: &LedgerScope,
+        budget: &BudgetRecord,
+        ctx: &ActivityContext,
+    ) -> Result<ExecuteOutput, ActivityError> {
+        let store = &*self.deps.store;
+        let tenant_id = action.tenant_id.clone();
+        let key = idempotency_key(ctx);
+        let executed = executor.execute(action, &key, Utc::now()).await;
+        let (effect, created) = match executed {
+            Ok(done) => done,
+            Err(e) => {
+                settle_budget(store, &tenant_id, budget, 0)
+                    .await
+                    .map_err(error::store)?;
+                if let ExecutorError::Invalid(m) = &e {
+                    // Invalid parameters will never succeed: the action failed for good.
+                    action.status = ActionStatus::Failed;
+                    action.result = Some(serde_json::json!({ "error": m }));
+                    action.updated_at = Utc::now();
+                    store.save_action(action).await.map_err(error::store)?;
+                    action_outcome(store, scope, action, "failed", Some(m.clone())).await?;
+                }
+                return Err(match e {
+                    ExecutorError::Invalid(m) => error::non_retryable(error::INVALID_INPUT, m),
+                    ExecutorError::Store(s) => error::store(s),
+                });
+            }
+        };
+        settle_budget(store, &tenant_id, budget, 1)
+            .await
+            .map_err(error::store)?;
+        action.status = ActionStatus::Executed;
+        action.result = Some(
+            serde_json::json!({ "effect": effect.kind, "idempotency_key": effect.idempotency_key, "payload": effect.payload }),
+        );
+        action.updated_at = effect.at;
+        store.save_action(action).await.map_err(error::store)?;
+        action_outcome(store, scope, action, "executed", None).await?;
+        Ok(ExecuteOutput {
+            action_id: action.action_id.clone(),
+            effect: effect.kind.clone(),
+            created,
+            result: effect.payload,
+            blocked: false,
+        })
     }
 
     pub async fn check_executors(&self) -> Result<(), ExecutorError> {
@@ -69,25 +161,50 @@ impl ActionActivities {
                     format!("no executor for {}", action.proposal.kind.as_str()),
                 )
             })?;
-        let key = idempotency_key(&ctx);
-        let (effect, created) = executor
-            .execute(&action, &key, Utc::now())
-            .await
-            .map_err(|e| match e {
-                ExecutorError::Invalid(m) => error::non_retryable(error::INVALID_INPUT, m),
-                ExecutorError::Store(s) => error::store(s),
-            })?;
-        action.status = ActionStatus::Executed;
-        action.result = Some(
-            serde_json::json!({ "effect": effect.kind, "idempotency_key": effect.idempotency_key, "payload": effect.payload }),
-        );
-        action.updated_at = effect.at;
-        store.save_action(&action).await.map_err(error::store)?;
-        let out = ExecuteOutput {
-            action_id: action.action_id.clone(),
-            effect: effect.kind.clone(),
-            created,
-            result: effect.payload,
+        // The executor is the tool: its call is tagged with a cost class and budgeted first.
+        let config = tenant_config(store, &input.tenant_id).await?;
+        let scope = LedgerScope::from_activity(&ctx, &input.tenant_id, &input.trace_id);
+        let kind = action.proposal.kind;
+        let budget = reserve_budget(
+            store,
+            &scope,
+            &config.budgets,
+            &BudgetCall {
+                operation: format!("tool:{}", kind.as_str()),
+                cost_class: tool_cost_class(kind),
+                account_id: Some(action.account_id.clone()),
+                plan_id: Some(action.decision_id.clone()),
+                tool: Some(kind.as_str().to_string()),
+                amount: 1,
+                at: Utc::now(),
+            },
+        )
+        .await
+        .map_err(error::store)?;
+        if !action
+            .budget
+            .iter()
+            .any(|b| b.reservation_id == budget.reservation_id)
+        {
+            action.budget.push(budget.clone());
+        }
+        action
+            .ledger_seqs
+            .insert(format!("budget/{}", budget.operation), budget.ledger_seq);
+        let out = if budget.decision.verdict == Verdict::Block {
+            action.status = ActionStatus::Blocked;
+            action.updated_at = Utc::now();
+            store.save_action(&action).await.map_err(error::store)?;
+            ExecuteOutput {
+                action_id: action.action_id.clone(),
+                effect: "budget_blocked".into(),
+                created: false,
+                result: serde_json::json!({ "budget": budget.decision }),
+                blocked: true,
+            }
+        } else {
+            self.run_executor(executor.as_ref(), &mut action, &scope, &budget, &ctx)
+                .await?
         };
         record(
             store,
@@ -96,7 +213,7 @@ impl ActionActivities {
                 tenant_id: &input.tenant_id,
                 trace_id: &input.trace_id,
                 kind: LedgerKind::Action,
-                snapshot_ref: None,
+                snapshot_ref: action.snapshot_ref.clone(),
                 result: &out,
             },
         )

@@ -4,14 +4,16 @@
 use std::sync::Arc;
 
 use revloop_domain::decision::{ApprovalVerb, parse_approval};
+use revloop_domain::hashing::short_id;
 use revloop_domain::ledger::LedgerKind;
-use revloop_store::{ActionRecord, ActionStatus, ApprovalEvent};
+use revloop_store::{ActionRecord, ActionStatus, ApprovalEvent, Outcome};
 use serde_json::{Value, json};
 use temporalio_macros::activities;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
 
 use crate::contracts::*;
 use crate::decision::load_action;
+use crate::governance::{LedgerScope, record_outcome};
 use crate::ledger_hook::{LedgerRecord, record};
 use crate::{Deps, error};
 
@@ -96,6 +98,25 @@ impl ApprovalActivities {
                 .accepted
                 .then(|| decision_name(&event.signal, action.status)),
         };
+        if let Some(decision) = &out.decision {
+            // Approve, edit, reject and expiry are outcomes; the edit keeps what changed.
+            let diff = event.changes.clone();
+            let outcome = Outcome {
+                tenant_id: action.tenant_id.clone(),
+                outcome_id: short_id("out", &[&action.action_id, decision]),
+                action_id: action.action_id.clone(),
+                account_id: action.account_id.clone(),
+                kind: decision.clone(),
+                diff,
+                reason: event.reason.clone(),
+                actor: event.approver.clone(),
+                at: event.at,
+            };
+            let scope = LedgerScope::from_activity(&ctx, &input.tenant_id, &input.trace_id);
+            record_outcome(store, &scope, &outcome)
+                .await
+                .map_err(error::store)?;
+        }
         let ledgered = json!({ "output": out, "event": event });
         record(
             store,
@@ -149,10 +170,16 @@ fn apply_signal(action: &mut ActionRecord, input: &ApprovalEventInput) -> Approv
                 ApprovalVerb::Reject => ActionStatus::Rejected,
                 ApprovalVerb::Approve => ActionStatus::Approved,
                 ApprovalVerb::Edit => {
+                    // Kept as a diff (each parameter's old and new value), so the edit's
+                    // outcome says exactly what the person changed.
+                    let diff = cmd.changes.iter().map(|(k, new)| {
+                        let old = action.proposal.params.get(k).cloned();
+                        (k.clone(), json!({ "from": old, "to": new }))
+                    });
+                    event.changes = Some(Value::Object(diff.collect()));
                     if let Value::Object(params) = &mut action.proposal.params {
-                        params.extend(cmd.changes.clone());
+                        params.extend(cmd.changes);
                     }
-                    event.changes = Some(Value::Object(cmd.changes));
                     ActionStatus::Approved
                 }
             };

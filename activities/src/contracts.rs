@@ -293,6 +293,9 @@ pub struct ExecuteOutput {
     /// False when a retry found the effect already done.
     pub created: bool,
     pub result: serde_json::Value,
+    /// True when the budget service blocked the tool call: nothing was executed.
+    #[serde(default)]
+    pub blocked: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -4,18 +4,21 @@
 use std::sync::Arc;
 
 use revloop_domain::AccountId;
+use revloop_domain::budget::CostClass;
+use revloop_domain::decision::ActionClass;
 use revloop_domain::decision::{MeetingBrief, PlaybookInput};
 use revloop_domain::hashing::canonical_json;
 use revloop_domain::ledger::LedgerKind;
 use revloop_domain::signals::Signal;
-use revloop_domain::validators::{self, EvidenceFact, ValidationContext, Verdict, run_gateway};
+use revloop_domain::validators::{Checkpoint, Verdict};
 use revloop_domain::world::AccountView;
-use revloop_store::{ActionRecord, ActionStatus, Artifact, Store};
+use revloop_store::{ActionRecord, ActionStatus, Artifact, BudgetRecord, Store, TenantConfig};
 use serde_json::json;
 use temporalio_macros::activities;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
 
 use crate::contracts::*;
+use crate::governance::{BudgetCall, LedgerScope, reserve_budget, settle_budget, validate_action};
 use crate::ledger_hook::{LedgerRecord, record};
 use crate::models::{self, DecisionModel};
 use crate::{Deps, error};
@@ -26,6 +29,67 @@ pub struct DecisionActivities {
 }
 
 impl DecisionActivities {
+    /// Calls the decision model within its granted budget (settled at 1 when it answered, 0
+    /// when it failed) and stores every proposal as an action bound to the planning snapshot.
+    async fn ask_model(
+        &self,
+        store: &dyn Store,
+        input: &ProposeInput,
+        playbook_input: &PlaybookInput<'_>,
+        budget: &BudgetRecord,
+    ) -> Result<(ProposeOutput, serde_json::Value), ActivityError> {
+        let message = match self.model.decide(playbook_input).await {
+            Ok(message) => message,
+            Err(e) => {
+                settle_budget(store, &input.tenant_id, budget, 0)
+                    .await
+                    .map_err(error::store)?;
+                return Err(ActivityError::from(anyhow::anyhow!(e.to_string())));
+            }
+        };
+        settle_budget(store, &input.tenant_id, budget, 1)
+            .await
+            .map_err(error::store)?;
+        let mut proposals = Vec::new();
+        for proposal in message.proposals() {
+            let action = ActionRecord {
+                action_id: proposal.proposal_id.clone(),
+                tenant_id: input.tenant_id.clone(),
+                account_id: input.account_id.clone(),
+                trace_id: input.trace_id.clone(),
+                decision_id: input.decision_id.clone(),
+                proposal: proposal.clone(),
+                status: ActionStatus::Proposed,
+                snapshot_ref: Some(input.brief.snapshot_ref.clone()),
+                validations: Vec::new(),
+                budget: vec![budget.clone()],
+                ledger_seqs: [(format!("budget/{}", budget.operation), budget.ledger_seq)].into(),
+                approval_events: Vec::new(),
+                result: None,
+                created_at: input.now,
+                updated_at: input.now,
+            };
+            store.create_action(&action).await.map_err(error::store)?;
+            proposals.push(ProposalRef {
+                action_id: proposal.proposal_id.clone(),
+                kind: proposal.kind.as_str().into(),
+                rank: proposal.rank,
+                requires_approval: proposal.kind.requires_approval(),
+            });
+        }
+        let message_type = serde_json::to_value(&message)?["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let out = ProposeOutput {
+            message: message_type,
+            model: self.model.name().into(),
+            proposals,
+        };
+        let ledgered = json!({ "output": out, "model_answer": message });
+        Ok((out, ledgered))
+    }
+
     pub fn new(deps: Deps) -> Self {
         let model = models::builtin().remove(0);
         Self { deps, model }
@@ -71,6 +135,19 @@ async fn signals(
         ));
     }
     Ok(found)
+}
+
+/// The tenant's configuration; defaults when the tenant has none stored.
+pub async fn tenant_config(
+    store: &dyn Store,
+    tenant_id: &str,
+) -> Result<TenantConfig, ActivityError> {
+    Ok(store
+        .get_tenant(tenant_id)
+        .await
+        .map_err(error::store)?
+        .map(|t| t.config)
+        .unwrap_or_default())
 }
 
 /// The content type of stored account-view snapshots.
@@ -190,45 +267,38 @@ impl DecisionActivities {
             brief_artifact_key: &input.brief.artifact_key,
             now: input.now,
         };
-        let message = self
-            .model
-            .decide(&playbook_input)
-            .await
-            .map_err(|e| ActivityError::from(anyhow::anyhow!(e.to_string())))?;
-        let mut proposals = Vec::new();
-        for proposal in message.proposals() {
-            let action = ActionRecord {
-                action_id: proposal.proposal_id.clone(),
-                tenant_id: input.tenant_id.clone(),
-                account_id: input.account_id.clone(),
-                trace_id: input.trace_id.clone(),
-                decision_id: input.decision_id.clone(),
-                proposal: proposal.clone(),
-                status: ActionStatus::Proposed,
-                validations: Vec::new(),
-                approval_events: Vec::new(),
-                result: None,
-                created_at: input.now,
-                updated_at: input.now,
+        // The decision-model call is EXPENSIVE and goes through the budget service first.
+        let config = tenant_config(store, &input.tenant_id).await?;
+        let scope = LedgerScope::from_activity(&ctx, &input.tenant_id, &input.trace_id);
+        let model_name = self.model.name().to_string();
+        let budget = reserve_budget(
+            store,
+            &scope,
+            &config.budgets,
+            &BudgetCall {
+                operation: format!("model:{model_name}"),
+                cost_class: CostClass::Expensive,
+                account_id: Some(input.account_id.clone()),
+                plan_id: Some(input.decision_id.clone()),
+                tool: Some(format!("model:{model_name}")),
+                amount: 1,
+                at: input.now,
+            },
+        )
+        .await
+        .map_err(error::store)?;
+        let (out, ledgered) = if budget.decision.verdict == Verdict::Block {
+            let out = ProposeOutput {
+                message: "budget_blocked".into(),
+                model: model_name,
+                proposals: Vec::new(),
             };
-            store.create_action(&action).await.map_err(error::store)?;
-            proposals.push(ProposalRef {
-                action_id: proposal.proposal_id.clone(),
-                kind: proposal.kind.as_str().into(),
-                rank: proposal.rank,
-                requires_approval: proposal.kind.requires_approval(),
-            });
-        }
-        let message_type = serde_json::to_value(&message)?["message"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
-        let out = ProposeOutput {
-            message: message_type,
-            model: self.model.name().into(),
-            proposals,
+            let ledgered = json!({ "output": out, "budget": budget });
+            (out, ledgered)
+        } else {
+            self.ask_model(store, &input, &playbook_input, &budget)
+                .await?
         };
-        let ledgered = json!({ "output": out, "model_answer": message });
         record(
             store,
             &ctx,
@@ -253,50 +323,31 @@ impl DecisionActivities {
         input: ValidateInput,
     ) -> Result<Verdicts, ActivityError> {
         let store = &*self.deps.store;
-        let policy = store
-            .get_tenant(&input.tenant_id)
-            .await
-            .map_err(error::store)?
-            .map(|t| t.config.governance)
-            .unwrap_or_default();
-        let validators = validators::builtin();
+        let policy = tenant_config(store, &input.tenant_id).await?.governance;
+        let scope = LedgerScope::from_activity(&ctx, &input.tenant_id, &input.trace_id);
         let mut verdicts = Vec::new();
         let mut outcomes = Vec::new();
         for action_id in &input.action_ids {
             let mut action = load_action(store, &input.tenant_id, action_id).await?;
-            let mut facts = Vec::new();
-            for evidence_ref in &action.proposal.evidence_refs {
-                if let Some(v) = store
-                    .version_by_ref(&input.tenant_id, evidence_ref)
-                    .await
-                    .map_err(error::store)?
-                {
-                    facts.push(EvidenceFact {
-                        evidence_ref: evidence_ref.clone(),
-                        source: v.trust_class,
-                        observed_at: v.observed_at,
-                    });
-                }
+            // Executing a customer-facing action is the external writeback: that choke point
+            // is checked too, right before it.
+            let mut checkpoints = vec![input.checkpoint];
+            if input.checkpoint == Checkpoint::BeforeStepExecution
+                && action.proposal.class == ActionClass::ExternalHumanTouch
+            {
+                checkpoints.push(Checkpoint::BeforeExternalWriteback);
             }
-            let vctx = ValidationContext {
-                checkpoint: input.checkpoint,
-                now: input.now,
-                proposal: &action.proposal,
-                evidence: &facts,
-                policy: &policy,
-            };
-            let outcome = run_gateway(&validators, &vctx);
-            // A retried attempt must not record the same gateway run twice.
-            if !action.validations.contains(&outcome) {
-                action.validations.push(outcome.clone());
+            let mut aggregate = Verdict::Allow;
+            for checkpoint in checkpoints {
+                let outcome =
+                    validate_action(store, &scope, &mut action, checkpoint, input.now, &policy)
+                        .await
+                        .map_err(error::store)?;
+                aggregate = aggregate.max(outcome.aggregate);
+                outcomes.push(outcome);
             }
-            if outcome.aggregate == Verdict::Block {
-                action.status = ActionStatus::Blocked;
-            }
-            action.updated_at = input.now;
             store.save_action(&action).await.map_err(error::store)?;
-            verdicts.push((action_id.clone(), outcome.aggregate));
-            outcomes.push(outcome);
+            verdicts.push((action_id.clone(), aggregate));
         }
         let out = Verdicts { verdicts };
         let ledgered = json!({ "output": out, "gateway": outcomes });

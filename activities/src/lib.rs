@@ -12,6 +12,7 @@ pub mod contracts;
 pub mod decision;
 pub mod error;
 pub mod executors;
+pub mod governance;
 pub mod ledger_hook;
 pub mod models;
 pub mod perception;

@@ -2,8 +2,9 @@
 
 use revloop_domain::ledger::LedgerEntry;
 use revloop_domain::signals::Signal;
+use revloop_domain::validators::{GatewayOutcome, Verdict};
 use revloop_proto::v1 as pb;
-use revloop_store::{ActionRecord, RecordVersion};
+use revloop_store::{ActionRecord, BudgetRecord, Outcome, RecordVersion};
 
 fn json_text<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_default()
@@ -28,6 +29,55 @@ pub fn signal(s: &Signal) -> pb::Signal {
     }
 }
 
+/// One gateway run with the ledger sequence number of each result.
+pub fn gateway_run(a: &ActionRecord, g: &GatewayOutcome) -> pb::GatewayRun {
+    let checkpoint = g.checkpoint.as_str();
+    let seq = |name: &str| {
+        a.ledger_seqs
+            .get(&format!("{checkpoint}/{name}"))
+            .copied()
+            .unwrap_or(0)
+    };
+    pb::GatewayRun {
+        checkpoint: checkpoint.to_string(),
+        aggregate: g.aggregate.as_str().to_string(),
+        results: g
+            .results
+            .iter()
+            .map(|r| pb::ValidatorResult {
+                validator: r.validator.clone(),
+                result: r.result.as_str().to_string(),
+                reason: r.reason.clone(),
+                details_json: json_text(&r.details),
+                ledger_seq: seq(&r.validator),
+            })
+            .collect(),
+        aggregate_ledger_seq: seq("aggregate"),
+    }
+}
+
+pub fn budget_result(b: &BudgetRecord) -> pb::BudgetResult {
+    pb::BudgetResult {
+        operation: b.operation.clone(),
+        cost_class: enum_text(&b.cost_class),
+        result: b.decision.verdict.as_str().to_string(),
+        reason: b.decision.reason(),
+        details_json: json_text(&b.decision.results),
+        ledger_seq: b.ledger_seq,
+    }
+}
+
+pub fn outcome(o: &Outcome) -> pb::Outcome {
+    pb::Outcome {
+        outcome_id: o.outcome_id.clone(),
+        kind: o.kind.clone(),
+        diff_json: o.diff.as_ref().map(json_text).unwrap_or_default(),
+        reason: o.reason.clone().unwrap_or_default(),
+        actor: o.actor.clone().unwrap_or_default(),
+        at: o.at.to_rfc3339(),
+    }
+}
+
 pub fn action(a: &ActionRecord) -> pb::Action {
     let p = &a.proposal;
     pb::Action {
@@ -45,23 +95,11 @@ pub fn action(a: &ActionRecord) -> pb::Action {
         evidence_refs: p.evidence_refs.clone(),
         signal_ids: p.signal_ids.clone(),
         params_json: json_text(&p.params),
-        validations: a
-            .validations
-            .iter()
-            .map(|g| pb::GatewayRun {
-                checkpoint: enum_text(&g.checkpoint),
-                aggregate: enum_text(&g.aggregate),
-                results: g
-                    .results
-                    .iter()
-                    .map(|r| pb::ValidatorResult {
-                        validator: r.validator.clone(),
-                        verdict: enum_text(&r.verdict),
-                        reasons: r.reasons.clone(),
-                    })
-                    .collect(),
-            })
-            .collect(),
+        validations: a.validations.iter().map(|g| gateway_run(a, g)).collect(),
+        snapshot_ref: a.snapshot_ref.clone().unwrap_or_default(),
+        budget: a.budget.iter().map(budget_result).collect(),
+        outcomes: Vec::new(),
+        decision_id: a.decision_id.clone(),
         approval_events: a
             .approval_events
             .iter()
@@ -109,5 +147,62 @@ pub fn ledger_entry(e: &LedgerEntry) -> pb::LedgerEntry {
         snapshot_ref: e.snapshot_ref.clone().unwrap_or_default(),
         payload_digest: e.payload_digest.clone(),
         payload_json: json_text(&e.payload),
+    }
+}
+
+/// Every validator and budget result of an action, worst-first reasons in the order they
+/// happened, and the overall verdict.
+pub fn explanation(a: &ActionRecord) -> pb::ExplainActionResponse {
+    let mut verdict = Verdict::Allow;
+    let mut reasons = Vec::new();
+    // Budget decisions of the model call come first (they preceded the proposal); the tool
+    // call's come after the gateway runs before execution.
+    let (before, after): (Vec<&BudgetRecord>, Vec<&BudgetRecord>) = a
+        .budget
+        .iter()
+        .partition(|b| b.operation.starts_with("model:"));
+    let note_budget = |b: &BudgetRecord, verdict: &mut Verdict, reasons: &mut Vec<String>| {
+        *verdict = (*verdict).max(b.decision.verdict);
+        if b.decision.verdict != Verdict::Allow {
+            reasons.push(format!(
+                "{} {}: {} (ledger #{})",
+                b.operation,
+                b.decision.verdict.as_str(),
+                b.decision.reason(),
+                b.ledger_seq
+            ));
+        }
+    };
+    for b in &before {
+        note_budget(b, &mut verdict, &mut reasons);
+    }
+    for g in &a.validations {
+        verdict = verdict.max(g.aggregate);
+        for r in g.results.iter().filter(|r| r.result != Verdict::Allow) {
+            let seq = a
+                .ledger_seqs
+                .get(&format!("{}/{}", g.checkpoint.as_str(), r.validator))
+                .copied()
+                .unwrap_or(0);
+            reasons.push(format!(
+                "{} at {}: {} — {} (ledger #{seq})",
+                r.validator,
+                g.checkpoint.as_str(),
+                r.result.as_str(),
+                r.reason
+            ));
+        }
+    }
+    for b in &after {
+        note_budget(b, &mut verdict, &mut reasons);
+    }
+    pb::ExplainActionResponse {
+        action_id: a.action_id.clone(),
+        status: a.status.as_str().to_string(),
+        snapshot_ref: a.snapshot_ref.clone().unwrap_or_default(),
+        verdict: verdict.as_str().to_string(),
+        gateway_runs: a.validations.iter().map(|g| gateway_run(a, g)).collect(),
+        budget: a.budget.iter().map(budget_result).collect(),
+        reasons,
     }
 }

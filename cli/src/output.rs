@@ -17,6 +17,47 @@ pub fn action_line(a: &pb::Action) -> String {
     )
 }
 
+/// `revloop why`: the verdict, then each WARN / BLOCK reason, then every result with its
+/// ledger sequence number.
+pub fn explanation_text(e: &pb::ExplainActionResponse) -> String {
+    let mut out = format!(
+        "{} is {} — overall {}\n  snapshot: {}",
+        e.action_id,
+        e.status,
+        e.verdict,
+        if e.snapshot_ref.is_empty() {
+            "(none)"
+        } else {
+            &e.snapshot_ref
+        }
+    );
+    if e.reasons.is_empty() {
+        out += "\n  nothing warned or blocked";
+    }
+    for r in &e.reasons {
+        out += &format!("\n  - {r}");
+    }
+    for b in &e.budget {
+        out += &format!(
+            "\n  budget {} ({}): {} {} [ledger #{}]",
+            b.operation, b.cost_class, b.result, b.reason, b.ledger_seq
+        );
+    }
+    for g in &e.gateway_runs {
+        out += &format!(
+            "\n  gateway {}: {} [ledger #{}]",
+            g.checkpoint, g.aggregate, g.aggregate_ledger_seq
+        );
+        for r in &g.results {
+            out += &format!(
+                "\n    {}: {} {} [ledger #{}]",
+                r.validator, r.result, r.reason, r.ledger_seq
+            );
+        }
+    }
+    out
+}
+
 pub fn action_detail(a: &pb::Action) -> String {
     let mut out = action_line(a);
     out += &format!(
@@ -26,12 +67,16 @@ pub fn action_detail(a: &pb::Action) -> String {
     for g in &a.validations {
         out += &format!("\n    validation {} → {}", g.checkpoint, g.aggregate);
         for r in &g.results {
-            out += &format!(
-                "\n      {}: {} {}",
-                r.validator,
-                r.verdict,
-                r.reasons.join("; ")
-            );
+            out += &format!("\n      {}: {} {}", r.validator, r.result, r.reason);
+        }
+    }
+    for b in &a.budget {
+        out += &format!("\n    budget {} → {} {}", b.operation, b.result, b.reason);
+    }
+    for o in &a.outcomes {
+        out += &format!("\n    outcome {} at {}", o.kind, o.at);
+        if !o.diff_json.is_empty() {
+            out += &format!(" {}", o.diff_json);
         }
     }
     for e in &a.approval_events {

@@ -3,6 +3,9 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use revloop_domain::decision::Proposal;
+use std::collections::BTreeMap;
+
+use revloop_domain::budget::{BudgetDecision, CostClass};
 use revloop_domain::validators::GatewayOutcome;
 use serde::{Deserialize, Serialize};
 
@@ -54,6 +57,17 @@ impl ActionStatus {
     }
 }
 
+/// One budget decision: which operation asked, at what cost class, and what was decided.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BudgetRecord {
+    /// `model:{name}`, `tool:{action kind}` or `fetch:{connector}`.
+    pub operation: String,
+    pub reservation_id: String,
+    pub cost_class: CostClass,
+    pub decision: BudgetDecision,
+    pub ledger_seq: u64,
+}
+
 /// One approval signal as received, valid or not: invalid ones are kept with their error.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ApprovalEvent {
@@ -76,8 +90,19 @@ pub struct ActionRecord {
     pub decision_id: String,
     pub proposal: Proposal,
     pub status: ActionStatus,
+    /// The account-view snapshot planning used; the validators check against exactly this.
+    #[serde(default)]
+    pub snapshot_ref: Option<String>,
     /// Every gateway run on this action, in order.
     pub validations: Vec<GatewayOutcome>,
+    /// Every budget decision taken for this action (the model call that proposed it, its tool
+    /// call), in order.
+    #[serde(default)]
+    pub budget: Vec<BudgetRecord>,
+    /// Ledger sequence numbers of this action's governance entries, by
+    /// `{checkpoint}/{validator}`, `{checkpoint}/aggregate` or `budget/{operation}`.
+    #[serde(default)]
+    pub ledger_seqs: BTreeMap<String, u64>,
     pub approval_events: Vec<ApprovalEvent>,
     pub result: Option<serde_json::Value>,
     pub created_at: DateTime<Utc>,

@@ -13,13 +13,14 @@ pub mod effects;
 pub mod error;
 pub mod evidence;
 pub mod ledger;
+pub mod outcomes;
 pub mod quarantine;
 pub mod records;
 pub mod signals;
 pub mod sqlite;
 pub mod tenants;
 
-pub use actions::{ActionRecord, ActionStatus, ActionStore, ApprovalEvent};
+pub use actions::{ActionRecord, ActionStatus, ActionStore, ApprovalEvent, BudgetRecord};
 pub use artifacts::{Artifact, ArtifactStore};
 pub use budgets::{BudgetStore, Reservation, ReservationRecord};
 pub use connectors::{ConnectorRecord, ConnectorStore};
@@ -27,6 +28,7 @@ pub use effects::{Effect, EffectStore};
 pub use error::{StoreError, StoreErrorKind, StoreResult};
 pub use evidence::{Evidence, EvidenceStore, Provenance};
 pub use ledger::LedgerStore;
+pub use outcomes::{Outcome, OutcomeStore};
 pub use quarantine::{QuarantineStore, QuarantinedLine};
 pub use records::{RecordStore, RecordVersion};
 pub use signals::SignalStore;
@@ -46,6 +48,7 @@ pub trait Store:
     + LedgerStore
     + ConnectorStore
     + BudgetStore
+    + OutcomeStore
     + Send
     + Sync
 {
@@ -63,6 +66,7 @@ impl<T> Store for T where
         + LedgerStore
         + ConnectorStore
         + BudgetStore
+        + OutcomeStore
         + Send
         + Sync
 {

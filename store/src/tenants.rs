@@ -1,6 +1,7 @@
 //! Tenants and their configuration (signal thresholds, governance policy).
 
 use async_trait::async_trait;
+use revloop_domain::budget::BudgetCap;
 use revloop_domain::signals::SignalConfig;
 use revloop_domain::validators::GovernancePolicy;
 use serde::{Deserialize, Serialize};
@@ -12,6 +13,8 @@ use crate::StoreResult;
 pub struct TenantConfig {
     pub signals: SignalConfig,
     pub governance: GovernancePolicy,
+    /// Budget caps by scope × period × cost class; none means unlimited.
+    pub budgets: Vec<BudgetCap>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -56,7 +56,7 @@ impl ActionWorkflow {
             .await?;
         Ok(ActionResult {
             action_id: input.action_id,
-            status: "executed".into(),
+            status: if out.blocked { "blocked" } else { "executed" }.into(),
             effect: Some(out.effect),
         })
     }

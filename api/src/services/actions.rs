@@ -131,7 +131,27 @@ impl ActionService for ActionApi {
                 out.evidence.push(convert::evidence(evidence_ref, &v));
             }
         }
+        out.outcomes = self
+            .state
+            .store
+            .list_outcomes(&action.tenant_id, Some(&action.action_id))
+            .await
+            .map_err(error::store)?
+            .iter()
+            .map(convert::outcome)
+            .collect();
         Ok(Response::new(out))
+    }
+
+    async fn explain_action(
+        &self,
+        request: Request<pb::ExplainActionRequest>,
+    ) -> Result<Response<pb::ExplainActionResponse>, Status> {
+        let (claims, _) = require(&request, Role::Viewer, "")?;
+        let action = self
+            .owned_action(&claims, &request.get_ref().action_id)
+            .await?;
+        Ok(Response::new(convert::explanation(&action)))
     }
 
     async fn approve_action(

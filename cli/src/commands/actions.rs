@@ -1,5 +1,5 @@
 use revloop_cli::client::ApiClient;
-use revloop_cli::output::{action_detail, action_line};
+use revloop_cli::output::{action_detail, action_line, explanation_text};
 use revloop_proto::v1 as pb;
 
 use super::{ApiError, print_json};
@@ -47,6 +47,23 @@ pub async fn show(mut client: ApiClient, action_id: &str, json: bool) -> anyhow:
         print_json(&action)?;
     } else {
         println!("{}", action_detail(&action));
+    }
+    Ok(0)
+}
+
+pub async fn why(mut client: ApiClient, action_id: &str, json: bool) -> anyhow::Result<i32> {
+    let explanation = client
+        .actions
+        .explain_action(pb::ExplainActionRequest {
+            action_id: action_id.to_string(),
+        })
+        .await
+        .map_err(ApiError::from)?
+        .into_inner();
+    if json {
+        print_json(&explanation)?;
+    } else {
+        println!("{}", explanation_text(&explanation));
     }
     Ok(0)
 }

@@ -69,6 +69,9 @@ pub enum Command {
     },
     /// One action with its evidence, validation and approval history.
     Show { action_id: String },
+    /// Why was this action blocked or warned? Every validator and budget result, with reasons,
+    /// the snapshot it was checked against and the ledger sequence numbers.
+    Why { action_id: String },
     /// Approve an action that awaits approval.
     Approve {
         action_id: String,
@@ -128,6 +131,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
                     actions::list(client, status, *limit, cli.json).await
                 }
                 Command::Show { action_id } => actions::show(client, action_id, cli.json).await,
+                Command::Why { action_id } => actions::why(client, action_id, cli.json).await,
                 Command::Approve { action_id, reason } => {
                     actions::decide(client, action_id, reason, true, cli.json).await
                 }

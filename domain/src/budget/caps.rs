@@ -78,13 +78,18 @@ pub struct CounterKey {
 
 impl CounterKey {
     /// A stable text form (the store's item key).
-    pub fn as_key(&self) -> String {
-        let scope = match &self.scope {
+    /// `tenant`, `account:{id}`, `plan:{id}` or `tool:{name}`.
+    pub fn scope_label(&self) -> String {
+        match &self.scope {
             Scope::Tenant => "tenant".to_string(),
             Scope::Account(id) => format!("account:{id}"),
             Scope::Plan(id) => format!("plan:{id}"),
             Scope::Tool(name) => format!("tool:{name}"),
-        };
+        }
+    }
+
+    pub fn as_key(&self) -> String {
+        let scope = self.scope_label();
         format!(
             "{}|{scope}|{}|{:?}",
             self.tenant_id, self.period_bucket, self.cost_class
@@ -111,5 +116,30 @@ impl BudgetCap {
             period_bucket: self.period.bucket(request.at),
             cost_class: self.cost_class,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn caps_read_from_tenant_config_and_refuse_unknown_keys() {
+        let tenant: BudgetCap = serde_json::from_value(serde_json::json!({
+            "scope": "tenant", "period": "day", "cost_class": "CHEAP", "soft": 0
+        }))
+        .unwrap();
+        assert_eq!(tenant.scope, Scope::Tenant);
+        assert_eq!((tenant.soft, tenant.hard), (Some(0), None));
+        let tool: BudgetCap = serde_json::from_value(serde_json::json!({
+            "scope": "tool", "id": "send_follow_up", "period": "month",
+            "cost_class": "MEDIUM", "hard": 100
+        }))
+        .unwrap();
+        assert_eq!(tool.scope, Scope::Tool("send_follow_up".into()));
+        let typo = serde_json::from_value::<BudgetCap>(serde_json::json!({
+            "scope": "tenant", "period": "day", "cost_class": "CHEAP", "sfot": 1
+        }));
+        assert!(typo.is_err(), "an unknown key is refused");
     }
 }

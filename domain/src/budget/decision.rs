@@ -23,6 +23,38 @@ pub struct BudgetDecision {
     pub results: Vec<CapResult>,
 }
 
+impl BudgetDecision {
+    /// One line on why: each cap that warned or blocked, or that every cap held.
+    pub fn reason(&self) -> String {
+        let exceeded: Vec<String> = self
+            .results
+            .iter()
+            .filter(|r| r.verdict != Verdict::Allow)
+            .map(|r| {
+                let (which, limit) = match r.verdict {
+                    Verdict::Block => ("hard", r.cap.hard),
+                    _ => ("soft", r.cap.soft),
+                };
+                format!(
+                    "BUDGET_{}: {} {} {:?} {which} cap {} exceeded ({} used, {} with this call)",
+                    r.verdict.as_str(),
+                    r.counter.scope_label(),
+                    r.counter.period_bucket,
+                    r.cap.cost_class,
+                    limit.unwrap_or(0),
+                    r.used,
+                    r.would_use
+                )
+            })
+            .collect();
+        match (exceeded.is_empty(), self.results.len()) {
+            (false, _) => exceeded.join("; "),
+            (true, 0) => "no budget cap applies".to_string(),
+            (true, n) => format!("within all {n} applicable caps"),
+        }
+    }
+}
+
 /// Judges a request against the caps that apply to it, given each counter's current usage
 /// (`usage` returns 0 for a counter never used).
 pub fn decide(

@@ -20,7 +20,7 @@ pub fn run_gateway(
     let results: Vec<ValidatorResult> = validators.iter().map(|v| v.validate(ctx)).collect();
     let aggregate = results
         .iter()
-        .map(|r| r.verdict)
+        .map(|r| r.result)
         .max()
         .unwrap_or(Verdict::Allow);
     GatewayOutcome {
@@ -37,22 +37,47 @@ mod tests {
     use crate::validators::{builtin, test_support::*};
 
     #[test]
-    fn all_validators_run_even_after_a_block() {
-        // Ungrounded (grounding BLOCKs) and freshness has nothing to check (ALLOW).
+    fn all_validators_run_in_order_even_after_blocks() {
+        // Ungrounded (grounding BLOCKs) and no snapshot (contradiction BLOCKs); freshness has
+        // nothing to check and compliance allows: all four results are still there.
         let p = proposal(vec![]);
         let outcome = run_gateway(&builtin(), &ctx(&p, &[]));
-        assert_eq!(outcome.results.len(), 2);
+        let names: Vec<&str> = outcome
+            .results
+            .iter()
+            .map(|r| r.validator.as_str())
+            .collect();
+        assert_eq!(
+            names,
+            ["freshness", "grounding", "contradiction", "compliance"]
+        );
+        let verdicts: Vec<Verdict> = outcome.results.iter().map(|r| r.result).collect();
+        assert_eq!(
+            verdicts,
+            [
+                Verdict::Allow,
+                Verdict::Block,
+                Verdict::Block,
+                Verdict::Allow
+            ]
+        );
         assert_eq!(outcome.aggregate, Verdict::Block);
-        assert_eq!(outcome.results[0].validator, "freshness");
     }
 
     #[test]
     fn warn_without_block_aggregates_to_warn() {
         let p = proposal(vec!["rec:a".into()]);
         let facts = vec![fact("rec:a", "crm", 8 * 86_400)];
+        let only_freshness: Vec<Box<dyn Validator>> =
+            vec![Box::new(crate::validators::FreshnessValidator)];
         assert_eq!(
-            run_gateway(&builtin(), &ctx(&p, &facts)).aggregate,
+            run_gateway(&only_freshness, &ctx(&p, &facts)).aggregate,
             Verdict::Warn
+        );
+        let none: Vec<Box<dyn Validator>> = Vec::new();
+        assert_eq!(
+            run_gateway(&none, &ctx(&p, &facts)).aggregate,
+            Verdict::Allow
         );
     }
 }

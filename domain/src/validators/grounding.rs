@@ -1,5 +1,8 @@
 //! Grounding: an executable action without at least one evidence ref is BLOCKed (or WARNed by
-//! policy). Revloop never acts on nothing.
+//! policy). Revloop never acts on nothing. No sentence-level grounding: a ref must exist, and
+//! freshness and contradiction judge what it says.
+
+use serde_json::json;
 
 use super::{ValidationContext, Validator, ValidatorResult, Verdict, result};
 
@@ -11,33 +14,51 @@ impl Validator for GroundingValidator {
     }
 
     fn validate(&self, ctx: &ValidationContext<'_>) -> ValidatorResult {
-        if ctx.proposal.evidence_refs.is_empty() {
+        let refs = ctx.proposal.evidence_refs.len();
+        let details = json!({ "evidence_refs": refs });
+        if refs == 0 {
             return result(
                 self.name(),
                 ctx.policy.ungrounded_verdict,
-                vec![format!("{} cites no evidence", ctx.proposal.proposal_id)],
+                vec![format!(
+                    "UNGROUNDED: {} cites no evidence",
+                    ctx.proposal.proposal_id
+                )],
+                details,
             );
         }
-        result(self.name(), Verdict::Allow, Vec::new())
+        result(self.name(), Verdict::Allow, Vec::new(), details)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::validators::GovernancePolicy;
     use crate::validators::test_support::*;
 
     #[test]
     fn one_ref_is_enough_none_blocks() {
         let grounded = proposal(vec!["rec:a".into()]);
         assert_eq!(
-            GroundingValidator.validate(&ctx(&grounded, &[])).verdict,
+            GroundingValidator.validate(&ctx(&grounded, &[])).result,
             Verdict::Allow
         );
         let ungrounded = proposal(vec![]);
-        assert_eq!(
-            GroundingValidator.validate(&ctx(&ungrounded, &[])).verdict,
-            Verdict::Block
-        );
+        let outcome = GroundingValidator.validate(&ctx(&ungrounded, &[]));
+        assert_eq!(outcome.result, Verdict::Block);
+        assert!(outcome.reason.starts_with("UNGROUNDED"));
+    }
+
+    #[test]
+    fn tenant_config_can_make_ungrounded_a_warning() {
+        let ungrounded = proposal(vec![]);
+        let policy = GovernancePolicy {
+            ungrounded_verdict: Verdict::Warn,
+            ..GovernancePolicy::default()
+        };
+        let mut c = ctx(&ungrounded, &[]);
+        c.policy = &policy;
+        assert_eq!(GroundingValidator.validate(&c).result, Verdict::Warn);
     }
 }

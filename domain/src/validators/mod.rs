@@ -3,20 +3,27 @@
 //! To add one, create `<name>.rs` with a type implementing [`Validator`] and add a line to
 //! [`builtin()`]. Validator names are written into the ledger: add new ones, never rename.
 
+mod compliance;
+mod contradiction;
 mod freshness;
 mod gateway;
 mod grounding;
+mod pii;
 mod policy;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+pub use compliance::{CompliancePolicy, ComplianceValidator, cedar_policies};
+pub use contradiction::ContradictionValidator;
 pub use freshness::FreshnessValidator;
 pub use gateway::{GatewayOutcome, run_gateway};
 pub use grounding::GroundingValidator;
+pub use pii::{PiiFinding, find_pii};
 pub use policy::{GovernancePolicy, SourceTtl};
 
 use crate::decision::Proposal;
+use crate::world::AccountView;
 
 /// Where in the loop the gateway runs (DESIGN §6.5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -26,6 +33,28 @@ pub enum Checkpoint {
     BeforeStepExecution,
     BeforeExternalWriteback,
     BeforeExpensiveRead,
+}
+
+impl Checkpoint {
+    /// The stable name written into the ledger, metrics and compliance policies.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Checkpoint::BeforePlanApproval => "before_plan_approval",
+            Checkpoint::BeforeStepExecution => "before_step_execution",
+            Checkpoint::BeforeExternalWriteback => "before_external_writeback",
+            Checkpoint::BeforeExpensiveRead => "before_expensive_read",
+        }
+    }
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Allow => "ALLOW",
+            Verdict::Warn => "WARN",
+            Verdict::Block => "BLOCK",
+        }
+    }
 }
 
 /// ALLOW < WARN < BLOCK: the aggregate is the worst result.
@@ -53,14 +82,20 @@ pub struct ValidationContext<'a> {
     pub proposal: &'a Proposal,
     /// Facts for the proposal's evidence refs that the store could resolve.
     pub evidence: &'a [EvidenceFact],
+    /// The account view planning used (by the ref that travels with the proposal), never a
+    /// fresh read: `None` when it could not be loaded.
+    pub snapshot: Option<&'a AccountView>,
+    pub snapshot_ref: Option<&'a str>,
     pub policy: &'a GovernancePolicy,
 }
 
+/// One validator's answer: what it decided, why in one line, and the numbers behind it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ValidatorResult {
     pub validator: String,
-    pub verdict: Verdict,
-    pub reasons: Vec<String>,
+    pub result: Verdict,
+    pub reason: String,
+    pub details: serde_json::Value,
 }
 
 pub trait Validator: Send + Sync {
@@ -70,14 +105,30 @@ pub trait Validator: Send + Sync {
 
 /// Every built-in validator, in the fixed order the gateway runs them.
 pub fn builtin() -> Vec<Box<dyn Validator>> {
-    vec![Box::new(FreshnessValidator), Box::new(GroundingValidator)]
+    vec![
+        Box::new(FreshnessValidator),
+        Box::new(GroundingValidator),
+        Box::new(ContradictionValidator),
+        Box::new(ComplianceValidator),
+    ]
 }
 
-pub(crate) fn result(name: &str, verdict: Verdict, reasons: Vec<String>) -> ValidatorResult {
+/// Builds a result; `reasons` are joined into the one-line reason (`ok` when there are none).
+pub(crate) fn result(
+    name: &str,
+    verdict: Verdict,
+    reasons: Vec<String>,
+    details: serde_json::Value,
+) -> ValidatorResult {
     ValidatorResult {
         validator: name.to_string(),
-        verdict,
-        reasons,
+        result: verdict,
+        reason: if reasons.is_empty() {
+            "ok".to_string()
+        } else {
+            reasons.join("; ")
+        },
+        details,
     }
 }
 
@@ -112,6 +163,8 @@ pub(crate) mod test_support {
             now: now(),
             proposal,
             evidence,
+            snapshot: None,
+            snapshot_ref: None,
             policy: &POLICY,
         }
     }

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::Verdict;
+use super::{CompliancePolicy, Verdict};
 
 /// Soft and hard time-to-live of one source's data, in seconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -21,6 +21,9 @@ pub struct GovernancePolicy {
     pub default_ttl: SourceTtl,
     /// What an executable action without evidence gets: BLOCK unless configured to WARN.
     pub ungrounded_verdict: Verdict,
+    /// What a conflict with the planning snapshot gets: BLOCK unless configured to WARN.
+    pub contradiction_verdict: Verdict,
+    pub compliance: CompliancePolicy,
 }
 
 impl Default for GovernancePolicy {
@@ -40,6 +43,8 @@ impl Default for GovernancePolicy {
             ]),
             default_ttl: ttl(7, 30),
             ungrounded_verdict: Verdict::Block,
+            contradiction_verdict: Verdict::Block,
+            compliance: CompliancePolicy::default(),
         }
     }
 }

@@ -68,6 +68,21 @@ impl AccountView {
         view
     }
 
+    /// Every record of the view, in a fixed order (by type, then as sorted above).
+    pub fn records(&self) -> impl Iterator<Item = Record> + '_ {
+        let account = self.account.iter().cloned().map(Record::Account);
+        account
+            .chain(self.contacts.iter().cloned().map(Record::Contact))
+            .chain(self.opportunities.iter().cloned().map(Record::Opportunity))
+            .chain(self.contracts.iter().cloned().map(Record::Contract))
+            .chain(self.tickets.iter().cloned().map(Record::Ticket))
+            .chain(self.usage.iter().cloned().map(Record::Usage))
+            .chain(self.meetings.iter().cloned().map(Record::Meeting))
+            .chain(self.activities.iter().cloned().map(Record::Activity))
+            .chain(self.news.iter().cloned().map(Record::News))
+            .chain(self.notes.iter().cloned().map(Record::Note))
+    }
+
     pub fn account_name(&self) -> String {
         match (&self.account, &self.account_id) {
             (Some(a), _) => a.name.clone(),

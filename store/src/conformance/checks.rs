@@ -261,7 +261,10 @@ pub async fn actions_round_trip_and_stay_in_their_tenant<S: Store>(store: S) {
         decision_id: "d1".into(),
         proposal,
         status: ActionStatus::Proposed,
+        snapshot_ref: Some("art-snapshot".into()),
         validations: vec![],
+        budget: vec![],
+        ledger_seqs: Default::default(),
         approval_events: vec![],
         result: None,
         created_at: at(),
@@ -547,4 +550,43 @@ pub async fn concurrent_reservations_never_overspend<S: Store + Clone + 'static>
             "round {round}"
         );
     }
+}
+
+pub async fn outcomes_are_recorded_once_per_id<S: Store>(store: S) {
+    let outcome = |id: &str, action: &str, kind: &str| Outcome {
+        tenant_id: "t1".into(),
+        outcome_id: id.into(),
+        action_id: action.into(),
+        account_id: "acme".into(),
+        kind: kind.into(),
+        diff: (kind == "edited").then(|| serde_json::json!({"subject": {"from": "a", "to": "b"}})),
+        reason: None,
+        actor: Some("sam".into()),
+        at: at(),
+    };
+    let edited = outcome("o1", "a1", "edited");
+    assert_eq!(
+        store.record_outcome(&edited).await.unwrap(),
+        (edited.clone(), true)
+    );
+    let mut again = edited.clone();
+    again.actor = Some("someone else".into());
+    assert_eq!(
+        store.record_outcome(&again).await.unwrap(),
+        (edited.clone(), false),
+        "the first record of an outcome id is kept"
+    );
+    let executed = outcome("o2", "a1", "executed");
+    let other = outcome("o3", "a2", "rejected");
+    store.record_outcome(&executed).await.unwrap();
+    store.record_outcome(&other).await.unwrap();
+    assert_eq!(
+        store.list_outcomes("t1", Some("a1")).await.unwrap(),
+        vec![edited.clone(), executed.clone()]
+    );
+    assert_eq!(store.list_outcomes("t1", None).await.unwrap().len(), 3);
+    assert!(
+        store.list_outcomes("t2", None).await.unwrap().is_empty(),
+        "outcomes are per tenant"
+    );
 }

@@ -24,7 +24,8 @@ macro_rules! store_conformance {
             artifacts_are_content_addressed,
             connectors_are_registered_per_tenant,
             budget_reservations_are_all_or_nothing,
-            concurrent_reservations_never_overspend
+            concurrent_reservations_never_overspend,
+            outcomes_are_recorded_once_per_id
         );
     };
     (@tests $factory:expr; $($name:ident),*) => {

@@ -11,6 +11,7 @@ mod connectors;
 mod effects;
 mod evidence;
 mod ledger;
+mod outcomes;
 mod quarantine;
 mod records;
 mod schema;

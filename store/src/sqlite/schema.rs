@@ -112,6 +112,14 @@ CREATE TABLE IF NOT EXISTS budget_reservations (
     body TEXT NOT NULL,
     PRIMARY KEY (tenant_id, reservation_id)
 );
+CREATE TABLE IF NOT EXISTS outcomes (
+    tenant_id TEXT NOT NULL,
+    outcome_id TEXT NOT NULL,
+    action_id TEXT NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, outcome_id)
+);
+CREATE INDEX IF NOT EXISTS outcomes_by_action ON outcomes (tenant_id, action_id);
 CREATE TABLE IF NOT EXISTS ledger_head (
     tenant_id TEXT PRIMARY KEY,
     seq INTEGER NOT NULL,

@@ -1,0 +1,211 @@
+//! Contradiction: checks the action against the very snapshot planning used (its ref travels
+//! with the proposal; nothing is re-read). A cited record whose version differs from the
+//! snapshot's, a cited record the snapshot does not hold, or a target (contact, meeting) that
+//! the snapshot contradicts is a conflict: BLOCK, or WARN by tenant config. Without the
+//! snapshot nothing can be checked, so it blocks: fail closed.
+
+use std::collections::BTreeMap;
+
+use serde_json::json;
+
+use super::{ValidationContext, Validator, ValidatorResult, Verdict, result};
+use crate::world::{AccountView, record_ref};
+
+pub struct ContradictionValidator;
+
+impl Validator for ContradictionValidator {
+    fn name(&self) -> &'static str {
+        "contradiction"
+    }
+
+    fn validate(&self, ctx: &ValidationContext<'_>) -> ValidatorResult {
+        let Some(snapshot) = ctx.snapshot else {
+            return result(
+                self.name(),
+                Verdict::Block,
+                vec![format!(
+                    "SNAPSHOT_MISSING: the snapshot {} planning used cannot be read",
+                    ctx.snapshot_ref.unwrap_or("(none)")
+                )],
+                json!({ "snapshot_ref": ctx.snapshot_ref, "conflicts": [] }),
+            );
+        };
+        let conflicts = conflicts(ctx, snapshot);
+        let verdict = if conflicts.is_empty() {
+            Verdict::Allow
+        } else {
+            ctx.policy.contradiction_verdict
+        };
+        let reasons = conflicts
+            .iter()
+            .map(|c| format!("CONTRADICTION: {c}"))
+            .collect();
+        result(
+            self.name(),
+            verdict,
+            reasons,
+            json!({ "snapshot_ref": ctx.snapshot_ref, "conflicts": conflicts }),
+        )
+    }
+}
+
+fn conflicts(ctx: &ValidationContext<'_>, snapshot: &AccountView) -> Vec<String> {
+    let mut found = Vec::new();
+    // `rec:{type}:{id}` → the ref of the version the snapshot holds.
+    let held: BTreeMap<String, String> = snapshot
+        .records()
+        .map(|r| {
+            let full = record_ref(&r);
+            let key = full.split('@').next().unwrap_or_default().to_string();
+            (key, full)
+        })
+        .collect();
+    for cited in ctx
+        .proposal
+        .evidence_refs
+        .iter()
+        .filter(|r| r.starts_with("rec:"))
+    {
+        let key = cited.split('@').next().unwrap_or_default();
+        match held.get(key) {
+            Some(full) if full == cited => {}
+            Some(full) => found.push(format!(
+                "cites {cited} but the snapshot planning used holds {full}"
+            )),
+            None => found.push(format!(
+                "cites {cited}, which the snapshot planning used does not hold"
+            )),
+        }
+    }
+    let params = &ctx.proposal.params;
+    if let Some(contact_id) = params["contact_id"].as_str() {
+        match snapshot.contacts.iter().find(|c| c.id == contact_id) {
+            None => found.push(format!("contact {contact_id} is not in the snapshot")),
+            Some(c) if !c.active => {
+                found.push(format!("contact {contact_id} is inactive in the snapshot"))
+            }
+            Some(_) => {}
+        }
+    }
+    if let Some(to) = params["to"].as_str() {
+        let known = snapshot.contacts.iter().any(|c| {
+            c.active
+                && c.email
+                    .as_deref()
+                    .is_some_and(|e| e.eq_ignore_ascii_case(to))
+        });
+        if !known {
+            found.push(format!(
+                "recipient {to} is no active contact of the account in the snapshot"
+            ));
+        }
+    }
+    if let Some(meeting_id) = params["meeting_id"].as_str()
+        && !snapshot.meetings.iter().any(|m| m.id == meeting_id)
+    {
+        found.push(format!("meeting {meeting_id} is not in the snapshot"));
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::AccountId;
+    use crate::decision::{ActionKind, Proposal};
+    use crate::records::{Record, parse_line};
+    use crate::validators::GovernancePolicy;
+    use crate::validators::test_support::*;
+
+    fn record(line: &str) -> Record {
+        parse_line(1, line).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn contact(active: bool) -> Record {
+        record(&format!(
+            r#"{{"type":"contact","id":"c1","account_id":"acme","updated_at":"2026-03-01T00:00:00Z","name":"Ada Lee","email":"ada@acme.test","role":"champion","active":{active}}}"#
+        ))
+    }
+
+    fn view(records: Vec<Record>) -> AccountView {
+        AccountView::from_records(AccountId::parse("acme").unwrap(), records)
+    }
+
+    fn follow_up(refs: Vec<String>, to: &str) -> Proposal {
+        Proposal::new_for("d1", ActionKind::SendFollowUp)
+            .evidence(refs, vec![])
+            .params(json!({ "to": to, "contact_id": "c1", "subject": "Agenda", "body": "Hi" }))
+            .build()
+    }
+
+    fn check(proposal: &Proposal, snapshot: Option<&AccountView>) -> ValidatorResult {
+        let mut c = ctx(proposal, &[]);
+        c.snapshot = snapshot;
+        c.snapshot_ref = Some("art-snap");
+        ContradictionValidator.validate(&c)
+    }
+
+    #[test]
+    fn agreeing_with_the_snapshot_allows() {
+        let c = contact(true);
+        let p = follow_up(vec![record_ref(&c)], "ADA@acme.test");
+        let outcome = check(&p, Some(&view(vec![c])));
+        assert_eq!(outcome.result, Verdict::Allow, "{}", outcome.reason);
+    }
+
+    #[test]
+    fn a_cited_version_the_snapshot_does_not_hold_blocks() {
+        let old = contact(true);
+        let newer = record(
+            r#"{"type":"contact","id":"c1","account_id":"acme","updated_at":"2026-03-05T00:00:00Z","name":"Ada Lee","email":"ada@acme.test","role":"champion"}"#,
+        );
+        let p = follow_up(vec![record_ref(&old)], "ada@acme.test");
+        let outcome = check(&p, Some(&view(vec![newer])));
+        assert_eq!(outcome.result, Verdict::Block);
+        assert!(
+            outcome.reason.contains("holds rec:contact:c1@"),
+            "{}",
+            outcome.reason
+        );
+        let p = follow_up(
+            vec!["rec:ticket:t9@0000000000000000".into()],
+            "ada@acme.test",
+        );
+        let outcome = check(&p, Some(&view(vec![old])));
+        assert_eq!(outcome.result, Verdict::Block);
+        assert_eq!(outcome.details["conflicts"].as_array().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn an_inactive_or_unknown_recipient_conflicts() {
+        let c = contact(false);
+        let p = follow_up(vec![record_ref(&c)], "ada@acme.test");
+        let outcome = check(&p, Some(&view(vec![c.clone()])));
+        assert_eq!(outcome.result, Verdict::Block);
+        assert_eq!(outcome.details["conflicts"].as_array().unwrap().len(), 2);
+        let active = contact(true);
+        let p = follow_up(vec![record_ref(&active)], "someone@else.test");
+        assert_eq!(check(&p, Some(&view(vec![active]))).result, Verdict::Block);
+    }
+
+    #[test]
+    fn conflicts_warn_when_the_tenant_says_so_and_a_missing_snapshot_blocks() {
+        let c = contact(false);
+        let p = follow_up(vec![record_ref(&c)], "ada@acme.test");
+        let policy = GovernancePolicy {
+            contradiction_verdict: Verdict::Warn,
+            ..GovernancePolicy::default()
+        };
+        let snapshot = view(vec![c]);
+        let mut with_policy = ctx(&p, &[]);
+        with_policy.snapshot = Some(&snapshot);
+        with_policy.policy = &policy;
+        assert_eq!(
+            ContradictionValidator.validate(&with_policy).result,
+            Verdict::Warn
+        );
+        let missing = check(&p, None);
+        assert_eq!(missing.result, Verdict::Block);
+        assert!(missing.reason.starts_with("SNAPSHOT_MISSING"));
+    }
+}
