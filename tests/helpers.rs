@@ -35,6 +35,17 @@ pub struct TestEnv {
     pub store_path: PathBuf,
     pub temporal_bin: PathBuf,
     pub temporal: Client,
+    /// The worker's revloop metrics and the Temporal SDK's worker metrics (`/metrics` each).
+    pub worker_metrics_url: String,
+    pub temporal_metrics_url: String,
+}
+
+/// Fresh loopback addresses for a worker's two metrics endpoints.
+fn metrics_addrs() -> anyhow::Result<(String, String)> {
+    Ok((
+        format!("127.0.0.1:{}", free_port()?),
+        format!("127.0.0.1:{}", free_port()?),
+    ))
 }
 
 pub async fn spawn_env() -> anyhow::Result<TestEnv> {
@@ -61,8 +72,13 @@ pub async fn spawn_env() -> anyhow::Result<TestEnv> {
         .await?,
         ClientOptions::new("default").build(),
     )?;
-    let worker =
-        start_worker_process(&server.address, &store_path, &dir.path().join("worker.log"))?;
+    let metrics = metrics_addrs()?;
+    let worker = start_worker_process(
+        &server.address,
+        &store_path,
+        &dir.path().join("worker.log"),
+        &metrics,
+    )?;
     let mut api_cmd = Command::new(sibling_binary("revloop-api")?);
     api_cmd
         .env("TEMPORAL_ADDRESS", &server.address)
@@ -85,6 +101,8 @@ pub async fn spawn_env() -> anyhow::Result<TestEnv> {
         store_path,
         temporal_bin,
         temporal,
+        worker_metrics_url: format!("http://{}/metrics", metrics.0),
+        temporal_metrics_url: format!("http://{}/metrics", metrics.1),
     };
     let token = env.token(TENANT, &[Role::Admin]);
     let api_url = env.api_url.clone();
@@ -100,9 +118,12 @@ fn start_worker_process(
     address: &str,
     store: &std::path::Path,
     log: &std::path::Path,
+    (metrics, temporal_metrics): &(String, String),
 ) -> anyhow::Result<ManagedChild> {
     let mut cmd = Command::new(sibling_binary("revloop-worker")?);
     cmd.env("TEMPORAL_ADDRESS", address)
+        .env("REVLOOP_WORKER_METRICS_ADDR", metrics)
+        .env("REVLOOP_TEMPORAL_METRICS_ADDR", temporal_metrics)
         .env("REVLOOP_STORE", store)
         .env("REVLOOP_DEBOUNCE_SECS", "1")
         .env("REVLOOP_GRACEFUL_SHUTDOWN_SECS", "2")
@@ -129,11 +150,16 @@ impl TestEnv {
 
     /// Starts a fresh worker process (after the previous one was killed).
     pub fn restart_worker(&mut self) -> anyhow::Result<()> {
+        // Fresh ports: the killed worker's may not be free again yet.
+        let metrics = metrics_addrs()?;
         self.worker = start_worker_process(
             &self.server.address,
             &self.store_path,
             &self.dir.path().join("worker-2.log"),
+            &metrics,
         )?;
+        self.worker_metrics_url = format!("http://{}/metrics", metrics.0);
+        self.temporal_metrics_url = format!("http://{}/metrics", metrics.1);
         Ok(())
     }
 

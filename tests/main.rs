@@ -13,6 +13,7 @@ mod full_loop;
 mod generated_tenant;
 mod governance;
 mod ledger_tampering;
+mod metrics;
 mod pull_schedule;
 mod push_connector;
 mod salesforce_pull;

@@ -17,7 +17,7 @@ use crate::decision::{load_action, tenant_config};
 use crate::executors::{self, ActionExecutor, ExecutorError};
 use crate::governance::{BudgetCall, LedgerScope, record_outcome, reserve_budget, settle_budget};
 use crate::ledger_hook::{LedgerRecord, idempotency_key, record};
-use crate::{Deps, error};
+use crate::{Deps, error, metrics};
 
 /// The cost class of each action kind's tool call: internal writes are cheap, anything that
 /// leaves revloop costs more.
@@ -108,6 +108,11 @@ impl ActionActivities {
         action.updated_at = effect.at;
         store.save_action(action).await.map_err(error::store)?;
         action_outcome(store, scope, action, "executed", None).await?;
+        let kind = action.proposal.kind.as_str();
+        metrics::action_executed(kind);
+        metrics::plan_outcome("success", "none");
+        let in_plan = (action.updated_at - action.created_at).num_milliseconds() as f64 / 1000.0;
+        metrics::plan_duration(kind, "executed", in_plan);
         Ok(ExecuteOutput {
             action_id: action.action_id.clone(),
             effect: effect.kind.clone(),
@@ -193,6 +198,7 @@ impl ActionActivities {
             .insert(format!("budget/{}", budget.operation), budget.ledger_seq);
         let out = if budget.decision.verdict == Verdict::Block {
             action.status = ActionStatus::Blocked;
+            metrics::plan_outcome("aborted", "budget");
             action.updated_at = Utc::now();
             store.save_action(&action).await.map_err(error::store)?;
             ExecuteOutput {

@@ -44,6 +44,7 @@ impl ApprovalActivities {
         if action.status == ActionStatus::Proposed {
             action.status = ActionStatus::AwaitingApproval;
             store.save_action(&action).await.map_err(error::store)?;
+            crate::metrics::plan_outcome("paused", "person");
         }
         let out = ActionResult {
             action_id: action.action_id.clone(),
@@ -113,9 +114,24 @@ impl ApprovalActivities {
                 at: event.at,
             };
             let scope = LedgerScope::from_activity(&ctx, &input.tenant_id, &input.trace_id);
-            record_outcome(store, &scope, &outcome)
+            if record_outcome(store, &scope, &outcome)
                 .await
-                .map_err(error::store)?;
+                .map_err(error::store)?
+            {
+                crate::metrics::approval_decision(decision);
+                if matches!(
+                    action.status,
+                    ActionStatus::Rejected | ActionStatus::Expired
+                ) {
+                    crate::metrics::plan_outcome("aborted", "person");
+                    let in_plan = (event.at - action.created_at).num_milliseconds() as f64 / 1000.0;
+                    crate::metrics::plan_duration(
+                        action.proposal.kind.as_str(),
+                        action.status.as_str(),
+                        in_plan,
+                    );
+                }
+            }
         }
         let ledgered = json!({ "output": out, "event": event });
         record(

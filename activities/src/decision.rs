@@ -21,7 +21,7 @@ use crate::contracts::*;
 use crate::governance::{BudgetCall, LedgerScope, reserve_budget, settle_budget, validate_action};
 use crate::ledger_hook::{LedgerRecord, record};
 use crate::models::{self, DecisionModel};
-use crate::{Deps, error};
+use crate::{Deps, error, metrics};
 
 pub struct DecisionActivities {
     deps: Deps,
@@ -70,6 +70,7 @@ impl DecisionActivities {
                 updated_at: input.now,
             };
             store.create_action(&action).await.map_err(error::store)?;
+            metrics::action_proposed(proposal.kind.as_str(), proposal.kind.requires_approval());
             proposals.push(ProposalRef {
                 action_id: proposal.proposal_id.clone(),
                 kind: proposal.kind.as_str().into(),
@@ -287,7 +288,12 @@ impl DecisionActivities {
         )
         .await
         .map_err(error::store)?;
+        if let Some(earliest) = signals.iter().map(|s| s.detected_at).min() {
+            let waited = (chrono::Utc::now() - earliest).num_milliseconds() as f64 / 1000.0;
+            metrics::decision_latency(&model_name, waited);
+        }
         let (out, ledgered) = if budget.decision.verdict == Verdict::Block {
+            metrics::plan_outcome("aborted", "budget");
             let out = ProposeOutput {
                 message: "budget_blocked".into(),
                 model: model_name,

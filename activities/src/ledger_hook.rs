@@ -42,7 +42,9 @@ pub async fn record<T: Serialize>(
         snapshot_ref: entry.snapshot_ref,
         payload,
     };
-    store.append(new).await.map_err(error::store)
+    let entry = store.append(new).await.map_err(error::store)?;
+    crate::metrics::activity_completed(&info.activity_type);
+    Ok(entry)
 }
 
 /// The idempotency key executors use for the current activity.

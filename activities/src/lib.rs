@@ -14,6 +14,7 @@ pub mod error;
 pub mod executors;
 pub mod governance;
 pub mod ledger_hook;
+pub mod metrics;
 pub mod models;
 pub mod perception;
 pub mod pipeline;

@@ -180,6 +180,9 @@ impl PerceptionActivities {
         )
         .await
         .map_err(pipeline_error)?;
+        for signal in &out.new_signals {
+            crate::metrics::signal_detected(&signal.signal_type);
+        }
         // If an earlier attempt completed its ledger entry, that entry's result is the one the
         // workflow sees, so history and ledger agree.
         let entry = record(

@@ -122,6 +122,7 @@ pub async fn serve(args: ApiArgs) -> anyhow::Result<()> {
     )
     .with_graceful_shutdown(shutdown_signal());
     let grpc = Server::builder()
+        .layer(crate::metrics::GrpcMetricsLayer)
         .add_service(health_service)
         .add_service(reflection)
         .add_service(IngestServiceServer::with_interceptor(

@@ -122,4 +122,14 @@ pub trait ActionStore {
         tenant_id: &str,
         status: Option<ActionStatus>,
     ) -> StoreResult<Vec<ActionRecord>>;
+    /// Per tenant, how many actions are in `status` and when the oldest of them last changed:
+    /// the approval backlog and its age, for operators' metrics (counts only, no content).
+    async fn status_backlog(&self, status: ActionStatus) -> StoreResult<Vec<StatusBacklog>>;
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusBacklog {
+    pub tenant_id: String,
+    pub count: u64,
+    pub oldest_updated_at: DateTime<Utc>,
 }

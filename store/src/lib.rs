@@ -20,7 +20,9 @@ pub mod signals;
 pub mod sqlite;
 pub mod tenants;
 
-pub use actions::{ActionRecord, ActionStatus, ActionStore, ApprovalEvent, BudgetRecord};
+pub use actions::{
+    ActionRecord, ActionStatus, ActionStore, ApprovalEvent, BudgetRecord, StatusBacklog,
+};
 pub use artifacts::{Artifact, ArtifactStore};
 pub use budgets::{BudgetStore, Reservation, ReservationRecord};
 pub use connectors::{ConnectorRecord, ConnectorStore};

@@ -24,9 +24,14 @@ pub struct WorkerArgs {
     /// SQLite store file shared with the API.
     #[arg(long, env = "REVLOOP_STORE", default_value = ".revloop/revloop.db")]
     pub store: PathBuf,
-    /// Where to serve Prometheus metrics (e.g. 0.0.0.0:9464); off when unset.
+    /// Where to serve revloop's Prometheus metrics (validators, budgets, outcomes, throughput)
+    /// at `/metrics`, e.g. 0.0.0.0:9464; off when unset.
     #[arg(long, env = "REVLOOP_WORKER_METRICS_ADDR")]
     pub metrics_addr: Option<SocketAddr>,
+    /// Where the Temporal SDK serves its own worker metrics (`temporal_*`: task slots, poll and
+    /// schedule-to-start latencies), e.g. 0.0.0.0:9465; off when unset.
+    #[arg(long, env = "REVLOOP_TEMPORAL_METRICS_ADDR")]
+    pub temporal_metrics_addr: Option<SocketAddr>,
     /// Seconds an account collects signals before deciding.
     #[arg(long, env = "REVLOOP_DEBOUNCE_SECS", default_value_t = 5)]
     pub debounce_secs: u64,

@@ -38,8 +38,23 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
 
-    let mut meter: Option<Arc<dyn CoreMeter>> = None;
     if let Some(addr) = args.metrics_addr {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("binding the metrics endpoint {addr}"))?;
+        tracing::info!(addr = %listener.local_addr()?, "revloop metrics endpoint listening");
+        let app = axum::Router::new().route(
+            "/metrics",
+            axum::routing::get(|| async { revloop_activities::metrics::render() }),
+        );
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, app).await {
+                tracing::error!(error = %e, "metrics endpoint stopped");
+            }
+        });
+    }
+    let mut meter: Option<Arc<dyn CoreMeter>> = None;
+    if let Some(addr) = args.temporal_metrics_addr {
         let prom = start_prometheus_metric_exporter(
             PrometheusExporterOptions::builder()
                 .socket_addr(addr)

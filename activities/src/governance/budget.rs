@@ -94,13 +94,15 @@ pub async fn reserve_budget(
             &payload,
         )
         .await?;
-    Ok(BudgetRecord {
+    let record = BudgetRecord {
         operation: call.operation.clone(),
         reservation_id,
         cost_class: call.cost_class,
         decision,
         ledger_seq,
-    })
+    };
+    crate::metrics::budget(&scope.tenant_id, &record, call.amount);
+    Ok(record)
 }
 
 /// Settles a granted reservation at what the operation really used (0 when it failed, which

@@ -65,6 +65,7 @@ pub async fn validate_action(
         policy,
     };
     let outcome = run_gateway(&validators::builtin(), &vctx);
+    crate::metrics::gateway(&outcome);
     let mut seqs = BTreeMap::new();
     let base = format!("/{}/{}", action.action_id, checkpoint.as_str());
     for r in &outcome.results {
@@ -110,6 +111,11 @@ pub async fn validate_action(
     action.ledger_seqs.extend(seqs);
     if outcome.aggregate == Verdict::Block {
         action.status = ActionStatus::Blocked;
+        let first_block = outcome.results.iter().find(|r| r.result == Verdict::Block);
+        crate::metrics::plan_outcome(
+            "aborted",
+            first_block.map_or("gateway", |r| r.validator.as_str()),
+        );
     }
     action.updated_at = now;
     Ok(outcome)

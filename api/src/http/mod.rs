@@ -1,13 +1,14 @@
-//! The HTTP side of the API: webhooks that sources push to. Errors are JSON bodies
+//! The HTTP side of the API: webhooks that sources push to, and `/metrics` for Prometheus. Errors are JSON bodies
 //! `{"error": {"code": "...", "message": "..."}}` with a 4xx/5xx status.
 
 mod push;
 mod signature;
 
 use axum::Json;
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use serde_json::json;
 
 use crate::server::AppState;
@@ -19,6 +20,12 @@ pub fn router(state: AppState) -> axum::Router {
         .route(
             "/v1/tenants/{tenant}/connectors/{connector}/records",
             post(push::push_records),
+        )
+        .route(
+            "/metrics",
+            get(|State(state): State<AppState>| async move {
+                crate::metrics::scrape(&*state.store).await
+            }),
         )
         .with_state(state)
 }

@@ -300,6 +300,41 @@ pub async fn actions_round_trip_and_stay_in_their_tenant<S: Store>(store: S) {
             .is_empty()
     );
     assert!(store.list_actions("t2", None).await.unwrap().is_empty());
+    let mut older = action.clone();
+    older.action_id = "act-older".into();
+    older.tenant_id = "t3".into();
+    older.updated_at = at() - chrono::Duration::hours(2);
+    store.create_action(&older).await.unwrap();
+    let mut elsewhere = action.clone();
+    elsewhere.action_id = "act-elsewhere".into();
+    elsewhere.tenant_id = "t3".into();
+    store.create_action(&elsewhere).await.unwrap();
+    assert_eq!(
+        store
+            .status_backlog(ActionStatus::AwaitingApproval)
+            .await
+            .unwrap(),
+        vec![
+            StatusBacklog {
+                tenant_id: "t1".into(),
+                count: 1,
+                oldest_updated_at: at()
+            },
+            StatusBacklog {
+                tenant_id: "t3".into(),
+                count: 2,
+                oldest_updated_at: older.updated_at
+            },
+        ],
+        "the approval backlog per tenant, with its oldest entry"
+    );
+    assert!(
+        store
+            .status_backlog(ActionStatus::Failed)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let mut foreign = action.clone();
     foreign.tenant_id = "t2".into();
     assert_eq!(

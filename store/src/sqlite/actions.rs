@@ -3,7 +3,7 @@ use rusqlite::{OptionalExtension, params};
 
 use super::{SqliteStore, from_json, sql_err, to_json};
 use crate::StoreResult;
-use crate::actions::{ActionRecord, ActionStatus, ActionStore};
+use crate::actions::{ActionRecord, ActionStatus, ActionStore, StatusBacklog};
 
 #[async_trait]
 impl ActionStore for SqliteStore {
@@ -89,5 +89,34 @@ impl ActionStore for SqliteStore {
             Ok(actions)
         })
         .await
+    }
+
+    async fn status_backlog(&self, status: ActionStatus) -> StoreResult<Vec<StatusBacklog>> {
+        let s = status.as_str();
+        let bodies = self
+            .with(move |c| {
+                let mut stmt = c
+                    .prepare_cached("SELECT body FROM actions WHERE status = ?1")
+                    .map_err(sql_err)?;
+                let rows = stmt
+                    .query_map(params![s], |r| r.get::<_, String>(0))
+                    .map_err(sql_err)?;
+                rows.collect::<Result<Vec<_>, _>>().map_err(sql_err)
+            })
+            .await?;
+        let mut by_tenant: std::collections::BTreeMap<String, StatusBacklog> = Default::default();
+        for body in bodies {
+            let action: ActionRecord = from_json("action", &body)?;
+            let entry = by_tenant
+                .entry(action.tenant_id.clone())
+                .or_insert_with(|| StatusBacklog {
+                    tenant_id: action.tenant_id.clone(),
+                    count: 0,
+                    oldest_updated_at: action.updated_at,
+                });
+            entry.count += 1;
+            entry.oldest_updated_at = entry.oldest_updated_at.min(action.updated_at);
+        }
+        Ok(by_tenant.into_values().collect())
     }
 }

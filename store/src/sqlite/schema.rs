@@ -64,6 +64,7 @@ CREATE TABLE IF NOT EXISTS actions (
     body TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS actions_by_tenant ON actions (tenant_id, status);
+CREATE INDEX IF NOT EXISTS actions_by_status ON actions (status);
 CREATE TABLE IF NOT EXISTS effects (
     idempotency_key TEXT PRIMARY KEY,
     tenant_id TEXT NOT NULL,
