@@ -349,9 +349,18 @@ async fn killing_the_worker_mid_pull_loses_nothing_and_duplicates_nothing() -> a
         1
     );
     assert_eq!(
-        count("SELECT count(*) FROM ledger WHERE tenant_id = ?1 AND activity LIKE '%fetch_delta'")?,
+        count(
+            "SELECT count(*) FROM ledger WHERE tenant_id = ?1 AND activity LIKE '%fetch_delta' AND kind = 'EVIDENCE'"
+        )?,
         1,
         "the fetch is ledgered once"
+    );
+    assert_eq!(
+        count(
+            "SELECT count(*) FROM ledger WHERE tenant_id = ?1 AND activity LIKE '%fetch_delta' AND kind = 'BUDGET'"
+        )?,
+        1,
+        "and so is its budget decision"
     );
     assert!(
         sf.queries

@@ -52,6 +52,9 @@ pub struct FetchOutput {
     /// For pulls: where the next pull starts, committed once this batch is processed.
     #[serde(default)]
     pub cursor: Option<String>,
+    /// True when the budget service blocked the fetch: nothing was read, the cursor stays.
+    #[serde(default)]
+    pub blocked: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -5,8 +5,12 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use revloop_domain::TenantId;
+use revloop_domain::budget::CostClass;
 use revloop_domain::ledger::LedgerKind;
+use revloop_domain::signals::SignalType;
+use revloop_domain::validators::Verdict;
 use revloop_store::TenantConfig;
+use serde_json::json;
 use temporalio_client::{
     UntypedSignal, UntypedWorkflow, WorkflowIdConflictPolicy, WorkflowStartOptions,
 };
@@ -16,6 +20,9 @@ use temporalio_sdk::activities::{ActivityContext, ActivityError};
 
 use crate::connectors::{self, ConnectorError, source_kind};
 use crate::contracts::*;
+use crate::governance::{
+    BudgetCall, LedgerScope, link_deal_outcomes, reserve_budget, settle_budget,
+};
 use crate::ledger_hook::{LedgerRecord, record};
 use crate::{Deps, error, pipeline, search_attributes};
 
@@ -53,13 +60,7 @@ fn tenant(id: &str) -> Result<TenantId, ActivityError> {
 }
 
 async fn tenant_config(deps: &Deps, tenant_id: &str) -> Result<TenantConfig, ActivityError> {
-    Ok(deps
-        .store
-        .get_tenant(tenant_id)
-        .await
-        .map_err(error::store)?
-        .map(|t| t.config)
-        .unwrap_or_default())
+    crate::decision::tenant_config(&*deps.store, tenant_id).await
 }
 
 #[activities]
@@ -85,6 +86,60 @@ impl PerceptionActivities {
             .ok_or_else(|| {
                 error::non_retryable(error::INVALID_INPUT, format!("no connector for {kind}"))
             })?;
+        // Reading from a source is a CHEAP call through the budget service (a pushed batch
+        // was already delivered, so it costs nothing here).
+        let budget = match &input.source {
+            SourceRef::PushedBatch { .. } => None,
+            SourceRef::Pull { connector_id } => Some(connector_id.clone()),
+            SourceRef::JsonlFile { .. } => Some(kind.clone()),
+        };
+        let budget = match budget {
+            None => None,
+            Some(tool) => {
+                let config = tenant_config(&self.deps, &input.tenant_id).await?;
+                let scope = LedgerScope::from_activity(&ctx, &input.tenant_id, &input.trace_id);
+                let call = BudgetCall {
+                    operation: format!("fetch:{tool}"),
+                    cost_class: CostClass::Cheap,
+                    account_id: None,
+                    plan_id: None,
+                    tool: Some(tool),
+                    amount: 1,
+                    at: input.now,
+                };
+                let store = &*self.deps.store;
+                let record = reserve_budget(store, &scope, &config.budgets, &call)
+                    .await
+                    .map_err(error::store)?;
+                Some(record)
+            }
+        };
+        if let Some(b) = budget
+            .as_ref()
+            .filter(|b| b.decision.verdict == Verdict::Block)
+        {
+            let out = FetchOutput {
+                evidence_id: String::new(),
+                connector: kind.clone(),
+                bytes: 0,
+                cursor: None,
+                blocked: true,
+            };
+            let ledgered = json!({ "output": out, "budget": b });
+            record(
+                &*self.deps.store,
+                &ctx,
+                LedgerRecord {
+                    tenant_id: &input.tenant_id,
+                    trace_id: &input.trace_id,
+                    kind: LedgerKind::Evidence,
+                    snapshot_ref: None,
+                    result: &ledgered,
+                },
+            )
+            .await?;
+            return Ok(out);
+        }
         // Pulls can be long: heartbeat while the connector works, so a worker that dies
         // mid-pull is noticed within the heartbeat timeout and the pull retried elsewhere.
         let fetch = connector.fetch(&input.tenant_id, &input.source, input.now);
@@ -96,6 +151,13 @@ impl PerceptionActivities {
                 _ = beat.tick() => { ctx.record_heartbeat(()).await?; }
             }
         };
+        if let Some(b) = &budget {
+            // A failed read used nothing and gives its reservation back.
+            let used = u64::from(fetched.is_ok());
+            settle_budget(&*self.deps.store, &input.tenant_id, b, used)
+                .await
+                .map_err(error::store)?;
+        }
         let evidence = fetched.map_err(|e| match e {
             ConnectorError::Invalid(m) => error::non_retryable(error::INVALID_INPUT, m),
             ConnectorError::Unavailable(m) => ActivityError::from(anyhow::anyhow!(m)),
@@ -118,6 +180,7 @@ impl PerceptionActivities {
             connector: kind.clone(),
             bytes: evidence.content.len(),
             cursor: evidence.provenance.cursor.clone(),
+            blocked: false,
         };
         record(
             &*self.deps.store,
@@ -182,6 +245,34 @@ impl PerceptionActivities {
         .map_err(pipeline_error)?;
         for signal in &out.new_signals {
             crate::metrics::signal_detected(&signal.signal_type);
+        }
+        // A deal that closed is the later outcome of the actions taken on its account.
+        let closes: Vec<&SignalRef> = out
+            .new_signals
+            .iter()
+            .filter(|s| s.signal_type == SignalType::OpportunityStageChanged.as_str())
+            .collect();
+        if !closes.is_empty() {
+            let scope = LedgerScope::from_activity(&ctx, &input.tenant_id, &input.trace_id);
+            let mut found = Vec::new();
+            for account in closes
+                .iter()
+                .map(|s| s.account_id.as_str())
+                .collect::<std::collections::BTreeSet<_>>()
+            {
+                let stored = store
+                    .list_signals(&input.tenant_id, Some(account))
+                    .await
+                    .map_err(error::store)?;
+                found.extend(
+                    stored
+                        .into_iter()
+                        .filter(|s| closes.iter().any(|c| c.signal_id == s.signal_id)),
+                );
+            }
+            link_deal_outcomes(&**store, &scope, &found)
+                .await
+                .map_err(error::store)?;
         }
         // If an earlier attempt completed its ledger entry, that entry's result is the one the
         // workflow sees, so history and ledger agree.

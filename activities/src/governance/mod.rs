@@ -8,7 +8,7 @@ mod outcomes;
 
 pub use budget::{BudgetCall, reserve_budget, settle_budget};
 pub use gateway::validate_action;
-pub use outcomes::record_outcome;
+pub use outcomes::{link_deal_outcomes, record_outcome};
 
 use chrono::Utc;
 use revloop_domain::ledger::{LedgerKind, NewLedgerEntry};

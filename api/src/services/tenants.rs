@@ -55,8 +55,8 @@ impl TenantService for TenantApi {
         request: Request<pb::SetTenantConfigRequest>,
     ) -> Result<Response<pb::TenantConfigResponse>, Status> {
         let (_, tenant) = require(&request, Role::Admin, &request.get_ref().tenant_id)?;
-        let config: TenantConfig = toml::from_str(&request.get_ref().config_toml)
-            .map_err(|e| Status::invalid_argument(format!("config_toml: {e}")))?;
+        let config = parse_tenant_config(&request.get_ref().config_toml)
+            .map_err(Status::invalid_argument)?;
         let name = self
             .state
             .store
@@ -75,5 +75,62 @@ impl TenantService for TenantApi {
             .await
             .map_err(error::store)?;
         response(&updated)
+    }
+}
+
+/// Reads a tenant config from TOML and checks what TOML alone cannot: that its compliance
+/// policies parse as Cedar. Errors name the key.
+pub fn parse_tenant_config(text: &str) -> Result<TenantConfig, String> {
+    let config: TenantConfig = toml::from_str(text).map_err(|e| format!("config_toml: {e}"))?;
+    config
+        .governance
+        .compliance
+        .check()
+        .map_err(|e| format!("config_toml: governance.compliance: {e}"))?;
+    Ok(config)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The example in the README, so it cannot drift from what the API accepts.
+    fn readme_example() -> String {
+        let readme = include_str!("../../../README.md");
+        let start = readme
+            .find("```toml\n[governance]")
+            .expect("the README has the example");
+        let body = &readme[start + "```toml\n".len()..];
+        body[..body.find("```").expect("the example ends")].to_string()
+    }
+
+    #[test]
+    fn the_readme_example_is_a_valid_config() {
+        let config = parse_tenant_config(&readme_example()).unwrap();
+        assert_eq!(config.budgets.len(), 1);
+        assert_eq!(
+            config.governance.compliance.denied_actions,
+            ["send_follow_up"]
+        );
+        assert!(
+            config
+                .governance
+                .compliance
+                .cedar
+                .contains("hold-follow-ups")
+        );
+    }
+
+    #[test]
+    fn broken_cedar_and_unknown_keys_are_refused_by_name() {
+        let broken = "[governance.compliance]\ncedar = \"forbid(principal\"\n";
+        let err = parse_tenant_config(broken).unwrap_err();
+        assert!(
+            err.starts_with("config_toml: governance.compliance:"),
+            "{err}"
+        );
+        let typo = "[governance.compliance]\ndenied_action = [\"x\"]\n";
+        let err = parse_tenant_config(typo).unwrap_err();
+        assert!(err.contains("denied_action"), "{err}");
     }
 }

@@ -42,6 +42,15 @@ impl Default for CompliancePolicy {
     }
 }
 
+impl CompliancePolicy {
+    /// Whether the policies this config stands for parse; the error says what is wrong.
+    pub fn check(&self) -> Result<(), String> {
+        PolicySet::from_str(&cedar_policies(self))
+            .map(|_| ())
+            .map_err(|e| format!("{e}"))
+    }
+}
+
 fn cedar_list(items: &[String], entity_type: &str) -> String {
     let entries: Vec<String> = items
         .iter()
