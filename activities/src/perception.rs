@@ -9,8 +9,7 @@ use revloop_domain::budget::CostClass;
 use revloop_domain::ledger::LedgerKind;
 use revloop_domain::signals::SignalType;
 use revloop_domain::validators::Verdict;
-use revloop_store::TenantConfig;
-use serde_json::json;
+use revloop_store::{BudgetRecord, TenantConfig};
 use temporalio_client::{
     UntypedSignal, UntypedWorkflow, WorkflowIdConflictPolicy, WorkflowStartOptions,
 };
@@ -18,7 +17,7 @@ use temporalio_common::data_converters::{PayloadConverter, RawValue};
 use temporalio_macros::activities;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
 
-use crate::connectors::{self, ConnectorError, source_kind};
+use crate::connectors::{self, Connector, ConnectorError, source_kind};
 use crate::contracts::*;
 use crate::governance::{
     BudgetCall, LedgerScope, link_deal_outcomes, reserve_budget, settle_budget,
@@ -63,6 +62,92 @@ async fn tenant_config(deps: &Deps, tenant_id: &str) -> Result<TenantConfig, Act
     crate::decision::tenant_config(&*deps.store, tenant_id).await
 }
 
+impl PerceptionActivities {
+    /// Reading from a source is a CHEAP call through the budget service; a pushed batch was
+    /// already delivered, so it costs nothing here.
+    async fn fetch_budget(
+        &self,
+        ctx: &ActivityContext,
+        input: &FetchInput,
+        kind: &str,
+    ) -> Result<Option<BudgetRecord>, ActivityError> {
+        let tool = match &input.source {
+            SourceRef::PushedBatch { .. } => return Ok(None),
+            SourceRef::Pull { connector_id } => connector_id.clone(),
+            SourceRef::JsonlFile { .. } => kind.to_string(),
+        };
+        let config = tenant_config(&self.deps, &input.tenant_id).await?;
+        let scope = LedgerScope::from_activity(ctx, &input.tenant_id, &input.trace_id);
+        let call = BudgetCall {
+            operation: format!("fetch:{tool}"),
+            cost_class: CostClass::Cheap,
+            account_id: None,
+            plan_id: None,
+            tool: Some(tool),
+            amount: 1,
+            at: input.now,
+        };
+        reserve_budget(&*self.deps.store, &scope, &config.budgets, &call)
+            .await
+            .map(Some)
+            .map_err(error::store)
+    }
+
+    /// Reads the batch through the connector (heartbeating), settles the fetch's budget and
+    /// stores what came back as evidence.
+    async fn read_source(
+        &self,
+        ctx: &ActivityContext,
+        input: &FetchInput,
+        connector: &dyn Connector,
+        kind: &str,
+        budget: Option<&BudgetRecord>,
+    ) -> Result<FetchOutput, ActivityError> {
+        // Pulls can be long: heartbeat while the connector works, so a worker that dies
+        // mid-pull is noticed within the heartbeat timeout and the pull retried elsewhere.
+        let fetch = connector.fetch(&input.tenant_id, &input.source, input.now);
+        tokio::pin!(fetch);
+        let mut beat = tokio::time::interval(std::time::Duration::from_secs(2));
+        let fetched = loop {
+            tokio::select! {
+                done = &mut fetch => break done,
+                _ = beat.tick() => { ctx.record_heartbeat(()).await?; }
+            }
+        };
+        if let Some(b) = budget {
+            // A failed read used nothing and gives its reservation back.
+            let used = u64::from(fetched.is_ok());
+            settle_budget(&*self.deps.store, &input.tenant_id, b, used)
+                .await
+                .map_err(error::store)?;
+        }
+        let evidence = fetched.map_err(|e| match e {
+            ConnectorError::Invalid(m) => error::non_retryable(error::INVALID_INPUT, m),
+            ConnectorError::Unavailable(m) => ActivityError::from(anyhow::anyhow!(m)),
+        })?;
+        // An empty delta (nothing changed at the source) leaves no evidence behind.
+        let empty = evidence.content.is_empty();
+        if !empty {
+            self.deps
+                .store
+                .put_evidence(&evidence)
+                .await
+                .map_err(error::store)?;
+        }
+        Ok(FetchOutput {
+            evidence_id: if empty {
+                String::new()
+            } else {
+                evidence.evidence_id.clone()
+            },
+            connector: kind.to_string(),
+            bytes: evidence.content.len(),
+            cursor: evidence.provenance.cursor.clone(),
+            blocked: false,
+        })
+    }
+}
+
 #[activities]
 impl PerceptionActivities {
     /// Reads the batch through its connector and stores it as immutable evidence.
@@ -86,101 +171,19 @@ impl PerceptionActivities {
             .ok_or_else(|| {
                 error::non_retryable(error::INVALID_INPUT, format!("no connector for {kind}"))
             })?;
-        // Reading from a source is a CHEAP call through the budget service (a pushed batch
-        // was already delivered, so it costs nothing here).
-        let budget = match &input.source {
-            SourceRef::PushedBatch { .. } => None,
-            SourceRef::Pull { connector_id } => Some(connector_id.clone()),
-            SourceRef::JsonlFile { .. } => Some(kind.clone()),
-        };
-        let budget = match budget {
-            None => None,
-            Some(tool) => {
-                let config = tenant_config(&self.deps, &input.tenant_id).await?;
-                let scope = LedgerScope::from_activity(&ctx, &input.tenant_id, &input.trace_id);
-                let call = BudgetCall {
-                    operation: format!("fetch:{tool}"),
-                    cost_class: CostClass::Cheap,
-                    account_id: None,
-                    plan_id: None,
-                    tool: Some(tool),
-                    amount: 1,
-                    at: input.now,
-                };
-                let store = &*self.deps.store;
-                let record = reserve_budget(store, &scope, &config.budgets, &call)
-                    .await
-                    .map_err(error::store)?;
-                Some(record)
-            }
-        };
-        if let Some(b) = budget
-            .as_ref()
-            .filter(|b| b.decision.verdict == Verdict::Block)
-        {
-            let out = FetchOutput {
+        let budget = self.fetch_budget(&ctx, &input, &kind).await?;
+        let out = match &budget {
+            Some(b) if b.decision.verdict == Verdict::Block => FetchOutput {
                 evidence_id: String::new(),
                 connector: kind.clone(),
                 bytes: 0,
                 cursor: None,
                 blocked: true,
-            };
-            let ledgered = json!({ "output": out, "budget": b });
-            record(
-                &*self.deps.store,
-                &ctx,
-                LedgerRecord {
-                    tenant_id: &input.tenant_id,
-                    trace_id: &input.trace_id,
-                    kind: LedgerKind::Evidence,
-                    snapshot_ref: None,
-                    result: &ledgered,
-                },
-            )
-            .await?;
-            return Ok(out);
-        }
-        // Pulls can be long: heartbeat while the connector works, so a worker that dies
-        // mid-pull is noticed within the heartbeat timeout and the pull retried elsewhere.
-        let fetch = connector.fetch(&input.tenant_id, &input.source, input.now);
-        tokio::pin!(fetch);
-        let mut beat = tokio::time::interval(std::time::Duration::from_secs(2));
-        let fetched = loop {
-            tokio::select! {
-                done = &mut fetch => break done,
-                _ = beat.tick() => { ctx.record_heartbeat(()).await?; }
-            }
-        };
-        if let Some(b) = &budget {
-            // A failed read used nothing and gives its reservation back.
-            let used = u64::from(fetched.is_ok());
-            settle_budget(&*self.deps.store, &input.tenant_id, b, used)
-                .await
-                .map_err(error::store)?;
-        }
-        let evidence = fetched.map_err(|e| match e {
-            ConnectorError::Invalid(m) => error::non_retryable(error::INVALID_INPUT, m),
-            ConnectorError::Unavailable(m) => ActivityError::from(anyhow::anyhow!(m)),
-        })?;
-        // An empty delta (nothing changed at the source) leaves no evidence behind.
-        let empty = evidence.content.is_empty();
-        if !empty {
-            self.deps
-                .store
-                .put_evidence(&evidence)
-                .await
-                .map_err(error::store)?;
-        }
-        let out = FetchOutput {
-            evidence_id: if empty {
-                String::new()
-            } else {
-                evidence.evidence_id.clone()
             },
-            connector: kind.clone(),
-            bytes: evidence.content.len(),
-            cursor: evidence.provenance.cursor.clone(),
-            blocked: false,
+            _ => {
+                self.read_source(&ctx, &input, connector.as_ref(), &kind, budget.as_ref())
+                    .await?
+            }
         };
         record(
             &*self.deps.store,
