@@ -11,7 +11,7 @@ use axum::extract::{Query, State};
 use chrono::{DateTime, Utc};
 use revloop_domain::records::{Record, RecordKey};
 use revloop_proto::v1 as pb;
-use revloop_store::{ConnectorStore, RecordStore};
+use revloop_store::{ConnectorStore, LedgerStore, RecordStore};
 use serde_json::{Value, json};
 
 use crate::helpers::*;
@@ -256,6 +256,64 @@ async fn scheduled_pulls_fetch_only_the_delta_and_honour_pause_and_delete() -> a
         async move { Ok((seen.lock().unwrap().len() > before).then_some(())) }
     })
     .await?;
+
+    // A compliance policy that forbids reading this source: the gateway before the expensive
+    // read blocks every run, which reads nothing.
+    let forbid = r#"
+[governance.compliance]
+cedar = '''
+@id("no-crm-pulls")
+forbid(principal, action == Revloop::Action::"read", resource == Revloop::Connector::"crm-pull");
+'''
+"#;
+    client
+        .tenants
+        .set_tenant_config(pb::SetTenantConfigRequest {
+            tenant_id: TENANT.into(),
+            config_toml: forbid.into(),
+        })
+        .await?;
+    let store = env.store()?;
+    eventually(
+        "a pull blocked by compliance",
+        Duration::from_secs(30),
+        || {
+            let store = store.clone();
+            async move {
+                let entries = store.list_entries(TENANT, 0, 1_000_000).await?;
+                Ok(entries
+                    .iter()
+                    .any(|e| {
+                        let p = &e.payload;
+                        p["connector_id"] == "crm-pull"
+                            && p["validator"] == "compliance"
+                            && p["result"] == "BLOCK"
+                            && p["checkpoint"] == "before_expensive_read"
+                            && p["reason"]
+                                .as_str()
+                                .is_some_and(|r| r.contains("no-crm-pulls"))
+                    })
+                    .then_some(()))
+            }
+        },
+    )
+    .await?;
+    // A run already past the gateway may still finish its read; after that, nothing.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let blocked_from = source.cursors_seen.lock().unwrap().len();
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert_eq!(
+        source.cursors_seen.lock().unwrap().len(),
+        blocked_from,
+        "blocked runs read nothing from the source"
+    );
+    client
+        .tenants
+        .set_tenant_config(pb::SetTenantConfigRequest {
+            tenant_id: TENANT.into(),
+            config_toml: String::new(),
+        })
+        .await?;
 
     let listed = client
         .connectors

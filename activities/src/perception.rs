@@ -8,7 +8,7 @@ use revloop_domain::TenantId;
 use revloop_domain::budget::CostClass;
 use revloop_domain::ledger::LedgerKind;
 use revloop_domain::signals::SignalType;
-use revloop_domain::validators::Verdict;
+use revloop_domain::validators::{ReadRequest, Verdict};
 use revloop_store::{BudgetRecord, TenantConfig};
 use temporalio_client::{
     UntypedSignal, UntypedWorkflow, WorkflowIdConflictPolicy, WorkflowStartOptions,
@@ -20,7 +20,7 @@ use temporalio_sdk::activities::{ActivityContext, ActivityError};
 use crate::connectors::{self, Connector, ConnectorError, source_kind};
 use crate::contracts::*;
 use crate::governance::{
-    BudgetCall, LedgerScope, link_deal_outcomes, reserve_budget, settle_budget,
+    BudgetCall, LedgerScope, link_deal_outcomes, reserve_budget, settle_budget, validate_read,
 };
 use crate::ledger_hook::{LedgerRecord, record};
 use crate::{Deps, error, pipeline, search_attributes};
@@ -63,6 +63,36 @@ async fn tenant_config(deps: &Deps, tenant_id: &str) -> Result<TenantConfig, Act
 }
 
 impl PerceptionActivities {
+    /// The gateway before an expensive read: pulls from a source only (a pushed batch or a
+    /// dropped file is already here). Returns whether it blocked.
+    async fn read_gateway(
+        &self,
+        ctx: &ActivityContext,
+        input: &FetchInput,
+        kind: &str,
+    ) -> Result<bool, ActivityError> {
+        let SourceRef::Pull { connector_id } = &input.source else {
+            return Ok(false);
+        };
+        let config = tenant_config(&self.deps, &input.tenant_id).await?;
+        let scope = LedgerScope::from_activity(ctx, &input.tenant_id, &input.trace_id);
+        let read = ReadRequest {
+            read_id: scope.workflow_id.clone(),
+            connector_id: connector_id.clone(),
+            connector_kind: kind.to_string(),
+        };
+        let outcome = validate_read(
+            &*self.deps.store,
+            &scope,
+            &read,
+            input.now,
+            &config.governance,
+        )
+        .await
+        .map_err(error::store)?;
+        Ok(outcome.aggregate == Verdict::Block)
+    }
+
     /// Reading from a source is a CHEAP call through the budget service; a pushed batch was
     /// already delivered, so it costs nothing here.
     async fn fetch_budget(
@@ -171,16 +201,25 @@ impl PerceptionActivities {
             .ok_or_else(|| {
                 error::non_retryable(error::INVALID_INPUT, format!("no connector for {kind}"))
             })?;
-        let budget = self.fetch_budget(&ctx, &input, &kind).await?;
-        let out = match &budget {
-            Some(b) if b.decision.verdict == Verdict::Block => FetchOutput {
+        // An expensive read passes the validator gateway, then the budget service; either can
+        // stop it before anything is read.
+        let read_blocked = self.read_gateway(&ctx, &input, &kind).await?;
+        let budget = match read_blocked {
+            true => None,
+            false => self.fetch_budget(&ctx, &input, &kind).await?,
+        };
+        let budget_blocked = budget
+            .as_ref()
+            .is_some_and(|b| b.decision.verdict == Verdict::Block);
+        let out = match read_blocked || budget_blocked {
+            true => FetchOutput {
                 evidence_id: String::new(),
                 connector: kind.clone(),
                 bytes: 0,
                 cursor: None,
                 blocked: true,
             },
-            _ => {
+            false => {
                 self.read_source(&ctx, &input, connector.as_ref(), &kind, budget.as_ref())
                     .await?
             }

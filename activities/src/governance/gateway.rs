@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use revloop_domain::ledger::LedgerKind;
 use revloop_domain::validators::{
-    self, Checkpoint, EvidenceFact, GatewayOutcome, GovernancePolicy, ValidationContext, Verdict,
-    run_gateway,
+    self, Checkpoint, EvidenceFact, GatewayOutcome, GovernancePolicy, ReadRequest, Subject,
+    ValidationContext, Verdict, run_gateway,
 };
 use revloop_domain::world::AccountView;
 use revloop_store::{ActionRecord, ActionStatus, Store, StoreError};
@@ -58,7 +58,7 @@ pub async fn validate_action(
     let vctx = ValidationContext {
         checkpoint,
         now,
-        proposal: &action.proposal,
+        subject: Subject::Proposal(&action.proposal),
         evidence: &facts,
         snapshot: snapshot.as_ref(),
         snapshot_ref: action.snapshot_ref.as_deref(),
@@ -66,44 +66,14 @@ pub async fn validate_action(
     };
     let outcome = run_gateway(&validators::builtin(), &vctx);
     crate::metrics::gateway(&outcome);
-    let mut seqs = BTreeMap::new();
-    let base = format!("/{}/{}", action.action_id, checkpoint.as_str());
-    for r in &outcome.results {
-        let payload = json!({
-            "action_id": action.action_id,
-            "checkpoint": checkpoint,
-            "validator": r.validator,
-            "result": r.result,
-            "reason": r.reason,
-            "details": r.details,
-        });
-        let seq = scope
-            .append(
-                store,
-                &format!("{base}/{}", r.validator),
-                LedgerKind::Validation,
-                action.snapshot_ref.clone(),
-                &payload,
-            )
-            .await?;
-        seqs.insert(format!("{}/{}", checkpoint.as_str(), r.validator), seq);
-    }
-    let aggregate = json!({
-        "action_id": action.action_id,
-        "checkpoint": checkpoint,
-        "aggregate": outcome.aggregate,
-        "results": outcome.results.iter().map(|r| (r.validator.clone(), r.result)).collect::<BTreeMap<_, _>>(),
-    });
-    let seq = scope
-        .append(
-            store,
-            &format!("{base}/aggregate"),
-            LedgerKind::Validation,
-            action.snapshot_ref.clone(),
-            &aggregate,
-        )
-        .await?;
-    seqs.insert(format!("{}/aggregate", checkpoint.as_str()), seq);
+    let seqs = ledger_outcome(
+        store,
+        scope,
+        &outcome,
+        ("action_id", &action.action_id),
+        action.snapshot_ref.clone(),
+    )
+    .await?;
     // A retried attempt must not record the same gateway run twice.
     if !action.validations.contains(&outcome) {
         action.validations.push(outcome.clone());
@@ -118,5 +88,95 @@ pub async fn validate_action(
         );
     }
     action.updated_at = now;
+    Ok(outcome)
+}
+
+/// Writes one ledger entry per validator result and one for the aggregate, keyed under the
+/// subject and checkpoint; returns their sequence numbers by `{checkpoint}/{validator}` and
+/// `{checkpoint}/aggregate`.
+async fn ledger_outcome(
+    store: &dyn Store,
+    scope: &LedgerScope,
+    outcome: &GatewayOutcome,
+    (subject_field, subject_id): (&str, &str),
+    snapshot_ref: Option<String>,
+) -> Result<BTreeMap<String, u64>, StoreError> {
+    let checkpoint = outcome.checkpoint.as_str();
+    let base = format!("/{subject_id}/{checkpoint}");
+    let mut seqs = BTreeMap::new();
+    for r in &outcome.results {
+        let payload = json!({
+            subject_field: subject_id,
+            "checkpoint": checkpoint,
+            "validator": r.validator,
+            "result": r.result,
+            "reason": r.reason,
+            "details": r.details,
+        });
+        let suffix = format!("{base}/{}", r.validator);
+        let seq = scope
+            .append(
+                store,
+                &suffix,
+                LedgerKind::Validation,
+                snapshot_ref.clone(),
+                &payload,
+            )
+            .await?;
+        seqs.insert(format!("{checkpoint}/{}", r.validator), seq);
+    }
+    let results: BTreeMap<&str, Verdict> = outcome
+        .results
+        .iter()
+        .map(|r| (r.validator.as_str(), r.result))
+        .collect();
+    let aggregate = json!({
+        subject_field: subject_id,
+        "checkpoint": checkpoint,
+        "aggregate": outcome.aggregate,
+        "results": results,
+    });
+    let suffix = format!("{base}/aggregate");
+    let seq = scope
+        .append(
+            store,
+            &suffix,
+            LedgerKind::Validation,
+            snapshot_ref,
+            &aggregate,
+        )
+        .await?;
+    seqs.insert(format!("{checkpoint}/aggregate"), seq);
+    Ok(seqs)
+}
+
+/// Runs the gateway before an expensive read (a pull from a source) and ledgers every result.
+/// Only compliance has something to judge in a read; the others say they do not apply.
+pub async fn validate_read(
+    store: &dyn Store,
+    scope: &LedgerScope,
+    read: &ReadRequest,
+    now: DateTime<Utc>,
+    policy: &GovernancePolicy,
+) -> Result<GatewayOutcome, StoreError> {
+    let vctx = ValidationContext {
+        checkpoint: Checkpoint::BeforeExpensiveRead,
+        now,
+        subject: Subject::Read(read),
+        evidence: &[],
+        snapshot: None,
+        snapshot_ref: None,
+        policy,
+    };
+    let outcome = run_gateway(&validators::builtin(), &vctx);
+    crate::metrics::gateway(&outcome);
+    ledger_outcome(
+        store,
+        scope,
+        &outcome,
+        ("connector_id", &read.connector_id),
+        None,
+    )
+    .await?;
     Ok(outcome)
 }

@@ -7,7 +7,7 @@ mod gateway;
 mod outcomes;
 
 pub use budget::{BudgetCall, reserve_budget, settle_budget};
-pub use gateway::validate_action;
+pub use gateway::{validate_action, validate_read};
 pub use outcomes::{link_deal_outcomes, record_outcome};
 
 use chrono::Utc;

@@ -2,7 +2,8 @@
 //! tenant prohibits, expressed as Cedar policies. The tenant's allow / deny lists become
 //! generated policies; its own Cedar text is added to them. Any `forbid` that matches, or no
 //! `permit`, BLOCKs, naming the policies that decided. Policies that do not parse block too:
-//! fail closed.
+//! fail closed. Before an expensive read the same policies judge `Revloop::Action::"read"` on
+//! `Revloop::Connector::"{id}"`, so a tenant can forbid pulling from a source.
 
 use std::str::FromStr;
 
@@ -11,10 +12,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::pii::{PiiFinding, find_pii};
-use super::{ValidationContext, Validator, ValidatorResult, Verdict, result};
+use super::{Subject, ValidationContext, Validator, ValidatorResult, Verdict, result};
 use crate::decision::ActionClass;
 
-/// Tenant compliance settings. Lists name action kinds (`send_follow_up`) and parameter names.
+/// Tenant compliance settings. Lists name action kinds (`send_follow_up`, or `read` for pulls
+/// from sources) and parameter names. The allow list applies to proposed actions only.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CompliancePolicy {
@@ -76,7 +78,7 @@ pub fn cedar_policies(policy: &CompliancePolicy) -> String {
     }
     if let Some(allowed) = &policy.allowed_actions {
         text += &format!(
-            "@id(\"allowed-actions\")\nforbid(principal, action, resource) unless {{ action in {} }};\n",
+            "@id(\"allowed-actions\")\nforbid(principal, action, resource) when {{ context.subject == \"proposal\" }} unless {{ action in {} }};\n",
             cedar_list(allowed, "Revloop::Action")
         );
     }
@@ -92,10 +94,22 @@ pub fn cedar_policies(policy: &CompliancePolicy) -> String {
     text + &policy.cedar
 }
 
-/// The request's context: what the policies can test.
-fn request_context(ctx: &ValidationContext<'_>) -> (Value, Vec<PiiFinding>) {
-    let outbound = ctx.proposal.class == ActionClass::ExternalHumanTouch;
-    let params = ctx.proposal.params.as_object();
+/// What the policies see of one request: the principal, action and resource as Cedar
+/// entities, the context they can test, and any personal data found.
+struct CedarRequest {
+    action: String,
+    resource: String,
+    context: Value,
+    pii: Vec<PiiFinding>,
+}
+
+/// A proposal is `Revloop::Action::"{kind}"` on `Revloop::Proposal::"{id}"`; a read is
+/// `Revloop::Action::"read"` on `Revloop::Connector::"{id}"`. Every context attribute exists
+/// for both, so one policy can test any of them without an evaluation error.
+fn cedar_request(ctx: &ValidationContext<'_>) -> CedarRequest {
+    let proposal = ctx.proposal();
+    let outbound = proposal.is_some_and(|p| p.class == ActionClass::ExternalHumanTouch);
+    let params = proposal.and_then(|p| p.params.as_object());
     let fields: Vec<&String> = params.map(|p| p.keys().collect()).unwrap_or_default();
     // The recipient's own address is addressing, not content.
     let pii: Vec<PiiFinding> = params
@@ -106,15 +120,38 @@ fn request_context(ctx: &ValidationContext<'_>) -> (Value, Vec<PiiFinding>) {
         .flatten()
         .collect();
     let kinds: Vec<&str> = pii.iter().map(|f| f.kind.as_str()).collect();
+    let (subject, action_class, connector_kind, action, resource) = match ctx.subject {
+        Subject::Proposal(p) => (
+            "proposal",
+            serde_json::to_value(p.class).unwrap_or(Value::Null),
+            String::new(),
+            format!("Revloop::Action::{}", json!(p.kind.as_str())),
+            format!("Revloop::Proposal::{}", json!(p.proposal_id)),
+        ),
+        Subject::Read(r) => (
+            "read",
+            json!("read"),
+            r.connector_kind.clone(),
+            r#"Revloop::Action::"read""#.to_string(),
+            format!("Revloop::Connector::{}", json!(r.connector_id)),
+        ),
+    };
     let context = json!({
         "checkpoint": ctx.checkpoint.as_str(),
-        "action_class": serde_json::to_value(ctx.proposal.class).unwrap_or(Value::Null),
+        "subject": subject,
+        "action_class": action_class,
+        "connector_kind": connector_kind,
         "outbound": outbound,
         "fields": fields,
         "pii_found": !pii.is_empty(),
         "pii_kinds": kinds,
     });
-    (context, pii)
+    CedarRequest {
+        action,
+        resource,
+        context,
+        pii,
+    }
 }
 
 fn uid(text: &str) -> Result<EntityUid, String> {
@@ -131,17 +168,16 @@ impl ComplianceValidator {
         let text = cedar_policies(&ctx.policy.compliance);
         let policies = PolicySet::from_str(&text)
             .map_err(|e| format!("compliance policies do not parse: {e}"))?;
-        let (context, pii) = request_context(ctx);
+        let CedarRequest {
+            action,
+            resource,
+            context,
+            pii,
+        } = cedar_request(ctx);
         let request = Request::new(
             uid(r#"Revloop::Agent::"revloop""#)?,
-            uid(&format!(
-                "Revloop::Action::{}",
-                json!(ctx.proposal.kind.as_str())
-            ))?,
-            uid(&format!(
-                "Revloop::Proposal::{}",
-                json!(ctx.proposal.proposal_id)
-            ))?,
+            uid(&action)?,
+            uid(&resource)?,
             Context::from_json_value(context.clone(), None)
                 .map_err(|e| format!("request context: {e}"))?,
             None,
@@ -177,7 +213,8 @@ impl ComplianceValidator {
                 } else {
                     format!("forbidden by {}", determining.join(", "))
                 };
-                let mut reasons = vec![format!("COMPLIANCE: {} {why}", ctx.proposal.kind.as_str())];
+                let what = ctx.proposal().map_or("read", |p| p.kind.as_str());
+                let mut reasons = vec![format!("COMPLIANCE: {what} {why}")];
                 reasons.extend(
                     pii.iter()
                         .map(|f| format!("{} found in {}", f.kind, f.field)),
@@ -351,5 +388,50 @@ mod tests {
         let outcome = check(&task, broken);
         assert_eq!(outcome.result, Verdict::Block);
         assert!(outcome.reason.contains("do not parse"));
+    }
+
+    #[test]
+    fn reads_are_judged_by_connector_and_the_allow_list_leaves_them_alone() {
+        let read = crate::validators::ReadRequest {
+            read_id: "t1/perception/p1".into(),
+            connector_id: "salesforce".into(),
+            connector_kind: "salesforce".into(),
+        };
+        let judge = |compliance: CompliancePolicy| {
+            let policy = GovernancePolicy {
+                compliance,
+                ..GovernancePolicy::default()
+            };
+            let p = proposal_with(ActionKind::CreateTask, json!({}));
+            let mut c = ctx(&p, &[]);
+            c.subject = Subject::Read(&read);
+            c.checkpoint = crate::validators::Checkpoint::BeforeExpensiveRead;
+            c.policy = &policy;
+            ComplianceValidator.validate(&c)
+        };
+        assert_eq!(judge(CompliancePolicy::default()).result, Verdict::Allow);
+        let only_briefs = CompliancePolicy {
+            allowed_actions: Some(vec!["attach_brief".into()]),
+            ..Default::default()
+        };
+        assert_eq!(judge(only_briefs).result, Verdict::Allow);
+        let no_reads = CompliancePolicy {
+            denied_actions: vec!["read".into()],
+            ..Default::default()
+        };
+        assert_eq!(judge(no_reads).result, Verdict::Block);
+        let not_salesforce = CompliancePolicy {
+            cedar: "@id(\"no-salesforce\")\nforbid(principal, action == Revloop::Action::\"read\", resource == Revloop::Connector::\"salesforce\");".into(),
+            ..Default::default()
+        };
+        let outcome = judge(not_salesforce);
+        assert_eq!(outcome.result, Verdict::Block);
+        assert!(
+            outcome
+                .reason
+                .contains("COMPLIANCE: read forbidden by no-salesforce"),
+            "{}",
+            outcome.reason
+        );
     }
 }

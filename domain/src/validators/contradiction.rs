@@ -8,7 +8,8 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 
-use super::{ValidationContext, Validator, ValidatorResult, Verdict, result};
+use super::{ValidationContext, Validator, ValidatorResult, Verdict, not_applicable, result};
+use crate::decision::Proposal;
 use crate::world::{AccountView, record_ref};
 
 pub struct ContradictionValidator;
@@ -19,6 +20,9 @@ impl Validator for ContradictionValidator {
     }
 
     fn validate(&self, ctx: &ValidationContext<'_>) -> ValidatorResult {
+        let Some(proposal) = ctx.proposal() else {
+            return not_applicable(self.name(), "a read has no plan to contradict");
+        };
         let Some(snapshot) = ctx.snapshot else {
             return result(
                 self.name(),
@@ -30,7 +34,7 @@ impl Validator for ContradictionValidator {
                 json!({ "snapshot_ref": ctx.snapshot_ref, "conflicts": [] }),
             );
         };
-        let conflicts = conflicts(ctx, snapshot);
+        let conflicts = conflicts(proposal, snapshot);
         let verdict = if conflicts.is_empty() {
             Verdict::Allow
         } else {
@@ -49,7 +53,7 @@ impl Validator for ContradictionValidator {
     }
 }
 
-fn conflicts(ctx: &ValidationContext<'_>, snapshot: &AccountView) -> Vec<String> {
+fn conflicts(proposal: &Proposal, snapshot: &AccountView) -> Vec<String> {
     let mut found = Vec::new();
     // `rec:{type}:{id}` → the ref of the version the snapshot holds.
     let held: BTreeMap<String, String> = snapshot
@@ -60,8 +64,7 @@ fn conflicts(ctx: &ValidationContext<'_>, snapshot: &AccountView) -> Vec<String>
             (key, full)
         })
         .collect();
-    for cited in ctx
-        .proposal
+    for cited in proposal
         .evidence_refs
         .iter()
         .filter(|r| r.starts_with("rec:"))
@@ -77,7 +80,7 @@ fn conflicts(ctx: &ValidationContext<'_>, snapshot: &AccountView) -> Vec<String>
             )),
         }
     }
-    let params = &ctx.proposal.params;
+    let params = &proposal.params;
     if let Some(contact_id) = params["contact_id"].as_str() {
         match snapshot.contacts.iter().find(|c| c.id == contact_id) {
             None => found.push(format!("contact {contact_id} is not in the snapshot")),

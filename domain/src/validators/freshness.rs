@@ -4,7 +4,7 @@
 
 use serde_json::json;
 
-use super::{ValidationContext, Validator, ValidatorResult, Verdict, result};
+use super::{ValidationContext, Validator, ValidatorResult, Verdict, not_applicable, result};
 
 pub struct FreshnessValidator;
 
@@ -14,10 +14,13 @@ impl Validator for FreshnessValidator {
     }
 
     fn validate(&self, ctx: &ValidationContext<'_>) -> ValidatorResult {
+        let Some(proposal) = ctx.proposal() else {
+            return not_applicable(self.name(), "a read cites no evidence, it brings new data");
+        };
         let mut verdict = Verdict::Allow;
         let mut reasons = Vec::new();
         let mut checked = Vec::new();
-        for evidence_ref in &ctx.proposal.evidence_refs {
+        for evidence_ref in &proposal.evidence_refs {
             let Some(fact) = ctx
                 .evidence
                 .iter()

@@ -25,7 +25,7 @@ pub fn run_gateway(
         .unwrap_or(Verdict::Allow);
     GatewayOutcome {
         checkpoint: ctx.checkpoint,
-        proposal_id: ctx.proposal.proposal_id.clone(),
+        proposal_id: ctx.subject.id().to_string(),
         results,
         aggregate,
     }
@@ -79,5 +79,27 @@ mod tests {
             run_gateway(&none, &ctx(&p, &facts)).aggregate,
             Verdict::Allow
         );
+    }
+
+    #[test]
+    fn a_read_runs_every_validator_and_only_compliance_judges_it() {
+        let read = crate::validators::ReadRequest {
+            read_id: "t1/perception/p1".into(),
+            connector_id: "crm".into(),
+            connector_kind: "http_pull".into(),
+        };
+        let p = proposal(vec![]);
+        let mut c = ctx(&p, &[]);
+        c.subject = crate::validators::Subject::Read(&read);
+        c.checkpoint = Checkpoint::BeforeExpensiveRead;
+        let outcome = run_gateway(&builtin(), &c);
+        assert_eq!(outcome.proposal_id, "t1/perception/p1");
+        assert_eq!(outcome.results.len(), 4);
+        assert!(
+            outcome.results[..3]
+                .iter()
+                .all(|r| r.reason.starts_with("not applicable"))
+        );
+        assert_eq!(outcome.aggregate, Verdict::Allow);
     }
 }

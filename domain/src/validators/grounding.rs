@@ -4,7 +4,7 @@
 
 use serde_json::json;
 
-use super::{ValidationContext, Validator, ValidatorResult, Verdict, result};
+use super::{ValidationContext, Validator, ValidatorResult, Verdict, not_applicable, result};
 
 pub struct GroundingValidator;
 
@@ -14,7 +14,10 @@ impl Validator for GroundingValidator {
     }
 
     fn validate(&self, ctx: &ValidationContext<'_>) -> ValidatorResult {
-        let refs = ctx.proposal.evidence_refs.len();
+        let Some(proposal) = ctx.proposal() else {
+            return not_applicable(self.name(), "a read is not an action");
+        };
+        let refs = proposal.evidence_refs.len();
         let details = json!({ "evidence_refs": refs });
         if refs == 0 {
             return result(
@@ -22,7 +25,7 @@ impl Validator for GroundingValidator {
                 ctx.policy.ungrounded_verdict,
                 vec![format!(
                     "UNGROUNDED: {} cites no evidence",
-                    ctx.proposal.proposal_id
+                    proposal.proposal_id
                 )],
                 details,
             );

@@ -76,10 +76,38 @@ pub struct EvidenceFact {
     pub observed_at: DateTime<Utc>,
 }
 
+/// An expensive read about to happen: a pull from a source through one of the tenant's
+/// connectors.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReadRequest {
+    /// Identifies the read in the ledger (the fetch's run).
+    pub read_id: String,
+    pub connector_id: String,
+    pub connector_kind: String,
+}
+
+/// What the gateway judges: a proposed action (plan approval, step execution, writeback) or an
+/// expensive read.
+#[derive(Debug, Clone, Copy)]
+pub enum Subject<'a> {
+    Proposal(&'a Proposal),
+    Read(&'a ReadRequest),
+}
+
+impl Subject<'_> {
+    /// The proposal id or the read id, as the gateway outcome names it.
+    pub fn id(&self) -> &str {
+        match self {
+            Subject::Proposal(p) => &p.proposal_id,
+            Subject::Read(r) => &r.read_id,
+        }
+    }
+}
+
 pub struct ValidationContext<'a> {
     pub checkpoint: Checkpoint,
     pub now: DateTime<Utc>,
-    pub proposal: &'a Proposal,
+    pub subject: Subject<'a>,
     /// Facts for the proposal's evidence refs that the store could resolve.
     pub evidence: &'a [EvidenceFact],
     /// The account view planning used (by the ref that travels with the proposal), never a
@@ -87,6 +115,16 @@ pub struct ValidationContext<'a> {
     pub snapshot: Option<&'a AccountView>,
     pub snapshot_ref: Option<&'a str>,
     pub policy: &'a GovernancePolicy,
+}
+
+impl<'a> ValidationContext<'a> {
+    /// The proposal under judgement; `None` for a read.
+    pub fn proposal(&self) -> Option<&'a Proposal> {
+        match self.subject {
+            Subject::Proposal(p) => Some(p),
+            Subject::Read(_) => None,
+        }
+    }
 }
 
 /// One validator's answer: what it decided, why in one line, and the numbers behind it.
@@ -111,6 +149,16 @@ pub fn builtin() -> Vec<Box<dyn Validator>> {
         Box::new(ContradictionValidator),
         Box::new(ComplianceValidator),
     ]
+}
+
+/// The result of a validator with nothing to judge in a read: ALLOW, saying so.
+pub(crate) fn not_applicable(name: &str, why: &str) -> ValidatorResult {
+    result(
+        name,
+        Verdict::Allow,
+        vec![format!("not applicable: {why}")],
+        serde_json::json!({ "applies": false }),
+    )
 }
 
 /// Builds a result; `reasons` are joined into the one-line reason (`ok` when there are none).
@@ -161,7 +209,7 @@ pub(crate) mod test_support {
         ValidationContext {
             checkpoint: Checkpoint::BeforePlanApproval,
             now: now(),
-            proposal,
+            subject: Subject::Proposal(proposal),
             evidence,
             snapshot: None,
             snapshot_ref: None,
