@@ -35,15 +35,8 @@ async fn the_pipeline_stores_every_planted_signal_for_three_seeds() -> anyhow::R
         )?;
         let competitors: Vec<String> = COMPETITORS.iter().map(|c| format!("{c:?}")).collect();
         let config_toml = format!("[signals]\ncompetitors = [{}]\n", competitors.join(", "));
-        let set = client
-            .tenants
-            .set_tenant_config(pb::SetTenantConfigRequest {
-                tenant_id: tenant.clone(),
-                config_toml,
-            })
-            .await?
-            .into_inner();
-        assert!(set.config_toml.contains("Rivalsoft"), "{}", set.config_toml);
+        let set = set_tenant_config(&mut client, &tenant, &config_toml).await?;
+        assert!(set.contains("Rivalsoft"), "{set}");
 
         // Earlier versions first, then the current records, as two syncs would deliver them.
         for (source, lines) in [

@@ -37,13 +37,7 @@ async fn configured_tenant(
     config_toml: &str,
 ) -> anyhow::Result<ApiClient> {
     let mut client = env.client(tenant, &[Role::Admin]).await?;
-    client
-        .tenants
-        .set_tenant_config(pb::SetTenantConfigRequest {
-            tenant_id: tenant.into(),
-            config_toml: config_toml.into(),
-        })
-        .await?;
+    set_tenant_config(&mut client, tenant, config_toml).await?;
     env.ingest_fixture(&mut client, "meeting_prep.jsonl", tenant)
         .await?;
     Ok(client)
@@ -91,6 +85,19 @@ async fn stale_data_blocks_before_approval_and_a_soft_cap_warns_but_runs() -> an
             .list_effects("stale-co", &blocked.action_id)
             .await?
             .is_empty()
+    );
+    let ended = store
+        .list_outcomes("stale-co", Some(&blocked.action_id))
+        .await?;
+    assert_eq!(ended.len(), 1);
+    assert_eq!(ended[0].kind, "blocked");
+    assert!(
+        ended[0]
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.starts_with("freshness at before_plan_approval: DATA_STALE")),
+        "{:?}",
+        ended[0].reason
     );
     let mut viewer = env.client("stale-co", &[Role::Viewer]).await?;
     let explained = viewer

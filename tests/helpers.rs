@@ -296,3 +296,20 @@ pub async fn action_of(
     )
     .await
 }
+
+/// Replaces the tenant's config (TOML) through the API; returns it as stored.
+pub async fn set_tenant_config(
+    client: &mut ApiClient,
+    tenant: &str,
+    config_toml: &str,
+) -> anyhow::Result<String> {
+    let set = client
+        .tenants
+        .set_tenant_config(pb::SetTenantConfigRequest {
+            tenant_id: tenant.into(),
+            config_toml: config_toml.into(),
+        })
+        .await?
+        .into_inner();
+    Ok(set.config_toml)
+}

@@ -66,13 +66,7 @@ async fn dashboards_and_alerts_use_only_exported_metric_names() -> anyhow::Resul
 
     for (tenant, config) in [("capped-co", CAPPED), ("approving-co", "")] {
         let mut client = env.client(tenant, &[Role::Admin]).await?;
-        client
-            .tenants
-            .set_tenant_config(pb::SetTenantConfigRequest {
-                tenant_id: tenant.into(),
-                config_toml: config.into(),
-            })
-            .await?;
+        set_tenant_config(&mut client, tenant, config).await?;
         env.ingest_fixture(&mut client, "meeting_prep.jsonl", tenant)
             .await?;
         let follow_up = env.follow_up_awaiting_approval(&mut client).await?;

@@ -266,13 +266,7 @@ cedar = '''
 forbid(principal, action == Revloop::Action::"read", resource == Revloop::Connector::"crm-pull");
 '''
 "#;
-    client
-        .tenants
-        .set_tenant_config(pb::SetTenantConfigRequest {
-            tenant_id: TENANT.into(),
-            config_toml: forbid.into(),
-        })
-        .await?;
+    set_tenant_config(&mut client, TENANT, forbid).await?;
     let store = env.store()?;
     eventually(
         "a pull blocked by compliance",
@@ -307,13 +301,7 @@ forbid(principal, action == Revloop::Action::"read", resource == Revloop::Connec
         blocked_from,
         "blocked runs read nothing from the source"
     );
-    client
-        .tenants
-        .set_tenant_config(pb::SetTenantConfigRequest {
-            tenant_id: TENANT.into(),
-            config_toml: String::new(),
-        })
-        .await?;
+    set_tenant_config(&mut client, TENANT, "").await?;
 
     let listed = client
         .connectors

@@ -15,7 +15,9 @@ use temporalio_sdk::activities::{ActivityContext, ActivityError};
 use crate::contracts::*;
 use crate::decision::{load_action, tenant_config};
 use crate::executors::{self, ActionExecutor, ExecutorError};
-use crate::governance::{BudgetCall, LedgerScope, record_outcome, reserve_budget, settle_budget};
+use crate::governance::{
+    BudgetCall, LedgerScope, record_blocked, record_outcome, reserve_budget, settle_budget,
+};
 use crate::ledger_hook::{LedgerRecord, idempotency_key, record};
 use crate::{Deps, error, metrics};
 
@@ -199,6 +201,10 @@ impl ActionActivities {
         let out = if budget.decision.verdict == Verdict::Block {
             action.status = ActionStatus::Blocked;
             metrics::plan_outcome("aborted", "budget");
+            let reason = format!("budget: {}", budget.decision.reason());
+            record_blocked(store, &scope, &action, Some(reason))
+                .await
+                .map_err(error::store)?;
             action.updated_at = Utc::now();
             store.save_action(&action).await.map_err(error::store)?;
             ExecuteOutput {

@@ -99,9 +99,25 @@ async fn two_blocking_validators_still_ledger_all_four_results_and_the_aggregate
             ("compliance".to_string(), "ALLOW".to_string()),
         ]
     );
-    let aggregate = entries.last().unwrap();
+    let aggregate = entries
+        .iter()
+        .find(|e| e.payload.get("aggregate").is_some())
+        .unwrap();
     assert_eq!(aggregate.payload["aggregate"], "BLOCK");
-    assert_eq!(entries.len(), 5);
+    let blocked = store
+        .list_outcomes("t1", Some(&action.action_id))
+        .await
+        .unwrap();
+    assert_eq!(blocked.len(), 1, "the plan's end is an outcome");
+    assert_eq!(blocked[0].kind, "blocked");
+    assert!(
+        blocked[0]
+            .reason
+            .as_deref()
+            .unwrap()
+            .starts_with("grounding at before_step_execution: UNGROUNDED")
+    );
+    assert_eq!(entries.len(), 6, "4 results, the aggregate, the outcome");
     assert_eq!(
         action.ledger_seqs.len(),
         5,
@@ -123,7 +139,7 @@ async fn two_blocking_validators_still_ledger_all_four_results_and_the_aggregate
     )
     .await
     .unwrap();
-    assert_eq!(store.list_entries("t1", 0, 100).await.unwrap().len(), 5);
+    assert_eq!(store.list_entries("t1", 0, 100).await.unwrap().len(), 6);
     assert_eq!(action.validations.len(), 1);
 }
 

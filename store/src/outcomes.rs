@@ -15,8 +15,8 @@ pub struct Outcome {
     pub outcome_id: String,
     pub action_id: String,
     pub account_id: String,
-    /// `approved`, `edited`, `rejected`, `expired`, `executed`, `failed`, `plan_completed`,
-    /// `won` or `lost`.
+    /// `approved`, `edited`, `rejected`, `expired`, `executed`, `failed`, `blocked` (the plan
+    /// ended at a validator or the budget; the reason says which), `won` or `lost`.
     pub kind: String,
     /// For `edited`: each changed parameter with its old and new value.
     pub diff: Option<serde_json::Value>,

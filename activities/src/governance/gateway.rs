@@ -79,15 +79,17 @@ pub async fn validate_action(
         action.validations.push(outcome.clone());
     }
     action.ledger_seqs.extend(seqs);
+    action.updated_at = now;
     if outcome.aggregate == Verdict::Block {
         action.status = ActionStatus::Blocked;
         let first_block = outcome.results.iter().find(|r| r.result == Verdict::Block);
-        crate::metrics::plan_outcome(
-            "aborted",
-            first_block.map_or("gateway", |r| r.validator.as_str()),
-        );
+        let attribution = first_block.map_or("gateway", |r| r.validator.as_str());
+        crate::metrics::plan_outcome("aborted", attribution);
+        // Why the plan ended here is an outcome of its own.
+        let reason = first_block
+            .map(|r| format!("{} at {}: {}", r.validator, checkpoint.as_str(), r.reason));
+        super::outcomes::record_blocked(store, scope, action, reason).await?;
     }
-    action.updated_at = now;
     Ok(outcome)
 }
 

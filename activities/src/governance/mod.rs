@@ -8,7 +8,7 @@ mod outcomes;
 
 pub use budget::{BudgetCall, reserve_budget, settle_budget};
 pub use gateway::{validate_action, validate_read};
-pub use outcomes::{link_deal_outcomes, record_outcome};
+pub use outcomes::{link_deal_outcomes, record_blocked, record_outcome};
 
 use chrono::Utc;
 use revloop_domain::ledger::{LedgerKind, NewLedgerEntry};

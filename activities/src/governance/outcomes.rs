@@ -4,7 +4,7 @@
 use revloop_domain::hashing::short_id;
 use revloop_domain::ledger::LedgerKind;
 use revloop_domain::signals::{Signal, SignalType};
-use revloop_store::{Outcome, Store, StoreError};
+use revloop_store::{ActionRecord, Outcome, Store, StoreError};
 
 use super::LedgerScope;
 
@@ -25,6 +25,27 @@ pub async fn record_outcome(
         )
         .await?;
     Ok(created)
+}
+
+/// Records that an action's plan ended blocked, and by what (a validator or the budget).
+pub async fn record_blocked(
+    store: &dyn Store,
+    scope: &LedgerScope,
+    action: &ActionRecord,
+    reason: Option<String>,
+) -> Result<bool, StoreError> {
+    let outcome = Outcome {
+        tenant_id: action.tenant_id.clone(),
+        outcome_id: short_id("out", &[&action.action_id, "blocked"]),
+        action_id: action.action_id.clone(),
+        account_id: action.account_id.clone(),
+        kind: "blocked".to_string(),
+        diff: None,
+        reason,
+        actor: None,
+        at: action.updated_at,
+    };
+    record_outcome(store, scope, &outcome).await
 }
 
 /// Links a deal's close back to the actions that preceded it: for each signal that an
