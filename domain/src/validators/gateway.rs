@@ -102,4 +102,27 @@ mod tests {
         );
         assert_eq!(outcome.aggregate, Verdict::Allow);
     }
+
+    #[test]
+    fn results_stored_by_earlier_versions_still_load() {
+        let legacy: GatewayOutcome = serde_json::from_value(serde_json::json!({
+            "checkpoint": "before_plan_approval",
+            "proposal_id": "act-1",
+            "aggregate": "WARN",
+            "results": [
+                { "validator": "freshness", "verdict": "WARN", "reasons": ["rec:a: crm data is 9d old", "rec:b: too"] },
+                { "validator": "grounding", "verdict": "ALLOW", "reasons": [] }
+            ]
+        }))
+        .unwrap();
+        assert_eq!(legacy.results[0].result, Verdict::Warn);
+        assert_eq!(
+            legacy.results[0].reason,
+            "rec:a: crm data is 9d old; rec:b: too"
+        );
+        assert_eq!(legacy.results[1].reason, "ok");
+        let current = serde_json::to_value(&legacy.results[0]).unwrap();
+        let again: crate::validators::ValidatorResult = serde_json::from_value(current).unwrap();
+        assert_eq!(again, legacy.results[0], "the current form round-trips");
+    }
 }

@@ -129,11 +129,44 @@ impl<'a> ValidationContext<'a> {
 
 /// One validator's answer: what it decided, why in one line, and the numbers behind it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(from = "StoredValidatorResult")]
 pub struct ValidatorResult {
     pub validator: String,
     pub result: Verdict,
     pub reason: String,
     pub details: serde_json::Value,
+}
+
+/// A validator result as stored by any version: earlier ones wrote `verdict` and a list of
+/// `reasons`, without details. Actions stored then must still load.
+#[derive(Deserialize)]
+struct StoredValidatorResult {
+    validator: String,
+    #[serde(alias = "verdict")]
+    result: Verdict,
+    #[serde(default)]
+    reason: Option<String>,
+    #[serde(default)]
+    reasons: Vec<String>,
+    #[serde(default)]
+    details: serde_json::Value,
+}
+
+impl From<StoredValidatorResult> for ValidatorResult {
+    fn from(stored: StoredValidatorResult) -> Self {
+        let reason = stored
+            .reason
+            .unwrap_or_else(|| match stored.reasons.is_empty() {
+                true => "ok".to_string(),
+                false => stored.reasons.join("; "),
+            });
+        Self {
+            validator: stored.validator,
+            result: stored.result,
+            reason,
+            details: stored.details,
+        }
+    }
 }
 
 pub trait Validator: Send + Sync {
