@@ -1,8 +1,10 @@
 //! The per-account view of the world that detectors, playbooks and validators read.
 //!
-//! Issue-level depth (field confidence, contradictions, snapshots) grows here; for now the view
-//! is the latest version of every record of one account, in a deterministic order.
+//! `AccountView` is the latest version of every record of one account, in a deterministic order.
+//! `state` computes per-field entity state from evidence (provenance, trust, freshness,
+//! contradictions, time travel); snapshots, the schema registry and the graph build on it.
 
 mod account_view;
+pub mod state;
 
 pub use account_view::{AccountView, record_ref};

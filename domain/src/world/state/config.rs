@@ -1,0 +1,56 @@
+//! Which sources are trusted, in what order, and how long their data stays fresh.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::validators::SourceTtl;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StateConfig {
+    /// Trusted trust classes, most trusted first. Claims of other classes (news, user input,
+    /// agent inference) fill a field only when no trusted source speaks to it.
+    pub trusted: Vec<String>,
+    /// Soft and hard TTL per trust class; others use `default_ttl`.
+    pub ttls: BTreeMap<String, SourceTtl>,
+    pub default_ttl: SourceTtl,
+}
+
+impl Default for StateConfig {
+    fn default() -> Self {
+        const DAY: i64 = 86_400;
+        let ttl = |soft, hard| SourceTtl {
+            soft_secs: soft * DAY,
+            hard_secs: hard * DAY,
+        };
+        Self {
+            trusted: ["contract", "crm", "support", "telemetry", "calendar"]
+                .map(String::from)
+                .to_vec(),
+            ttls: BTreeMap::from([
+                ("contract".to_string(), ttl(30, 180)),
+                ("crm".to_string(), ttl(7, 30)),
+                ("support".to_string(), ttl(2, 14)),
+                ("telemetry".to_string(), ttl(2, 7)),
+                ("calendar".to_string(), ttl(1, 7)),
+                ("news".to_string(), ttl(14, 60)),
+            ]),
+            default_ttl: ttl(7, 30),
+        }
+    }
+}
+
+impl StateConfig {
+    pub fn ttl_for(&self, trust_class: &str) -> SourceTtl {
+        self.ttls
+            .get(trust_class)
+            .copied()
+            .unwrap_or(self.default_ttl)
+    }
+
+    /// Position in the trust order (0 = most trusted); `None` for untrusted classes.
+    pub fn rank(&self, trust_class: &str) -> Option<usize> {
+        self.trusted.iter().position(|t| t == trust_class)
+    }
+}

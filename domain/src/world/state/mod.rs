@@ -1,0 +1,15 @@
+//! World state computed from evidence, deterministically: every field of every entity carries
+//! its value, the evidence it rests on, the source and trust class, when it was observed, a
+//! confidence and its freshness. Two trusted sources that disagree within the freshness window
+//! leave a recorded contradiction instead of a silent pick.
+//!
+//! Pure: the same observations in any order, at the same `as_of`, give a byte-identical state
+//! and the same state hash; the state "as of" an instant uses only what was known by then.
+
+mod compute;
+mod config;
+mod observation;
+
+pub use compute::{Claim, EntityState, FieldState, Freshness, compute_state};
+pub use config::StateConfig;
+pub use observation::{EntityRef, Observation};
