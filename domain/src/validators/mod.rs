@@ -20,7 +20,7 @@ pub use freshness::FreshnessValidator;
 pub use gateway::{GatewayOutcome, run_gateway};
 pub use grounding::GroundingValidator;
 pub use pii::{PiiFinding, find_pii};
-pub use policy::{GovernancePolicy, SourceTtl};
+pub use policy::{GovernancePolicy, SourceTtl, default_source_ttls};
 
 use crate::decision::Proposal;
 use crate::world::AccountView;

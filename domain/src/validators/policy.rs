@@ -26,22 +26,34 @@ pub struct GovernancePolicy {
     pub compliance: CompliancePolicy,
 }
 
-impl Default for GovernancePolicy {
-    fn default() -> Self {
+impl SourceTtl {
+    pub fn days(soft: i64, hard: i64) -> Self {
         const DAY: i64 = 86_400;
-        let ttl = |soft, hard| SourceTtl {
+        Self {
             soft_secs: soft * DAY,
             hard_secs: hard * DAY,
-        };
+        }
+    }
+}
+
+/// How long each source's data stays fresh unless a tenant says otherwise; shared by the
+/// freshness validator and the world state, so both call the same data stale.
+pub fn default_source_ttls() -> BTreeMap<String, SourceTtl> {
+    BTreeMap::from([
+        ("contract".to_string(), SourceTtl::days(30, 180)),
+        ("crm".to_string(), SourceTtl::days(7, 30)),
+        ("support".to_string(), SourceTtl::days(2, 14)),
+        ("telemetry".to_string(), SourceTtl::days(2, 7)),
+        ("calendar".to_string(), SourceTtl::days(1, 7)),
+        ("news".to_string(), SourceTtl::days(14, 60)),
+    ])
+}
+
+impl Default for GovernancePolicy {
+    fn default() -> Self {
         Self {
-            ttls: BTreeMap::from([
-                ("crm".to_string(), ttl(7, 30)),
-                ("support".to_string(), ttl(2, 14)),
-                ("telemetry".to_string(), ttl(2, 7)),
-                ("calendar".to_string(), ttl(1, 7)),
-                ("news".to_string(), ttl(14, 60)),
-            ]),
-            default_ttl: ttl(7, 30),
+            ttls: default_source_ttls(),
+            default_ttl: SourceTtl::days(7, 30),
             ungrounded_verdict: Verdict::Block,
             contradiction_verdict: Verdict::Block,
             compliance: CompliancePolicy::default(),

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::validators::SourceTtl;
+use crate::validators::{SourceTtl, default_source_ttls};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -19,24 +19,12 @@ pub struct StateConfig {
 
 impl Default for StateConfig {
     fn default() -> Self {
-        const DAY: i64 = 86_400;
-        let ttl = |soft, hard| SourceTtl {
-            soft_secs: soft * DAY,
-            hard_secs: hard * DAY,
-        };
         Self {
             trusted: ["contract", "crm", "support", "telemetry", "calendar"]
                 .map(String::from)
                 .to_vec(),
-            ttls: BTreeMap::from([
-                ("contract".to_string(), ttl(30, 180)),
-                ("crm".to_string(), ttl(7, 30)),
-                ("support".to_string(), ttl(2, 14)),
-                ("telemetry".to_string(), ttl(2, 7)),
-                ("calendar".to_string(), ttl(1, 7)),
-                ("news".to_string(), ttl(14, 60)),
-            ]),
-            default_ttl: ttl(7, 30),
+            ttls: default_source_ttls(),
+            default_ttl: SourceTtl::days(7, 30),
         }
     }
 }
