@@ -343,15 +343,15 @@ impl DecisionActivities {
             {
                 checkpoints.push(Checkpoint::BeforeExternalWriteback);
             }
-            let mut aggregate = Verdict::Allow;
-            for checkpoint in checkpoints {
-                let outcome =
-                    validate_action(store, &scope, &mut action, checkpoint, input.now, &policy)
-                        .await
-                        .map_err(error::store)?;
-                aggregate = aggregate.max(outcome.aggregate);
-                outcomes.push(outcome);
-            }
+            let ran = validate_action(store, &scope, &mut action, &checkpoints, input.now, &policy)
+                .await
+                .map_err(error::store)?;
+            let aggregate = ran
+                .iter()
+                .map(|o| o.aggregate)
+                .max()
+                .unwrap_or(Verdict::Allow);
+            outcomes.extend(ran);
             store.save_action(&action).await.map_err(error::store)?;
             verdicts.push((action_id.clone(), aggregate));
         }

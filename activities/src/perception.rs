@@ -70,11 +70,11 @@ impl PerceptionActivities {
         ctx: &ActivityContext,
         input: &FetchInput,
         kind: &str,
+        config: &TenantConfig,
     ) -> Result<bool, ActivityError> {
         let SourceRef::Pull { connector_id } = &input.source else {
             return Ok(false);
         };
-        let config = tenant_config(&self.deps, &input.tenant_id).await?;
         let scope = LedgerScope::from_activity(ctx, &input.tenant_id, &input.trace_id);
         let read = ReadRequest {
             read_id: scope.workflow_id.clone(),
@@ -100,13 +100,13 @@ impl PerceptionActivities {
         ctx: &ActivityContext,
         input: &FetchInput,
         kind: &str,
+        config: &TenantConfig,
     ) -> Result<Option<BudgetRecord>, ActivityError> {
         let tool = match &input.source {
             SourceRef::PushedBatch { .. } => return Ok(None),
             SourceRef::Pull { connector_id } => connector_id.clone(),
             SourceRef::JsonlFile { .. } => kind.to_string(),
         };
-        let config = tenant_config(&self.deps, &input.tenant_id).await?;
         let scope = LedgerScope::from_activity(ctx, &input.tenant_id, &input.trace_id);
         let call = BudgetCall {
             operation: format!("fetch:{tool}"),
@@ -203,10 +203,11 @@ impl PerceptionActivities {
             })?;
         // An expensive read passes the validator gateway, then the budget service; either can
         // stop it before anything is read.
-        let read_blocked = self.read_gateway(&ctx, &input, &kind).await?;
+        let config = tenant_config(&self.deps, &input.tenant_id).await?;
+        let read_blocked = self.read_gateway(&ctx, &input, &kind, &config).await?;
         let budget = match read_blocked {
             true => None,
-            false => self.fetch_budget(&ctx, &input, &kind).await?,
+            false => self.fetch_budget(&ctx, &input, &kind, &config).await?,
         };
         let budget_blocked = budget
             .as_ref()

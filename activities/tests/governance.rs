@@ -71,13 +71,21 @@ async fn two_blocking_validators_still_ledger_all_four_results_and_the_aggregate
         &store,
         &scope,
         &mut action,
-        Checkpoint::BeforeStepExecution,
+        &[
+            Checkpoint::BeforeStepExecution,
+            Checkpoint::BeforeExternalWriteback,
+        ],
         now(),
         &policy,
     )
     .await
     .unwrap();
-    assert_eq!(outcome.aggregate, Verdict::Block);
+    assert_eq!(
+        outcome.len(),
+        1,
+        "a blocked step is not checked for its writeback"
+    );
+    assert_eq!(outcome[0].aggregate, Verdict::Block);
     assert_eq!(action.status, ActionStatus::Blocked);
     let entries = store.list_entries("t1", 0, 100).await.unwrap();
     let results: Vec<(String, String)> = entries
@@ -133,7 +141,7 @@ async fn two_blocking_validators_still_ledger_all_four_results_and_the_aggregate
         &store,
         &scope,
         &mut action,
-        Checkpoint::BeforeStepExecution,
+        &[Checkpoint::BeforeStepExecution],
         now(),
         &policy,
     )

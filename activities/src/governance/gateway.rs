@@ -30,17 +30,19 @@ async fn load_snapshot(
     Ok(artifact.and_then(|a| serde_json::from_slice(&a.content).ok()))
 }
 
-/// Runs the gateway on one action at one checkpoint, records every result on the action and in
-/// the ledger (one entry per validator, then the aggregate), and marks a BLOCKed action blocked.
+/// Runs the gateway on one action at each checkpoint in turn (stopping after one that blocks:
+/// the later ones guard a step that will not happen), records every result on the action and
+/// in the ledger (one entry per validator, then the aggregate), and marks a BLOCKed action
+/// blocked with a `blocked` outcome. The evidence facts and the planning snapshot are read once.
 /// A retried call finds its entries by key and records nothing twice.
 pub async fn validate_action(
     store: &dyn Store,
     scope: &LedgerScope,
     action: &mut ActionRecord,
-    checkpoint: Checkpoint,
+    checkpoints: &[Checkpoint],
     now: DateTime<Utc>,
     policy: &GovernancePolicy,
-) -> Result<GatewayOutcome, StoreError> {
+) -> Result<Vec<GatewayOutcome>, StoreError> {
     let mut facts = Vec::new();
     for evidence_ref in &action.proposal.evidence_refs {
         if let Some(v) = store
@@ -55,42 +57,50 @@ pub async fn validate_action(
         }
     }
     let snapshot = load_snapshot(store, &action.tenant_id, action.snapshot_ref.as_deref()).await?;
-    let vctx = ValidationContext {
-        checkpoint,
-        now,
-        subject: Subject::Proposal(&action.proposal),
-        evidence: &facts,
-        snapshot: snapshot.as_ref(),
-        snapshot_ref: action.snapshot_ref.as_deref(),
-        policy,
-    };
-    let outcome = run_gateway(&validators::builtin(), &vctx);
-    crate::metrics::gateway(&outcome);
-    let seqs = ledger_outcome(
-        store,
-        scope,
-        &outcome,
-        ("action_id", &action.action_id),
-        action.snapshot_ref.clone(),
-    )
-    .await?;
-    // A retried attempt must not record the same gateway run twice.
-    if !action.validations.contains(&outcome) {
-        action.validations.push(outcome.clone());
+    let mut outcomes = Vec::new();
+    for &checkpoint in checkpoints {
+        let vctx = ValidationContext {
+            checkpoint,
+            now,
+            subject: Subject::Proposal(&action.proposal),
+            evidence: &facts,
+            snapshot: snapshot.as_ref(),
+            snapshot_ref: action.snapshot_ref.as_deref(),
+            policy,
+        };
+        let outcome = run_gateway(&validators::builtin(), &vctx);
+        crate::metrics::gateway(&outcome);
+        let seqs = ledger_outcome(
+            store,
+            scope,
+            &outcome,
+            ("action_id", &action.action_id),
+            action.snapshot_ref.clone(),
+        )
+        .await?;
+        // A retried attempt must not record the same gateway run twice.
+        if !action.validations.contains(&outcome) {
+            action.validations.push(outcome.clone());
+        }
+        action.ledger_seqs.extend(seqs);
+        action.updated_at = now;
+        let blocked = outcome.aggregate == Verdict::Block;
+        if blocked {
+            action.status = ActionStatus::Blocked;
+            let first_block = outcome.results.iter().find(|r| r.result == Verdict::Block);
+            let attribution = first_block.map_or("gateway", |r| r.validator.as_str());
+            crate::metrics::plan_outcome("aborted", attribution);
+            // Why the plan ended here is an outcome of its own.
+            let reason = first_block
+                .map(|r| format!("{} at {}: {}", r.validator, checkpoint.as_str(), r.reason));
+            super::outcomes::record_blocked(store, scope, action, reason).await?;
+        }
+        outcomes.push(outcome);
+        if blocked {
+            break;
+        }
     }
-    action.ledger_seqs.extend(seqs);
-    action.updated_at = now;
-    if outcome.aggregate == Verdict::Block {
-        action.status = ActionStatus::Blocked;
-        let first_block = outcome.results.iter().find(|r| r.result == Verdict::Block);
-        let attribution = first_block.map_or("gateway", |r| r.validator.as_str());
-        crate::metrics::plan_outcome("aborted", attribution);
-        // Why the plan ended here is an outcome of its own.
-        let reason = first_block
-            .map(|r| format!("{} at {}: {}", r.validator, checkpoint.as_str(), r.reason));
-        super::outcomes::record_blocked(store, scope, action, reason).await?;
-    }
-    Ok(outcome)
+    Ok(outcomes)
 }
 
 /// Writes one ledger entry per validator result and one for the aggregate, keyed under the

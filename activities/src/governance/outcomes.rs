@@ -58,6 +58,7 @@ pub async fn link_deal_outcomes(
     signals: &[Signal],
 ) -> Result<usize, StoreError> {
     let mut linked = 0;
+    let mut actions = None;
     for signal in signals {
         if signal.signal_type != SignalType::OpportunityStageChanged {
             continue;
@@ -71,8 +72,12 @@ pub async fn link_deal_outcomes(
             .as_str()
             .unwrap_or_default();
         let account = signal.account_id.as_str();
-        let actions = store.list_actions(&scope.tenant_id, None).await?;
+        if actions.is_none() {
+            actions = Some(store.list_actions(&scope.tenant_id, None).await?);
+        }
         for action in actions
+            .as_deref()
+            .unwrap_or_default()
             .iter()
             .filter(|a| a.account_id == account && a.created_at <= signal.detected_at)
         {
