@@ -4,7 +4,9 @@
 //! `state` computes per-field entity state from evidence (provenance, trust, freshness,
 //! contradictions, time travel); snapshots, the schema registry and the graph build on it.
 
+mod account_state;
 mod account_view;
 pub mod state;
 
+pub use account_state::{AccountState, Change, Direction, Momentum, Posture, Risk, account_state};
 pub use account_view::{AccountView, record_ref};

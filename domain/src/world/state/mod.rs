@@ -8,8 +8,10 @@
 
 mod compute;
 mod config;
+mod from_records;
 mod observation;
 
 pub use compute::{Claim, EntityState, FieldState, Freshness, compute_state};
 pub use config::StateConfig;
+pub use from_records::{Provenance, Unknown, critical_fields, observations_of, tier, unknowns};
 pub use observation::{EntityRef, Observation};
