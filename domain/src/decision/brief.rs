@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::records::{MeetingStatus, Record, TicketStatus};
 use crate::signals::{Signal, SignalType, usage_windows_for_brief};
+use crate::world::Posture;
 use crate::world::{AccountView, record_ref};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -45,15 +46,6 @@ pub struct RenewalFacts {
     pub end_date: NaiveDate,
     pub days_remaining: i64,
     pub arr: Option<i64>,
-}
-
-/// Posture is the one-word answer to "how is this account doing?".
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Posture {
-    Healthy,
-    Watch,
-    AtRisk,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

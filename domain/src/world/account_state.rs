@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 use super::state::{EntityState, Unknown, unknowns};
 use crate::signals::{Severity, Signal, SignalType};
 
+/// The one-word answer to "how is this account doing?", shared by the brief and the account
+/// state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Posture {
