@@ -18,3 +18,4 @@ mod pull_schedule;
 mod push_connector;
 mod salesforce_pull;
 mod tenant_isolation;
+mod world;

@@ -19,6 +19,7 @@ pub mod models;
 pub mod perception;
 pub mod pipeline;
 pub mod search_attributes;
+pub mod world;
 
 use std::sync::Arc;
 

@@ -94,6 +94,7 @@ pub async fn normalize_batch(
             line,
             previous_ref: previous.as_ref().map(|p| p.evidence_ref.clone()),
             observed_at: now,
+            source: evidence.provenance.source.clone(),
         };
         // A lost race (Conflict) is retried and re-diffed against the winner.
         store

@@ -10,6 +10,7 @@ use revloop_proto::v1::ingest_service_server::IngestServiceServer;
 use revloop_proto::v1::ledger_service_server::LedgerServiceServer;
 use revloop_proto::v1::signal_service_server::SignalServiceServer;
 use revloop_proto::v1::tenant_service_server::TenantServiceServer;
+use revloop_proto::v1::world_service_server::WorldServiceServer;
 use revloop_store::{SqliteStore, Store};
 use temporalio_client::{Client, ClientOptions, Connection, ConnectionOptions};
 use tonic::transport::Server;
@@ -17,7 +18,9 @@ use url::Url;
 
 use crate::auth::Authenticator;
 use crate::config::ApiArgs;
-use crate::services::{ActionApi, ConnectorApi, IngestApi, LedgerApi, SignalApi, TenantApi};
+use crate::services::{
+    ActionApi, ConnectorApi, IngestApi, LedgerApi, SignalApi, TenantApi, WorldApi,
+};
 
 /// What every service shares.
 #[derive(Clone)]
@@ -90,12 +93,16 @@ pub async fn serve(args: ApiArgs) -> anyhow::Result<()> {
     health_reporter
         .set_serving::<ConnectorServiceServer<ConnectorApi>>()
         .await;
+    health_reporter
+        .set_serving::<WorldServiceServer<WorldApi>>()
+        .await;
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(revloop_proto::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1()?;
 
-    let (a1, a2, a3, a4, a5, a6) = (
+    let (a1, a2, a3, a4, a5, a6, a7) = (
+        auth.clone(),
         auth.clone(),
         auth.clone(),
         auth.clone(),
@@ -148,6 +155,10 @@ pub async fn serve(args: ApiArgs) -> anyhow::Result<()> {
         .add_service(ConnectorServiceServer::with_interceptor(
             ConnectorApi::new(state.clone()),
             move |r| a6.intercept(r),
+        ))
+        .add_service(WorldServiceServer::with_interceptor(
+            WorldApi::new(state.clone()),
+            move |r| a7.intercept(r),
         ))
         .serve_with_incoming_shutdown(
             tokio_stream::wrappers::TcpListenerStream::new(listener),

@@ -7,6 +7,7 @@ use revloop_proto::v1::ingest_service_client::IngestServiceClient;
 use revloop_proto::v1::ledger_service_client::LedgerServiceClient;
 use revloop_proto::v1::signal_service_client::SignalServiceClient;
 use revloop_proto::v1::tenant_service_client::TenantServiceClient;
+use revloop_proto::v1::world_service_client::WorldServiceClient;
 use tonic::metadata::MetadataValue;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
@@ -34,6 +35,7 @@ pub struct ApiClient {
     pub signals: SignalServiceClient<Authed>,
     pub tenants: TenantServiceClient<Authed>,
     pub connectors: ConnectorServiceClient<Authed>,
+    pub world: WorldServiceClient<Authed>,
 }
 
 impl ApiClient {
@@ -54,7 +56,8 @@ impl ApiClient {
             ledger: LedgerServiceClient::with_interceptor(channel.clone(), auth.clone()),
             signals: SignalServiceClient::with_interceptor(channel.clone(), auth.clone()),
             tenants: TenantServiceClient::with_interceptor(channel.clone(), auth.clone()),
-            connectors: ConnectorServiceClient::with_interceptor(channel, auth),
+            connectors: ConnectorServiceClient::with_interceptor(channel.clone(), auth.clone()),
+            world: WorldServiceClient::with_interceptor(channel, auth),
         })
     }
 

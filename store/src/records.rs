@@ -24,6 +24,10 @@ pub struct RecordVersion {
     pub previous_ref: Option<String>,
     pub trust_class: String,
     pub observed_at: DateTime<Utc>,
+    /// The system the batch came from (its provenance `source`), so two systems that both
+    /// know a fact count as two claims. Empty for versions stored before it was kept.
+    #[serde(default)]
+    pub source: String,
 }
 
 #[async_trait]
@@ -49,6 +53,13 @@ pub trait RecordStore {
         tenant_id: &str,
         evidence_ref: &str,
     ) -> StoreResult<Option<RecordVersion>>;
+    /// Every version, past and present, of every record of the account, in the order they
+    /// were stored: what the world state is computed from.
+    async fn account_versions(
+        &self,
+        tenant_id: &str,
+        account_id: &str,
+    ) -> StoreResult<Vec<RecordVersion>>;
     /// The versions with these evidence refs, in one read; refs not stored are left out.
     async fn versions_by_refs(
         &self,

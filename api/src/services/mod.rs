@@ -6,6 +6,7 @@ mod ingest;
 mod ledger;
 mod signals;
 mod tenants;
+mod world;
 
 pub use actions::ActionApi;
 pub use connectors::ConnectorApi;
@@ -13,3 +14,4 @@ pub use ingest::IngestApi;
 pub use ledger::LedgerApi;
 pub use signals::SignalApi;
 pub use tenants::TenantApi;
+pub use world::WorldApi;

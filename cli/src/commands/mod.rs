@@ -1,5 +1,6 @@
 //! Command-line surface: one file per noun.
 
+mod account;
 mod actions;
 mod bench;
 mod connectors;
@@ -98,6 +99,9 @@ pub enum Command {
     /// Read or verify the tamper-evident ledger.
     #[command(subcommand)]
     Ledger(ledger::LedgerCommand),
+    /// What revloop knows about an account, now or as of an earlier instant.
+    #[command(subcommand)]
+    Account(account::AccountCommand),
     /// Register and list the tenant's data sources.
     #[command(subcommand)]
     Connectors(connectors::ConnectorsCommand),
@@ -147,6 +151,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
                     signals::list(client, account, cli.json).await
                 }
                 Command::Ledger(cmd) => ledger::run(client, cmd, cli.json).await,
+                Command::Account(cmd) => account::run(client, cmd, cli.json).await,
                 Command::Tenant(cmd) => tenant::run(client, cmd, cli.json).await,
                 Command::Connectors(cmd) => connectors::run(client, cmd, cli.json).await,
                 Command::Demo(_)

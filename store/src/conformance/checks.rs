@@ -41,6 +41,7 @@ fn version(line: &str, evidence_id: &str) -> RecordVersion {
         previous_ref: None,
         trust_class: "crm".into(),
         observed_at: at(),
+        source: "salesforce".into(),
     }
 }
 
@@ -113,6 +114,18 @@ pub async fn record_versions_are_conditional<S: Store>(store: S) {
             .unwrap(),
         vec![v2.clone(), v1.clone()],
         "found refs in input order, missing ones left out"
+    );
+    assert_eq!(
+        store.account_versions("t1", "acme").await.unwrap(),
+        vec![v1.clone(), v2.clone()],
+        "every version of the account, oldest first"
+    );
+    assert!(
+        store
+            .account_versions("t2", "acme")
+            .await
+            .unwrap()
+            .is_empty()
     );
     assert!(
         store

@@ -122,4 +122,45 @@ mod tests {
         let store = SqliteStore::open(dir.path().join("store.db")).unwrap();
         (store, dir)
     });
+
+    /// A store written before versions were listed per account opens, gains the column and
+    /// lists its old versions.
+    #[tokio::test]
+    async fn old_stores_are_migrated() {
+        use crate::RecordStore;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        let record = revloop_domain::records::parse_line(
+            1,
+            r#"{"type":"account","id":"acme","updated_at":"2026-01-01T00:00:00Z","name":"Acme"}"#,
+        )
+        .unwrap();
+        let body = serde_json::json!({
+            "tenant_id": "t1", "key": record.key(), "account_id": "acme",
+            "content_hash": record.content_hash(), "evidence_ref": "rec:account:acme@1",
+            "record": record, "evidence_id": "ev-1", "line": 1, "previous_ref": null,
+            "trust_class": "crm", "observed_at": "2026-01-01T00:00:00Z"
+        });
+        {
+            let old = Connection::open(&path).unwrap();
+            old.execute_batch(
+                "CREATE TABLE record_versions (tenant_id TEXT NOT NULL, evidence_ref TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (tenant_id, evidence_ref));",
+            )
+            .unwrap();
+            old.execute(
+                "INSERT INTO record_versions VALUES ('t1', 'rec:account:acme@1', ?1)",
+                [body.to_string()],
+            )
+            .unwrap();
+        }
+        let store = SqliteStore::open(&path).unwrap();
+        let versions = store.account_versions("t1", "acme").await.unwrap();
+        assert_eq!(versions.len(), 1);
+        assert_eq!(
+            versions[0].source, "",
+            "a version from before sources were kept"
+        );
+        drop(store);
+        SqliteStore::open(&path).expect("opening twice migrates nothing twice");
+    }
 }

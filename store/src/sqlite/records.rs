@@ -60,8 +60,8 @@ impl RecordStore for SqliteStore {
             )
             .map_err(sql_err)?;
             tx.execute(
-                "INSERT OR IGNORE INTO record_versions (tenant_id, evidence_ref, body) VALUES (?1, ?2, ?3)",
-                params![v.tenant_id, v.evidence_ref, body],
+                "INSERT OR IGNORE INTO record_versions (tenant_id, evidence_ref, body, account_id) VALUES (?1, ?2, ?3, ?4)",
+                params![v.tenant_id, v.evidence_ref, body, v.account_id],
             )
             .map_err(sql_err)?;
             tx.commit().map_err(sql_err)
@@ -101,6 +101,24 @@ impl RecordStore for SqliteStore {
             body.map(|b| from_json("record version", &b)).transpose()
         })
         .await
+    }
+
+    async fn account_versions(
+        &self,
+        tenant_id: &str,
+        account_id: &str,
+    ) -> StoreResult<Vec<RecordVersion>> {
+        let (t, a) = (tenant_id.to_string(), account_id.to_string());
+        let bodies = self
+            .with(move |c| {
+                let mut stmt = c
+                    .prepare_cached("SELECT body FROM record_versions WHERE tenant_id = ?1 AND account_id = ?2 ORDER BY rowid")
+                    .map_err(sql_err)?;
+                let rows = stmt.query_map(params![t, a], |r| r.get::<_, String>(0)).map_err(sql_err)?;
+                rows.collect::<Result<Vec<_>, _>>().map_err(sql_err)
+            })
+            .await?;
+        parse_on_blocking_pool("record version", bodies).await
     }
 
     async fn versions_by_refs(

@@ -34,6 +34,7 @@ CREATE TABLE IF NOT EXISTS record_versions (
     tenant_id TEXT NOT NULL,
     evidence_ref TEXT NOT NULL,
     body TEXT NOT NULL,
+    account_id TEXT,
     PRIMARY KEY (tenant_id, evidence_ref)
 );
 CREATE TABLE IF NOT EXISTS quarantine (
@@ -129,5 +130,25 @@ CREATE TABLE IF NOT EXISTS ledger_head (
 "#;
 
 pub(super) fn migrate(conn: &Connection) -> StoreResult<()> {
-    conn.execute_batch(SCHEMA).map_err(sql_err)
+    conn.execute_batch(SCHEMA).map_err(sql_err)?;
+    // Stores created before versions were listed per account get the column and its values.
+    let has_account: bool = conn
+        .query_row(
+            "SELECT COUNT(*) FROM pragma_table_info('record_versions') WHERE name = 'account_id'",
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+        .map_err(sql_err)?
+        > 0;
+    if !has_account {
+        conn.execute_batch(
+            "ALTER TABLE record_versions ADD COLUMN account_id TEXT;
+             UPDATE record_versions SET account_id = json_extract(body, '$.account_id');",
+        )
+        .map_err(sql_err)?;
+    }
+    conn.execute_batch(
+        "CREATE INDEX IF NOT EXISTS record_versions_by_account ON record_versions (tenant_id, account_id);",
+    )
+    .map_err(sql_err)
 }

@@ -15,3 +15,18 @@ pub use compute::{Claim, EntityState, FieldState, Freshness, compute_state};
 pub use config::StateConfig;
 pub use from_records::{Provenance, Unknown, critical_fields, observations_of, tier, unknowns};
 pub use observation::{EntityRef, Observation};
+
+/// The state of every entity the observations speak of, as of `as_of`, ordered by entity.
+pub fn entity_states(
+    observations: &[Observation],
+    as_of: chrono::DateTime<chrono::Utc>,
+    config: &StateConfig,
+) -> Vec<EntityState> {
+    let entities: std::collections::BTreeSet<&EntityRef> =
+        observations.iter().map(|o| &o.entity).collect();
+    entities
+        .into_iter()
+        .map(|e| compute_state(e, observations, as_of, config))
+        .filter(|s| !s.fields.is_empty())
+        .collect()
+}

@@ -1,0 +1,120 @@
+//! WorldService: the account state computed from evidence, now or as of an earlier instant.
+
+use chrono::{DateTime, Utc};
+use revloop_domain::AccountId;
+use revloop_domain::auth::Role;
+use revloop_domain::world::state::EntityState;
+use revloop_domain::world::{AccountState, Direction};
+use revloop_proto::v1 as pb;
+use revloop_proto::v1::world_service_server::WorldService;
+use tonic::{Request, Response, Status};
+
+use crate::auth::require;
+use crate::error;
+use crate::server::AppState;
+
+pub struct WorldApi {
+    state: AppState,
+}
+
+impl WorldApi {
+    pub fn new(state: AppState) -> Self {
+        Self { state }
+    }
+}
+
+fn text<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+fn enum_text<T: serde::Serialize>(value: &T) -> String {
+    text(value).trim_matches('"').to_string()
+}
+
+/// The wire form; a contradicted unknown lists every source's claim from the entity state.
+fn response(state: &AccountState, entities: &[EntityState]) -> pb::AccountState {
+    let claims = |entity: &str, field: &str| -> Vec<pb::Claim> {
+        entities
+            .iter()
+            .find(|e| e.entity.to_string() == entity)
+            .and_then(|e| e.fields.get(field))
+            .and_then(|f| f.contradiction.as_ref())
+            .into_iter()
+            .flatten()
+            .map(|c| pb::Claim {
+                value_json: text(&c.value),
+                source: c.source.clone(),
+                trust_class: c.trust_class.clone(),
+                evidence_id: c.evidence_id.clone(),
+                observed_at: c.observed_at.to_rfc3339(),
+            })
+            .collect()
+    };
+    pb::AccountState {
+        account_id: state.account_id.clone(),
+        as_of: state.as_of.to_rfc3339(),
+        posture: enum_text(&state.posture),
+        top_risks: state
+            .top_risks
+            .iter()
+            .map(|r| pb::Risk {
+                signal_type: r.signal_type.as_str(),
+                severity: enum_text(&r.severity),
+                why: r.why.clone(),
+                signal_id: r.signal_id.clone(),
+                evidence_refs: r.evidence_refs.clone(),
+            })
+            .collect(),
+        unknowns: state
+            .unknowns
+            .iter()
+            .map(|u| pb::Unknown {
+                entity: u.entity.to_string(),
+                field: u.field.clone(),
+                reason: u.reason.clone(),
+                claims: claims(&u.entity.to_string(), &u.field),
+            })
+            .collect(),
+        momentum: match state.momentum.direction {
+            Direction::Up => "up",
+            Direction::Flat => "flat",
+            Direction::Down => "down",
+        }
+        .to_string(),
+        state_json: text(state),
+        entities_json: text(&entities),
+    }
+}
+
+#[tonic::async_trait]
+impl WorldService for WorldApi {
+    async fn get_account_state(
+        &self,
+        request: Request<pb::GetAccountStateRequest>,
+    ) -> Result<Response<pb::AccountState>, Status> {
+        let (_, tenant) = require(&request, Role::Viewer, "")?;
+        let req = request.get_ref();
+        let account = AccountId::parse(&req.account_id)
+            .map_err(|e| Status::invalid_argument(format!("account_id: {e}")))?;
+        let as_of = match req.as_of.as_str() {
+            "" => Utc::now(),
+            t => t.parse::<DateTime<Utc>>().map_err(|e| {
+                Status::invalid_argument(format!("as_of: {t:?} is not an RFC 3339 instant: {e}"))
+            })?,
+        };
+        let (state, entities) = revloop_activities::world::account_world(
+            &*self.state.store,
+            &tenant,
+            account.as_str(),
+            as_of,
+        )
+        .await
+        .map_err(error::store)?;
+        if entities.is_empty() {
+            return Err(Status::not_found(format!(
+                "account {account} has no records in tenant {tenant}"
+            )));
+        }
+        Ok(Response::new(response(&state, &entities)))
+    }
+}

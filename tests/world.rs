@@ -1,0 +1,118 @@
+//! The world model end to end: two systems that disagree on an account's renewal date leave a
+//! contradiction that `GetAccountState` and `revloop account show` report with both values and
+//! sources; as of an instant before the second system spoke there is none; another tenant sees
+//! nothing of the account.
+
+use revloop_domain::auth::Role;
+use revloop_proto::v1 as pb;
+
+use crate::helpers::*;
+
+const CRM: &str = r#"{"type":"account","id":"acme","updated_at":"2026-11-01T00:00:00Z","name":"Acme Corp","owner":"sam"}
+{"type":"contract","id":"k1","account_id":"acme","updated_at":"2026-11-01T00:00:00Z","start_date":"2026-02-01","end_date":"2027-01-31"}"#;
+const CONTRACTS: &str = r#"{"type":"contract","id":"CLM-7","account_id":"acme","updated_at":"2026-11-02T00:00:00Z","start_date":"2026-04-01","end_date":"2027-03-31"}"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn disagreeing_sources_show_as_a_contradiction_now_but_not_before() -> anyhow::Result<()> {
+    let env = spawn_env().await?;
+    let mut client = env.admin().await?;
+    let ingest = |jsonl: &str, source: &str| pb::IngestRecordsRequest {
+        tenant_id: TENANT.into(),
+        jsonl: jsonl.into(),
+        source: source.into(),
+    };
+    let first = client
+        .ingest
+        .ingest_records(ingest(CRM, "salesforce"))
+        .await?
+        .into_inner();
+    env.workflow_result(&first.workflow_id).await?;
+    let between = chrono::Utc::now();
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let second = client
+        .ingest
+        .ingest_records(ingest(CONTRACTS, "contracts"))
+        .await?
+        .into_inner();
+    env.workflow_result(&second.workflow_id).await?;
+
+    let state = |as_of: String| {
+        let mut client = client.clone();
+        async move {
+            anyhow::Ok(
+                client
+                    .world
+                    .get_account_state(pb::GetAccountStateRequest {
+                        account_id: "acme".into(),
+                        as_of,
+                    })
+                    .await?
+                    .into_inner(),
+            )
+        }
+    };
+    let now = state(String::new()).await?;
+    let disputed = now
+        .unknowns
+        .iter()
+        .find(|u| u.entity == "account:acme" && u.field == "renewal_date")
+        .expect("the renewal date is an unknown");
+    assert_eq!(disputed.reason, "contradicted");
+    let said: Vec<(&str, &str)> = disputed
+        .claims
+        .iter()
+        .map(|c| (c.source.as_str(), c.value_json.as_str()))
+        .collect();
+    assert_eq!(
+        said,
+        [
+            ("contracts", "\"2027-03-31\""),
+            ("salesforce", "\"2027-01-31\"")
+        ]
+    );
+    assert_eq!(now.posture, "watch", "an account fact is in doubt");
+
+    let before = state(between.to_rfc3339()).await?;
+    assert!(
+        before.unknowns.iter().all(|u| u.field != "renewal_date"),
+        "before the contract system spoke, the CRM's date stood alone: {:?}",
+        before.unknowns
+    );
+    let entities: serde_json::Value = serde_json::from_str(&before.entities_json)?;
+    let account = entities
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|e| e["entity"]["entity_id"] == "acme" && e["entity"]["entity_type"] == "account")
+        .expect("the account's state");
+    assert_eq!(account["fields"]["renewal_date"]["value"], "2027-01-31");
+
+    let shown = env.revloop_cli(TENANT, &[Role::Viewer], &["account", "show", "acme"])?;
+    let text = String::from_utf8(shown.stdout)?;
+    assert!(
+        shown.status.success(),
+        "{}",
+        String::from_utf8_lossy(&shown.stderr)
+    );
+    assert!(
+        text.contains("unknown account:acme.renewal_date: contradicted"),
+        "{text}"
+    );
+    assert!(text.contains("contracts says \"2027-03-31\""), "{text}");
+
+    let mut other = env.client("other-co", &[Role::Viewer]).await?;
+    let foreign = other
+        .world
+        .get_account_state(pb::GetAccountStateRequest {
+            account_id: "acme".into(),
+            as_of: String::new(),
+        })
+        .await
+        .expect_err("another tenant's account is not there");
+    assert_eq!(foreign.code(), tonic::Code::NotFound);
+    let bad = state("last tuesday".into())
+        .await
+        .expect_err("a bad instant is refused");
+    assert!(bad.to_string().contains("as_of"), "{bad}");
+    Ok(())
+}
