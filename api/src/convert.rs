@@ -6,11 +6,11 @@ use revloop_domain::validators::{GatewayOutcome, Verdict};
 use revloop_proto::v1 as pb;
 use revloop_store::{ActionRecord, BudgetRecord, Outcome, RecordVersion};
 
-fn json_text<T: serde::Serialize>(value: &T) -> String {
+pub fn json_text<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_default()
 }
 
-fn enum_text<T: serde::Serialize>(value: &T) -> String {
+pub fn enum_text<T: serde::Serialize>(value: &T) -> String {
     json_text(value).trim_matches('"').to_string()
 }
 

@@ -10,6 +10,7 @@ use revloop_proto::v1::world_service_server::WorldService;
 use tonic::{Request, Response, Status};
 
 use crate::auth::require;
+use crate::convert::{enum_text, json_text};
 use crate::error;
 use crate::server::AppState;
 
@@ -23,14 +24,6 @@ impl WorldApi {
     }
 }
 
-fn text<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_string(value).unwrap_or_default()
-}
-
-fn enum_text<T: serde::Serialize>(value: &T) -> String {
-    text(value).trim_matches('"').to_string()
-}
-
 /// The wire form; a contradicted unknown lists every source's claim from the entity state.
 fn response(state: &AccountState, entities: &[EntityState]) -> pb::AccountState {
     let claims = |entity: &str, field: &str| -> Vec<pb::Claim> {
@@ -42,7 +35,7 @@ fn response(state: &AccountState, entities: &[EntityState]) -> pb::AccountState 
             .into_iter()
             .flatten()
             .map(|c| pb::Claim {
-                value_json: text(&c.value),
+                value_json: json_text(&c.value),
                 source: c.source.clone(),
                 trust_class: c.trust_class.clone(),
                 evidence_id: c.evidence_id.clone(),
@@ -81,8 +74,8 @@ fn response(state: &AccountState, entities: &[EntityState]) -> pb::AccountState 
             Direction::Down => "down",
         }
         .to_string(),
-        state_json: text(state),
-        entities_json: text(&entities),
+        state_json: json_text(state),
+        entities_json: json_text(&entities),
     }
 }
 
