@@ -3,9 +3,7 @@
 //! only; the API answers `GetAccountState` with it and activities can call it the same way.
 
 use chrono::{DateTime, Utc};
-use revloop_domain::world::state::{
-    EntityState, Provenance, StateConfig, entity_states, observations_of,
-};
+use revloop_domain::world::state::{EntityState, Provenance, entity_states, observations_of};
 use revloop_domain::world::{AccountState, account_state};
 use revloop_store::{Store, StoreError};
 
@@ -37,7 +35,12 @@ pub async fn account_world(
             )
         })
         .collect();
-    let entities = entity_states(&observations, as_of, &StateConfig::default());
+    let config = store
+        .get_tenant(tenant_id)
+        .await?
+        .map(|t| t.config.world)
+        .unwrap_or_default();
+    let entities = entity_states(&observations, as_of, &config);
     let signals = store.list_signals(tenant_id, Some(account_id)).await?;
     let state = account_state(account_id, &entities, &signals, as_of);
     Ok((state, entities))

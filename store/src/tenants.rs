@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use revloop_domain::budget::BudgetCap;
 use revloop_domain::signals::SignalConfig;
 use revloop_domain::validators::GovernancePolicy;
+use revloop_domain::world::state::StateConfig;
 use serde::{Deserialize, Serialize};
 
 use crate::StoreResult;
@@ -15,6 +16,8 @@ pub struct TenantConfig {
     pub governance: GovernancePolicy,
     /// Budget caps by scope × period × cost class; none means unlimited.
     pub budgets: Vec<BudgetCap>,
+    /// Which sources the world state trusts, in what order, and their TTLs.
+    pub world: StateConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -95,10 +95,10 @@ mod tests {
     use super::*;
 
     /// The example in the README, so it cannot drift from what the API accepts.
-    fn readme_example() -> String {
+    fn readme_example(first_line: &str) -> String {
         let readme = include_str!("../../../README.md");
         let start = readme
-            .find("```toml\n[governance]")
+            .find(&format!("```toml\n{first_line}"))
             .expect("the README has the example");
         let body = &readme[start + "```toml\n".len()..];
         body[..body.find("```").expect("the example ends")].to_string()
@@ -106,7 +106,9 @@ mod tests {
 
     #[test]
     fn the_readme_example_is_a_valid_config() {
-        let config = parse_tenant_config(&readme_example()).unwrap();
+        let config = parse_tenant_config(&readme_example("[governance]")).unwrap();
+        let world = parse_tenant_config(&readme_example("[world]")).unwrap();
+        assert_eq!(world.world.trusted[0], "contract");
         assert_eq!(config.budgets.len(), 1);
         assert_eq!(
             config.governance.compliance.denied_actions,
