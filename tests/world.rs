@@ -1,10 +1,13 @@
 //! The world model end to end: two systems that disagree on an account's renewal date leave a
 //! contradiction that `GetAccountState` and `revloop account show` report with both values and
 //! sources; as of an instant before the second system spoke there is none; another tenant sees
-//! nothing of the account.
+//! nothing of the account. A state whose schema does not resolve as the tenant pinned it is
+//! never written: the error is ledgered and the perception workflow reports it.
 
 use revloop_domain::auth::Role;
+use revloop_domain::world::state::EntityRef;
 use revloop_proto::v1 as pb;
+use revloop_store::{LedgerStore, SnapshotStore};
 
 use crate::helpers::*;
 
@@ -110,9 +113,81 @@ async fn disagreeing_sources_show_as_a_contradiction_now_but_not_before() -> any
         .await
         .expect_err("another tenant's account is not there");
     assert_eq!(foreign.code(), tonic::Code::NotFound);
+    let snapshots = env
+        .store()?
+        .list_snapshots(TENANT, &EntityRef::new("account", "acme"))
+        .await?;
+    assert_eq!(snapshots.len(), 2, "one per batch that changed the account");
+    assert_eq!(snapshots[1].schema.entity_type, "account");
+    assert!(
+        snapshots[1].state.fields["renewal_date"]
+            .contradiction
+            .is_some()
+    );
     let bad = state("last tuesday".into())
         .await
         .expect_err("a bad instant is refused");
     assert!(bad.to_string().contains("as_of"), "{bad}");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_state_whose_schema_hash_does_not_match_is_not_written() -> anyhow::Result<()> {
+    let env = spawn_env().await?;
+    let tenant = "pinned-co";
+    let mut client = env.client(tenant, &[Role::Admin]).await?;
+    let pin = format!(
+        "[world.schemas.account]\nversion = 1\nhash = \"{}\"\n",
+        "0".repeat(64)
+    );
+    set_tenant_config(&mut client, tenant, &pin).await?;
+    let ingested = client
+        .ingest
+        .ingest_records(pb::IngestRecordsRequest {
+            tenant_id: tenant.into(),
+            jsonl: CRM.into(),
+            source: "salesforce".into(),
+        })
+        .await?
+        .into_inner();
+    let result = env.workflow_result(&ingested.workflow_id).await?;
+    let errors = result["world_errors"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(errors.len(), 1, "{result}");
+    let error = errors[0].as_str().unwrap_or_default();
+    assert!(
+        error.starts_with("account:acme: schema account v1 has hash"),
+        "{error}"
+    );
+    assert!(error.contains(&"0".repeat(64)), "{error}");
+
+    let store = env.store()?;
+    assert!(
+        store
+            .list_snapshots(tenant, &EntityRef::new("account", "acme"))
+            .await?
+            .is_empty(),
+        "no state was written for the account"
+    );
+    assert_eq!(
+        store
+            .list_snapshots(tenant, &EntityRef::new("contract", "k1"))
+            .await?
+            .len(),
+        1,
+        "other entity types are not held back"
+    );
+    let refusals: Vec<serde_json::Value> = store
+        .list_entries(tenant, 0, 10_000)
+        .await?
+        .into_iter()
+        .filter(|e| e.payload["validator"] == "schema_registry")
+        .map(|e| e.payload)
+        .collect();
+    assert_eq!(refusals.len(), 1);
+    assert_eq!(refusals[0]["entity"], "account:acme");
+    assert_eq!(refusals[0]["result"], "BLOCK");
     Ok(())
 }

@@ -88,6 +88,9 @@ pub struct NormalizeOutput {
     pub unchanged: usize,
     pub rejected: usize,
     pub changes: Vec<RecordChange>,
+    /// Snapshots written for the touched accounts, and states the schema registry refused.
+    #[serde(default)]
+    pub world: crate::world::WorldUpdate,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -132,6 +135,9 @@ pub struct PerceptionResult {
     pub changed: usize,
     pub new_signals: usize,
     pub accounts: Vec<String>,
+    /// Entity states the schema registry refused (nothing was written for them).
+    #[serde(default)]
+    pub world_errors: Vec<String>,
 }
 
 /// The AccountWorkflow's input, also what it carries over continue-as-new.

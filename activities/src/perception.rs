@@ -249,10 +249,17 @@ impl PerceptionActivities {
         input: NormalizeInput,
     ) -> Result<NormalizeOutput, ActivityError> {
         let store = &self.deps.store;
-        let out =
+        let mut out =
             pipeline::normalize_batch(&**store, &input.tenant_id, &input.evidence_id, input.now)
                 .await
                 .map_err(pipeline_error)?;
+        // The touched accounts' world state, checked against the schema registry, becomes new
+        // snapshots; a refused state is ledgered and reported, never written.
+        let accounts = out.changes.iter().map(|c| c.account_id.clone()).collect();
+        let scope = LedgerScope::from_activity(&ctx, &input.tenant_id, &input.trace_id);
+        out.world = crate::world::update_snapshots(&**store, &scope, &accounts, input.now)
+            .await
+            .map_err(error::store)?;
         record(
             &**store,
             &ctx,

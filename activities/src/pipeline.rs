@@ -112,6 +112,7 @@ pub async fn normalize_batch(
         unchanged,
         rejected: parsed.rejected.len(),
         changes,
+        world: Default::default(),
     })
 }
 

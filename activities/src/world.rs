@@ -1,21 +1,38 @@
-//! The account state service: the account's record versions become observations, the
-//! observations entity states, and those with the account's signals the account state. Read
-//! only; the API answers `GetAccountState` with it and activities can call it the same way.
+//! The world model as the activities and the API use it: an account's record versions become
+//! observations, the observations entity states, and those with the account's signals the
+//! account state. After each batch, the touched accounts' entity states are checked against
+//! their schemas and written as snapshots; a state that fails its schema is not written.
+
+use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
-use revloop_domain::world::state::{EntityState, Provenance, entity_states, observations_of};
+use revloop_domain::ledger::LedgerKind;
+use revloop_domain::world::state::{
+    EntityState, Observation, Provenance, StateConfig, builtin_schemas, check_state, entity_states,
+    observations_of,
+};
 use revloop_domain::world::{AccountState, account_state};
-use revloop_store::{Store, StoreError};
+use revloop_store::{EntitySnapshot, Store, StoreError};
+use serde::{Deserialize, Serialize};
 
-/// The account's state and the entity states it was computed from, as of `as_of`.
-pub async fn account_world(
+use crate::governance::LedgerScope;
+
+async fn state_config(store: &dyn Store, tenant_id: &str) -> Result<StateConfig, StoreError> {
+    Ok(store
+        .get_tenant(tenant_id)
+        .await?
+        .map(|t| t.config.world)
+        .unwrap_or_default())
+}
+
+/// Every claim the account's record versions make.
+async fn account_observations(
     store: &dyn Store,
     tenant_id: &str,
     account_id: &str,
-    as_of: DateTime<Utc>,
-) -> Result<(AccountState, Vec<EntityState>), StoreError> {
+) -> Result<Vec<Observation>, StoreError> {
     let versions = store.account_versions(tenant_id, account_id).await?;
-    let observations: Vec<_> = versions
+    Ok(versions
         .iter()
         .flat_map(|v| {
             // Versions stored before sources were kept count as their trust class speaking.
@@ -34,14 +51,81 @@ pub async fn account_world(
                 },
             )
         })
-        .collect();
-    let config = store
-        .get_tenant(tenant_id)
-        .await?
-        .map(|t| t.config.world)
-        .unwrap_or_default();
+        .collect())
+}
+
+/// The account's state and the entity states it was computed from, as of `as_of`.
+pub async fn account_world(
+    store: &dyn Store,
+    tenant_id: &str,
+    account_id: &str,
+    as_of: DateTime<Utc>,
+) -> Result<(AccountState, Vec<EntityState>), StoreError> {
+    let observations = account_observations(store, tenant_id, account_id).await?;
+    let config = state_config(store, tenant_id).await?;
     let entities = entity_states(&observations, as_of, &config);
     let signals = store.list_signals(tenant_id, Some(account_id)).await?;
     let state = account_state(account_id, &entities, &signals, as_of);
     Ok((state, entities))
+}
+
+/// What a batch did to the world model.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct WorldUpdate {
+    /// New snapshots written (states that did not change are not written again).
+    pub snapshots: usize,
+    /// States refused by the schema registry: `{entity}: {why}`. Nothing was written for them.
+    pub errors: Vec<String>,
+}
+
+/// Checks every entity state of the touched accounts against its schema, as of `now`, and
+/// writes the ones that conform as snapshots. Each refusal is ledgered.
+pub async fn update_snapshots(
+    store: &dyn Store,
+    scope: &LedgerScope,
+    accounts: &BTreeSet<String>,
+    now: DateTime<Utc>,
+) -> Result<WorldUpdate, StoreError> {
+    let config = state_config(store, &scope.tenant_id).await?;
+    let registry = builtin_schemas();
+    let mut update = WorldUpdate::default();
+    for account in accounts {
+        let observations = account_observations(store, &scope.tenant_id, account).await?;
+        for state in entity_states(&observations, now, &config) {
+            match check_state(&state, &registry, &config.schemas) {
+                Ok(schema) => {
+                    let snapshot = EntitySnapshot {
+                        tenant_id: scope.tenant_id.clone(),
+                        entity: state.entity.clone(),
+                        state_hash: state.state_hash.clone(),
+                        as_of: now,
+                        schema,
+                        state,
+                    };
+                    update.snapshots += usize::from(store.put_snapshot(&snapshot).await?);
+                }
+                Err(e) => {
+                    let entity = state.entity.to_string();
+                    let payload = serde_json::json!({
+                        "entity": entity,
+                        "validator": "schema_registry",
+                        "result": "BLOCK",
+                        "reason": e.to_string(),
+                        "details": e,
+                    });
+                    scope
+                        .append(
+                            store,
+                            &format!("/schema/{entity}"),
+                            LedgerKind::Validation,
+                            None,
+                            &payload,
+                        )
+                        .await?;
+                    update.errors.push(format!("{entity}: {e}"));
+                }
+            }
+        }
+    }
+    Ok(update)
 }

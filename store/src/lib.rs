@@ -17,6 +17,7 @@ pub mod outcomes;
 pub mod quarantine;
 pub mod records;
 pub mod signals;
+pub mod snapshots;
 pub mod sqlite;
 pub mod tenants;
 
@@ -34,6 +35,7 @@ pub use outcomes::{Outcome, OutcomeStore};
 pub use quarantine::{QuarantineStore, QuarantinedLine};
 pub use records::{RecordStore, RecordVersion};
 pub use signals::SignalStore;
+pub use snapshots::{EntitySnapshot, SnapshotStore};
 pub use sqlite::SqliteStore;
 pub use tenants::{Tenant, TenantConfig, TenantStore};
 
@@ -51,6 +53,7 @@ pub trait Store:
     + ConnectorStore
     + BudgetStore
     + OutcomeStore
+    + SnapshotStore
     + Send
     + Sync
 {
@@ -69,6 +72,7 @@ impl<T> Store for T where
         + ConnectorStore
         + BudgetStore
         + OutcomeStore
+        + SnapshotStore
         + Send
         + Sync
 {

@@ -51,6 +51,7 @@ impl PerceptionWorkflow {
                 unchanged: 0,
                 rejected: 0,
                 changes: Vec::new(),
+                world: Default::default(),
             }
         } else {
             ctx.set_current_details("normalizing and diffing".to_string());
@@ -73,7 +74,14 @@ impl PerceptionWorkflow {
             changed: normalized.changes.len(),
             new_signals: 0,
             accounts: Vec::new(),
+            world_errors: normalized.world.errors.clone(),
         };
+        if !result.world_errors.is_empty() {
+            ctx.set_current_details(format!(
+                "world state refused: {}",
+                result.world_errors.join("; ")
+            ));
+        }
         if !normalized.changes.is_empty() {
             ctx.set_current_details("detecting signals".to_string());
             let detected = ctx

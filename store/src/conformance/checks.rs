@@ -638,3 +638,52 @@ pub async fn outcomes_are_recorded_once_per_id<S: Store>(store: S) {
         "outcomes are per tenant"
     );
 }
+
+pub async fn snapshots_are_content_addressed_per_entity<S: Store>(store: S) {
+    use revloop_domain::world::state::{
+        EntityRef, Observation, StateConfig, builtin_schemas, check_state, compute_state,
+    };
+    let acme = EntityRef::new("account", "acme");
+    let snapshot = |name: &str, minutes: i64| {
+        let observed = at() + chrono::Duration::minutes(minutes);
+        let obs = [Observation {
+            entity: acme.clone(),
+            field: "name".into(),
+            value: serde_json::json!(name),
+            evidence_id: format!("rec:account:acme@{minutes}"),
+            source: "salesforce".into(),
+            trust_class: "crm".into(),
+            observed_at: observed,
+            confidence: 1.0,
+        }];
+        let state = compute_state(&acme, &obs, observed, &StateConfig::default());
+        EntitySnapshot {
+            tenant_id: "t1".into(),
+            entity: acme.clone(),
+            state_hash: state.state_hash.clone(),
+            as_of: observed,
+            schema: check_state(&state, &builtin_schemas(), &Default::default()).unwrap(),
+            state,
+        }
+    };
+    let first = snapshot("Acme", 0);
+    assert!(store.put_snapshot(&first).await.unwrap());
+    assert!(
+        !store.put_snapshot(&first).await.unwrap(),
+        "the same state is stored once"
+    );
+    let second = snapshot("Acme Corp", 5);
+    assert!(store.put_snapshot(&second).await.unwrap());
+    assert_eq!(
+        store.list_snapshots("t1", &acme).await.unwrap(),
+        vec![first, second]
+    );
+    assert!(store.list_snapshots("t2", &acme).await.unwrap().is_empty());
+    assert!(
+        store
+            .list_snapshots("t1", &EntityRef::new("account", "globex"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}

@@ -25,7 +25,8 @@ macro_rules! store_conformance {
             connectors_are_registered_per_tenant,
             budget_reservations_are_all_or_nothing,
             concurrent_reservations_never_overspend,
-            outcomes_are_recorded_once_per_id
+            outcomes_are_recorded_once_per_id,
+            snapshots_are_content_addressed_per_entity
         );
     };
     (@tests $factory:expr; $($name:ident),*) => {

@@ -16,6 +16,7 @@ mod quarantine;
 mod records;
 mod schema;
 mod signals;
+mod snapshots;
 mod tenants;
 
 use std::path::Path;

@@ -122,6 +122,14 @@ CREATE TABLE IF NOT EXISTS outcomes (
     PRIMARY KEY (tenant_id, outcome_id)
 );
 CREATE INDEX IF NOT EXISTS outcomes_by_action ON outcomes (tenant_id, action_id);
+CREATE TABLE IF NOT EXISTS snapshots (
+    tenant_id TEXT NOT NULL,
+    entity TEXT NOT NULL,
+    state_hash TEXT NOT NULL,
+    as_of TEXT NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, entity, state_hash)
+);
 CREATE TABLE IF NOT EXISTS ledger_head (
     tenant_id TEXT PRIMARY KEY,
     seq INTEGER NOT NULL,

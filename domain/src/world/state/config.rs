@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::SchemaPin;
 use crate::validators::{SourceTtl, default_source_ttls};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -15,6 +16,9 @@ pub struct StateConfig {
     /// Soft and hard TTL per trust class; others use `default_ttl`.
     pub ttls: BTreeMap<String, SourceTtl>,
     pub default_ttl: SourceTtl,
+    /// Entity types whose states must be checked with exactly this schema version and hash;
+    /// others use the latest built-in version.
+    pub schemas: BTreeMap<String, SchemaPin>,
 }
 
 impl Default for StateConfig {
@@ -25,6 +29,7 @@ impl Default for StateConfig {
                 .to_vec(),
             ttls: default_source_ttls(),
             default_ttl: SourceTtl::days(7, 30),
+            schemas: BTreeMap::new(),
         }
     }
 }

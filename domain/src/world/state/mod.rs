@@ -10,11 +10,15 @@ mod compute;
 mod config;
 mod from_records;
 mod observation;
+mod schema;
 
 pub use compute::{Claim, EntityState, FieldState, Freshness, compute_state};
 pub use config::StateConfig;
 pub use from_records::{Provenance, Unknown, critical_fields, observations_of, tier, unknowns};
 pub use observation::{EntityRef, Observation};
+pub use schema::{
+    EntitySchema, SchemaError, SchemaPin, SchemaRef, builtin_schemas, check_state, resolve,
+};
 
 /// The state of every entity the observations speak of, as of `as_of`, ordered by entity.
 pub fn entity_states(
