@@ -201,7 +201,6 @@ pub fn account_state(
 mod tests {
     use super::*;
     use crate::ids::{AccountId, TenantId};
-    use crate::world::state::{EntityRef, Observation, StateConfig, compute_state};
     use serde_json::json;
 
     fn at(s: &str) -> DateTime<Utc> {
@@ -225,26 +224,7 @@ mod tests {
     }
 
     fn account(fields: &[(&str, serde_json::Value)]) -> EntityState {
-        let acme = EntityRef::new("account", "acme");
-        let obs: Vec<Observation> = fields
-            .iter()
-            .map(|(f, v)| Observation {
-                entity: acme.clone(),
-                field: f.to_string(),
-                value: v.clone(),
-                evidence_id: format!("rec:account:acme@{f}"),
-                source: "salesforce".into(),
-                trust_class: "crm".into(),
-                observed_at: at("2026-11-20T00:00:00Z"),
-                confidence: 1.0,
-            })
-            .collect();
-        compute_state(
-            &acme,
-            &obs,
-            at("2026-11-21T00:00:00Z"),
-            &StateConfig::default(),
-        )
+        crate::world::state::test_support::acme_account(fields)
     }
 
     fn complete() -> EntityState {

@@ -34,3 +34,29 @@ pub fn entity_states(
         .filter(|s| !s.fields.is_empty())
         .collect()
 }
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    use super::*;
+
+    /// Acme's account state on 2026-11-21 from the CRM's claims of 2026-11-20, one per field.
+    pub fn acme_account(fields: &[(&str, serde_json::Value)]) -> EntityState {
+        let acme = EntityRef::new("account", "acme");
+        let observed: chrono::DateTime<chrono::Utc> = "2026-11-20T00:00:00Z".parse().unwrap();
+        let obs: Vec<Observation> = fields
+            .iter()
+            .map(|(f, v)| Observation {
+                entity: acme.clone(),
+                field: f.to_string(),
+                value: v.clone(),
+                evidence_id: format!("rec:account:acme@{f}"),
+                source: "salesforce".into(),
+                trust_class: "crm".into(),
+                observed_at: observed,
+                confidence: 1.0,
+            })
+            .collect();
+        let as_of = observed + chrono::Duration::days(1);
+        compute_state(&acme, &obs, as_of, &StateConfig::default())
+    }
+}

@@ -243,29 +243,10 @@ pub fn check_state(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::world::state::{EntityRef, Observation, StateConfig, compute_state};
+    use crate::world::state::EntityRef;
 
     fn state(fields: &[(&str, Value)]) -> EntityState {
-        let acme = EntityRef::new("account", "acme");
-        let obs: Vec<Observation> = fields
-            .iter()
-            .map(|(f, v)| Observation {
-                entity: acme.clone(),
-                field: f.to_string(),
-                value: v.clone(),
-                evidence_id: "e1".into(),
-                source: "salesforce".into(),
-                trust_class: "crm".into(),
-                observed_at: "2026-11-20T00:00:00Z".parse().unwrap(),
-                confidence: 1.0,
-            })
-            .collect();
-        compute_state(
-            &acme,
-            &obs,
-            "2026-11-21T00:00:00Z".parse().unwrap(),
-            &StateConfig::default(),
-        )
+        crate::world::state::test_support::acme_account(fields)
     }
 
     fn account_schema() -> EntitySchema {
