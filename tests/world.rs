@@ -124,6 +124,33 @@ async fn disagreeing_sources_show_as_a_contradiction_now_but_not_before() -> any
             .contradiction
             .is_some()
     );
+    let snapshot_at = |as_of: String| {
+        let mut client = client.clone();
+        async move {
+            client
+                .world
+                .get_snapshot(pb::GetSnapshotRequest {
+                    entity: "account:acme".into(),
+                    as_of,
+                })
+                .await
+        }
+    };
+    let latest = snapshot_at(String::new()).await?.into_inner();
+    assert_eq!(latest.state_hash, snapshots[1].state_hash);
+    assert_eq!(
+        (latest.schema_type.as_str(), latest.schema_version),
+        ("account", 1)
+    );
+    let earlier = snapshot_at(between.to_rfc3339()).await?.into_inner();
+    assert_eq!(
+        earlier.state_hash, snapshots[0].state_hash,
+        "the snapshot current then"
+    );
+    let none = snapshot_at("2020-01-01T00:00:00Z".into())
+        .await
+        .expect_err("nothing was known in 2020");
+    assert_eq!(none.code(), tonic::Code::NotFound);
     let bad = state("last tuesday".into())
         .await
         .expect_err("a bad instant is refused");

@@ -1,9 +1,10 @@
-//! WorldService: the account state computed from evidence, now or as of an earlier instant.
+//! WorldService: the account state computed from evidence, now or as of an earlier instant,
+//! and the stored snapshots of single entities.
 
 use chrono::{DateTime, Utc};
 use revloop_domain::AccountId;
 use revloop_domain::auth::Role;
-use revloop_domain::world::state::EntityState;
+use revloop_domain::world::state::{EntityRef, EntityState};
 use revloop_domain::world::{AccountState, Direction};
 use revloop_proto::v1 as pb;
 use revloop_proto::v1::world_service_server::WorldService;
@@ -79,8 +80,57 @@ fn response(state: &AccountState, entities: &[EntityState]) -> pb::AccountState 
     }
 }
 
+/// `as_of` as sent: empty is now; anything else must be RFC 3339.
+fn instant(as_of: &str) -> Result<DateTime<Utc>, Status> {
+    match as_of {
+        "" => Ok(Utc::now()),
+        t => t.parse::<DateTime<Utc>>().map_err(|e| {
+            Status::invalid_argument(format!("as_of: {t:?} is not an RFC 3339 instant: {e}"))
+        }),
+    }
+}
+
 #[tonic::async_trait]
 impl WorldService for WorldApi {
+    async fn get_snapshot(
+        &self,
+        request: Request<pb::GetSnapshotRequest>,
+    ) -> Result<Response<pb::Snapshot>, Status> {
+        let (_, tenant) = require(&request, Role::Viewer, "")?;
+        let req = request.get_ref();
+        let entity = req
+            .entity
+            .split_once(':')
+            .filter(|(t, id)| !t.is_empty() && !id.is_empty())
+            .map(|(t, id)| EntityRef::new(t, id))
+            .ok_or_else(|| {
+                Status::invalid_argument(format!("entity: {:?} is not type:id", req.entity))
+            })?;
+        let as_of = instant(&req.as_of)?;
+        let snapshots = self
+            .state
+            .store
+            .list_snapshots(&tenant, &entity)
+            .await
+            .map_err(error::store)?;
+        let current = snapshots
+            .iter()
+            .filter(|s| s.as_of <= as_of)
+            .max_by_key(|s| s.as_of)
+            .ok_or_else(|| {
+                Status::not_found(format!("no snapshot of {entity} at or before {as_of}"))
+            })?;
+        Ok(Response::new(pb::Snapshot {
+            entity: current.entity.to_string(),
+            state_hash: current.state_hash.clone(),
+            as_of: current.as_of.to_rfc3339(),
+            schema_type: current.schema.entity_type.clone(),
+            schema_version: current.schema.version,
+            schema_hash: current.schema.hash.clone(),
+            state_json: json_text(&current.state),
+        }))
+    }
+
     async fn get_account_state(
         &self,
         request: Request<pb::GetAccountStateRequest>,
@@ -89,12 +139,7 @@ impl WorldService for WorldApi {
         let req = request.get_ref();
         let account = AccountId::parse(&req.account_id)
             .map_err(|e| Status::invalid_argument(format!("account_id: {e}")))?;
-        let as_of = match req.as_of.as_str() {
-            "" => Utc::now(),
-            t => t.parse::<DateTime<Utc>>().map_err(|e| {
-                Status::invalid_argument(format!("as_of: {t:?} is not an RFC 3339 instant: {e}"))
-            })?,
-        };
+        let as_of = instant(&req.as_of)?;
         let (state, entities) = revloop_activities::world::account_world(
             &*self.state.store,
             &tenant,
