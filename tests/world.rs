@@ -4,6 +4,7 @@
 //! nothing of the account. A state whose schema does not resolve as the tenant pinned it is
 //! never written: the error is ledgered and the perception workflow reports it.
 
+use revloop_cli::client::ApiClient;
 use revloop_domain::auth::Role;
 use revloop_domain::world::state::EntityRef;
 use revloop_proto::v1 as pb;
@@ -216,5 +217,107 @@ async fn a_state_whose_schema_hash_does_not_match_is_not_written() -> anyhow::Re
     assert_eq!(refusals.len(), 1);
     assert_eq!(refusals[0]["entity"], "account:acme");
     assert_eq!(refusals[0]["result"], "BLOCK");
+    Ok(())
+}
+
+const PEOPLE: &str = r#"{"type":"account","id":"acme","updated_at":"2026-11-01T00:00:00Z","name":"Acme Corp","owner":"sam"}
+{"type":"contact","id":"c1","account_id":"acme","updated_at":"2026-11-01T00:00:00Z","name":"Ada Lee","email":"ada@acme.test","role":"champion"}
+{"type":"contact","id":"c2","account_id":"acme","updated_at":"2026-11-01T00:00:00Z","name":"Bo Chen","email":"bo@acme.test","role":"user"}
+{"type":"opportunity","id":"o1","account_id":"acme","updated_at":"2026-11-01T00:00:00Z","name":"Expansion","stage":"proposal","amount":50000}
+{"type":"meeting","id":"m1","account_id":"acme","updated_at":"2026-11-01T00:00:00Z","title":"QBR","starts_at":"2026-11-25T15:00:00Z","status":"scheduled","attendee_ids":["c1"]}
+{"type":"activity","id":"a1","account_id":"acme","updated_at":"2026-11-01T00:00:00Z","kind":"call","at":"2026-10-30T10:00:00Z","contact_id":"c2","direction":"outbound"}"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_situation_graph_answers_within_the_tenant_only() -> anyhow::Result<()> {
+    let env = spawn_env().await?;
+    let mut client = env.admin().await?;
+    let ingested = client
+        .ingest
+        .ingest_records(pb::IngestRecordsRequest {
+            tenant_id: TENANT.into(),
+            jsonl: PEOPLE.into(),
+            source: "salesforce".into(),
+        })
+        .await?
+        .into_inner();
+    assert_eq!(ingested.accepted, 6);
+    env.workflow_result(&ingested.workflow_id).await?;
+    let query = |client: &ApiClient, query: &str, vertex: &str, to: &str| {
+        let mut client = client.clone();
+        let request = pb::QueryGraphRequest {
+            query: query.into(),
+            vertex: vertex.into(),
+            to: to.into(),
+            max_depth: 0,
+        };
+        async move { client.world.query_graph(request).await }
+    };
+
+    let around = query(&client, "neighbours", "account:acme", "")
+        .await?
+        .into_inner();
+    let edges: Vec<String> = around
+        .edges
+        .iter()
+        .map(|e| format!("{} {} {}", e.from, e.kind, e.to))
+        .collect();
+    assert_eq!(
+        edges,
+        [
+            "account:acme owns opportunity:o1",
+            "contact:c1 champion_of account:acme",
+            "contact:c1 works_at account:acme",
+            "contact:c2 works_at account:acme",
+            "event:m1 held_with account:acme",
+            "interaction:a1 concerns account:acme",
+        ]
+    );
+    let people = query(&client, "stakeholders", "account:acme", "")
+        .await?
+        .into_inner();
+    let map: Vec<String> = people
+        .stakeholders
+        .iter()
+        .map(|s| format!("{}: {}", s.contact, s.relations.join(", ")))
+        .collect();
+    assert_eq!(
+        map,
+        [
+            "contact:c1: champion_of, works_at, attended:m1",
+            "contact:c2: works_at, involved_in:a1",
+        ]
+    );
+    let path = query(&client, "path", "contact:c2", "opportunity:o1")
+        .await?
+        .into_inner();
+    assert_eq!(path.path, ["contact:c2", "account:acme", "opportunity:o1"]);
+    let shown = env.revloop_cli(
+        TENANT,
+        &[Role::Viewer],
+        &["graph", "path", "event:m1", "interaction:a1"],
+    )?;
+    assert!(
+        shown.status.success(),
+        "{}",
+        String::from_utf8_lossy(&shown.stderr)
+    );
+    assert_eq!(
+        String::from_utf8(shown.stdout)?.trim(),
+        "event:m1 → account:acme → interaction:a1"
+    );
+
+    let other = env.client("other-co", &[Role::Viewer]).await?;
+    let foreign = query(&other, "neighbours", "account:acme", "")
+        .await?
+        .into_inner();
+    assert!(foreign.edges.is_empty(), "another tenant sees no edge");
+    let no_path = query(&other, "path", "contact:c2", "opportunity:o1")
+        .await
+        .expect_err("no path there");
+    assert_eq!(no_path.code(), tonic::Code::NotFound);
+    let bad = query(&client, "gossip", "account:acme", "")
+        .await
+        .expect_err("unknown query");
+    assert_eq!(bad.code(), tonic::Code::InvalidArgument);
     Ok(())
 }

@@ -1,18 +1,20 @@
 //! The world model as the activities and the API use it: an account's record versions become
 //! observations, the observations entity states, and those with the account's signals the
 //! account state. After each batch, the touched accounts' entity states are checked against
-//! their schemas and written as snapshots; a state that fails its schema is not written.
+//! their schemas and written as snapshots (a state that fails its schema is not written), and
+//! the situation graph gains the edges their records assert.
 
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
 use revloop_domain::ledger::LedgerKind;
+use revloop_domain::world::graph::edges_of;
 use revloop_domain::world::state::{
     EntityState, Observation, Provenance, StateConfig, builtin_schemas, check_state, entity_states,
     observations_of,
 };
 use revloop_domain::world::{AccountState, account_state};
-use revloop_store::{EntitySnapshot, Store, StoreError};
+use revloop_store::{EntitySnapshot, RecordVersion, Store, StoreError};
 use serde::{Deserialize, Serialize};
 
 use crate::governance::LedgerScope;
@@ -32,7 +34,11 @@ async fn account_observations(
     account_id: &str,
 ) -> Result<Vec<Observation>, StoreError> {
     let versions = store.account_versions(tenant_id, account_id).await?;
-    Ok(versions
+    Ok(observations_of_versions(&versions))
+}
+
+fn observations_of_versions(versions: &[RecordVersion]) -> Vec<Observation> {
+    versions
         .iter()
         .flat_map(|v| {
             // Versions stored before sources were kept count as their trust class speaking.
@@ -51,7 +57,7 @@ async fn account_observations(
                 },
             )
         })
-        .collect())
+        .collect()
 }
 
 /// The account's state and the entity states it was computed from, as of `as_of`.
@@ -90,7 +96,11 @@ pub async fn update_snapshots(
     let registry = builtin_schemas();
     let mut update = WorldUpdate::default();
     for account in accounts {
-        let observations = account_observations(store, &scope.tenant_id, account).await?;
+        let versions = store.account_versions(&scope.tenant_id, account).await?;
+        // The situation graph gains what these records link (each edge is stored once).
+        let edges: Vec<_> = versions.iter().flat_map(|v| edges_of(&v.record)).collect();
+        store.put_edges(&scope.tenant_id, account, &edges).await?;
+        let observations = observations_of_versions(&versions);
         for state in entity_states(&observations, now, &config) {
             match check_state(&state, &registry, &config.schemas) {
                 Ok(schema) => {

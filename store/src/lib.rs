@@ -12,6 +12,7 @@ pub mod connectors;
 pub mod effects;
 pub mod error;
 pub mod evidence;
+pub mod graph;
 pub mod ledger;
 pub mod outcomes;
 pub mod quarantine;
@@ -30,6 +31,7 @@ pub use connectors::{ConnectorRecord, ConnectorStore};
 pub use effects::{Effect, EffectStore};
 pub use error::{StoreError, StoreErrorKind, StoreResult};
 pub use evidence::{Evidence, EvidenceStore, Provenance};
+pub use graph::GraphStore;
 pub use ledger::LedgerStore;
 pub use outcomes::{Outcome, OutcomeStore};
 pub use quarantine::{QuarantineStore, QuarantinedLine};
@@ -54,6 +56,7 @@ pub trait Store:
     + BudgetStore
     + OutcomeStore
     + SnapshotStore
+    + GraphStore
     + Send
     + Sync
 {
@@ -73,6 +76,7 @@ impl<T> Store for T where
         + BudgetStore
         + OutcomeStore
         + SnapshotStore
+        + GraphStore
         + Send
         + Sync
 {

@@ -4,6 +4,9 @@
 use chrono::{DateTime, Utc};
 use revloop_domain::AccountId;
 use revloop_domain::auth::Role;
+use std::collections::BTreeMap;
+
+use revloop_domain::world::graph::{Edge, shortest_path};
 use revloop_domain::world::state::{EntityRef, EntityState};
 use revloop_domain::world::{AccountState, Direction};
 use revloop_proto::v1 as pb;
@@ -80,6 +83,22 @@ fn response(state: &AccountState, entities: &[EntityState]) -> pb::AccountState 
     }
 }
 
+/// A vertex as sent: `type:id`.
+fn vertex(field: &str, text: &str) -> Result<EntityRef, Status> {
+    text.split_once(':')
+        .filter(|(t, id)| !t.is_empty() && !id.is_empty())
+        .map(|(t, id)| EntityRef::new(t, id))
+        .ok_or_else(|| Status::invalid_argument(format!("{field}: {text:?} is not type:id")))
+}
+
+fn wire(e: &Edge) -> pb::GraphEdge {
+    pb::GraphEdge {
+        from: e.from.to_string(),
+        kind: e.kind.clone(),
+        to: e.to.to_string(),
+    }
+}
+
 /// `as_of` as sent: empty is now; anything else must be RFC 3339.
 fn instant(as_of: &str) -> Result<DateTime<Utc>, Status> {
     match as_of {
@@ -90,22 +109,135 @@ fn instant(as_of: &str) -> Result<DateTime<Utc>, Status> {
     }
 }
 
+impl WorldApi {
+    async fn neighbours(&self, tenant: &str, at: &EntityRef) -> Result<Vec<EntityRef>, Status> {
+        let edges = self
+            .state
+            .store
+            .edges_at(tenant, at)
+            .await
+            .map_err(error::store)?;
+        Ok(edges
+            .into_iter()
+            .map(|e| if &e.from == at { e.to } else { e.from })
+            .collect())
+    }
+
+    /// Contacts linked to the account, each with how: works at, champion of, and the events
+    /// and interactions they took part in.
+    async fn stakeholders(
+        &self,
+        tenant: &str,
+        account: &EntityRef,
+    ) -> Result<Vec<pb::Stakeholder>, Status> {
+        let mut map: BTreeMap<EntityRef, Vec<String>> = BTreeMap::new();
+        let store = &self.state.store;
+        let at_account = store
+            .edges_at(tenant, account)
+            .await
+            .map_err(error::store)?;
+        for e in at_account
+            .iter()
+            .filter(|e| e.from.entity_type == "contact")
+        {
+            map.entry(e.from.clone()).or_default().push(e.kind.clone());
+        }
+        for (contact, relations) in map.iter_mut() {
+            for e in store
+                .edges_at(tenant, contact)
+                .await
+                .map_err(error::store)?
+            {
+                if e.from == *contact && e.to.entity_type == "event" {
+                    relations.push(format!("attended:{}", e.to.entity_id));
+                } else if e.to == *contact && e.kind == "involves" {
+                    relations.push(format!("involved_in:{}", e.from.entity_id));
+                }
+            }
+        }
+        Ok(map
+            .into_iter()
+            .map(|(contact, relations)| pb::Stakeholder {
+                contact: contact.to_string(),
+                relations,
+            })
+            .collect())
+    }
+}
+
 #[tonic::async_trait]
 impl WorldService for WorldApi {
+    async fn query_graph(
+        &self,
+        request: Request<pb::QueryGraphRequest>,
+    ) -> Result<Response<pb::QueryGraphResponse>, Status> {
+        let (_, tenant) = require(&request, Role::Viewer, "")?;
+        let req = request.get_ref();
+        let from = vertex("vertex", &req.vertex)?;
+        let mut out = pb::QueryGraphResponse::default();
+        match req.query.as_str() {
+            "neighbours" => {
+                let edges = self
+                    .state
+                    .store
+                    .edges_at(&tenant, &from)
+                    .await
+                    .map_err(error::store)?;
+                out.edges = edges.iter().map(wire).collect();
+            }
+            "stakeholders" => out.stakeholders = self.stakeholders(&tenant, &from).await?,
+            "path" => {
+                let to = vertex("to", &req.to)?;
+                let max_depth = if req.max_depth == 0 {
+                    6
+                } else {
+                    req.max_depth as usize
+                };
+                // Breadth first, one store lookup per vertex reached, level by level until the
+                // target shows up; the search over what was looked up is a pure function.
+                let mut known: BTreeMap<EntityRef, Vec<EntityRef>> = BTreeMap::new();
+                let mut frontier = vec![from.clone()];
+                for _ in 0..max_depth {
+                    let mut next = Vec::new();
+                    for v in frontier {
+                        if known.contains_key(&v) {
+                            continue;
+                        }
+                        let n = self.neighbours(&tenant, &v).await?;
+                        next.extend(n.iter().cloned());
+                        known.insert(v, n);
+                    }
+                    if next.contains(&to) {
+                        break;
+                    }
+                    frontier = next;
+                }
+                let path = shortest_path(&from, &to, max_depth, |v| {
+                    known.get(v).cloned().unwrap_or_default()
+                })
+                .ok_or_else(|| {
+                    Status::not_found(format!(
+                        "no path from {from} to {to} within {max_depth} hops"
+                    ))
+                })?;
+                out.path = path.iter().map(ToString::to_string).collect();
+            }
+            other => {
+                return Err(Status::invalid_argument(format!(
+                    "query: {other:?} is not neighbours, stakeholders or path"
+                )));
+            }
+        }
+        Ok(Response::new(out))
+    }
+
     async fn get_snapshot(
         &self,
         request: Request<pb::GetSnapshotRequest>,
     ) -> Result<Response<pb::Snapshot>, Status> {
         let (_, tenant) = require(&request, Role::Viewer, "")?;
         let req = request.get_ref();
-        let entity = req
-            .entity
-            .split_once(':')
-            .filter(|(t, id)| !t.is_empty() && !id.is_empty())
-            .map(|(t, id)| EntityRef::new(t, id))
-            .ok_or_else(|| {
-                Status::invalid_argument(format!("entity: {:?} is not type:id", req.entity))
-            })?;
+        let entity = vertex("entity", &req.entity)?;
         let as_of = instant(&req.as_of)?;
         let snapshots = self
             .state

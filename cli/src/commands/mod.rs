@@ -5,6 +5,7 @@ mod actions;
 mod bench;
 mod connectors;
 mod demo;
+mod graph;
 mod ingest;
 mod ledger;
 mod seed;
@@ -102,6 +103,9 @@ pub enum Command {
     /// What revloop knows about an account, now or as of an earlier instant.
     #[command(subcommand)]
     Account(account::AccountCommand),
+    /// The situation graph: neighbours of a vertex, an account's stakeholders, paths.
+    #[command(subcommand)]
+    Graph(graph::GraphCommand),
     /// Register and list the tenant's data sources.
     #[command(subcommand)]
     Connectors(connectors::ConnectorsCommand),
@@ -152,6 +156,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
                 }
                 Command::Ledger(cmd) => ledger::run(client, cmd, cli.json).await,
                 Command::Account(cmd) => account::run(client, cmd, cli.json).await,
+                Command::Graph(cmd) => graph::run(client, cmd, cli.json).await,
                 Command::Tenant(cmd) => tenant::run(client, cmd, cli.json).await,
                 Command::Connectors(cmd) => connectors::run(client, cmd, cli.json).await,
                 Command::Demo(_)

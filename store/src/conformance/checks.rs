@@ -687,3 +687,43 @@ pub async fn snapshots_are_content_addressed_per_entity<S: Store>(store: S) {
             .is_empty()
     );
 }
+
+pub async fn graph_edges_are_per_tenant_and_found_from_either_end<S: Store>(store: S) {
+    use revloop_domain::world::graph::Edge;
+    use revloop_domain::world::state::EntityRef;
+    let acme = EntityRef::new("account", "acme");
+    let works = Edge {
+        from: EntityRef::new("contact", "c1"),
+        kind: "works_at".into(),
+        to: acme.clone(),
+    };
+    let owns = Edge {
+        from: acme.clone(),
+        kind: "owns".into(),
+        to: EntityRef::new("opportunity", "o1"),
+    };
+    store
+        .put_edges("t1", "acme", &[works.clone(), owns.clone(), works.clone()])
+        .await
+        .unwrap();
+    store
+        .put_edges("t1", "acme", std::slice::from_ref(&owns))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.edges_at("t1", &acme).await.unwrap(),
+        vec![owns.clone(), works.clone()],
+        "each edge once, from either end"
+    );
+    assert_eq!(
+        store
+            .edges_at("t1", &EntityRef::new("contact", "c1"))
+            .await
+            .unwrap(),
+        vec![works]
+    );
+    assert!(
+        store.edges_at("t2", &acme).await.unwrap().is_empty(),
+        "graphs are per tenant"
+    );
+}

@@ -26,7 +26,8 @@ macro_rules! store_conformance {
             budget_reservations_are_all_or_nothing,
             concurrent_reservations_never_overspend,
             outcomes_are_recorded_once_per_id,
-            snapshots_are_content_addressed_per_entity
+            snapshots_are_content_addressed_per_entity,
+            graph_edges_are_per_tenant_and_found_from_either_end
         );
     };
     (@tests $factory:expr; $($name:ident),*) => {

@@ -10,6 +10,7 @@ mod budgets;
 mod connectors;
 mod effects;
 mod evidence;
+mod graph;
 mod ledger;
 mod outcomes;
 mod quarantine;

@@ -130,6 +130,15 @@ CREATE TABLE IF NOT EXISTS snapshots (
     body TEXT NOT NULL,
     PRIMARY KEY (tenant_id, entity, state_hash)
 );
+CREATE TABLE IF NOT EXISTS graph_edges (
+    tenant_id TEXT NOT NULL,
+    src TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    dst TEXT NOT NULL,
+    account_id TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, src, kind, dst)
+);
+CREATE INDEX IF NOT EXISTS graph_edges_by_dst ON graph_edges (tenant_id, dst);
 CREATE TABLE IF NOT EXISTS ledger_head (
     tenant_id TEXT PRIMARY KEY,
     seq INTEGER NOT NULL,
