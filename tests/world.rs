@@ -321,3 +321,77 @@ async fn the_situation_graph_answers_within_the_tenant_only() -> anyhow::Result<
     assert_eq!(bad.code(), tonic::Code::InvalidArgument);
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn memory_search_ranks_notes_within_the_tenant_only() -> anyhow::Result<()> {
+    let env = spawn_env().await?;
+    let notes = |tenant: &str, texts: &[(&str, &str)]| {
+        texts
+            .iter()
+            .map(|(id, text)| {
+                format!(
+                    r#"{{"type":"note","id":"{id}","account_id":"acme","updated_at":"2026-11-01T00:00:00Z","at":"2026-11-01T00:00:00Z","text":"{text} ({tenant})"}}"#
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    for (tenant, texts) in [
+        (
+            TENANT,
+            vec![
+                (
+                    "n1",
+                    "Rivalsoft pitched a Rivalsoft discount; Rivalsoft again",
+                ),
+                ("n2", "Renewal call went well, Rivalsoft mentioned once"),
+            ],
+        ),
+        (
+            "other-co",
+            vec![("n9", "Rivalsoft everywhere in the other tenant")],
+        ),
+    ] {
+        let mut client = env.client(tenant, &[Role::Admin]).await?;
+        let ingested = client
+            .ingest
+            .ingest_records(pb::IngestRecordsRequest {
+                tenant_id: tenant.into(),
+                jsonl: notes(tenant, &texts),
+                source: "notes".into(),
+            })
+            .await?
+            .into_inner();
+        env.workflow_result(&ingested.workflow_id).await?;
+    }
+    let mut client = env.client(TENANT, &[Role::Viewer]).await?;
+    let hits = client
+        .world
+        .search_memory(pb::SearchMemoryRequest {
+            query: "rivalsoft".into(),
+            account_id: "acme".into(),
+            limit: 10,
+        })
+        .await?
+        .into_inner()
+        .hits;
+    let ids: Vec<&str> = hits.iter().map(|h| h.chunk_id.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["note:n1#0", "note:n2#0"],
+        "ranked, and nothing of the other tenant"
+    );
+    assert!(hits[0].evidence_ref.starts_with("rec:note:n1@"));
+    assert!(hits[0].score > hits[1].score);
+    let shown = env.revloop_cli(TENANT, &[Role::Viewer], &["memory", "search", "renewal"])?;
+    let text = String::from_utf8(shown.stdout)?;
+    assert!(text.contains("Renewal call went well"), "{text}");
+    assert!(!text.contains("other tenant"), "{text}");
+    let empty = client
+        .world
+        .search_memory(pb::SearchMemoryRequest::default())
+        .await
+        .expect_err("a query is required");
+    assert_eq!(empty.code(), tonic::Code::InvalidArgument);
+    Ok(())
+}

@@ -14,6 +14,7 @@ pub mod error;
 pub mod executors;
 pub mod governance;
 pub mod ledger_hook;
+pub mod memory;
 pub mod metrics;
 pub mod models;
 pub mod perception;
@@ -30,6 +31,8 @@ use revloop_store::Store;
 #[derive(Clone)]
 pub struct Deps {
     pub store: Arc<dyn Store>,
+    /// Semantic memory the perception pipeline indexes record text into.
+    pub memory: Arc<dyn memory::MemoryIndex>,
     pub temporal: Option<temporalio_client::Client>,
     pub settings: Settings,
 }

@@ -257,7 +257,8 @@ impl PerceptionActivities {
         // snapshots; a refused state is ledgered and reported, never written.
         let accounts = out.changes.iter().map(|c| c.account_id.clone()).collect();
         let scope = LedgerScope::from_activity(&ctx, &input.tenant_id, &input.trace_id);
-        out.world = crate::world::update_snapshots(&**store, &scope, &accounts, input.now)
+        let memory = &*self.deps.memory;
+        out.world = crate::world::update_snapshots(&**store, memory, &scope, &accounts, input.now)
             .await
             .map_err(error::store)?;
         record(

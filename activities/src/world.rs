@@ -9,6 +9,9 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, Utc};
 use revloop_domain::ledger::LedgerKind;
 use revloop_domain::world::graph::edges_of;
+use revloop_domain::world::memory::chunks_of;
+
+use crate::memory::MemoryIndex;
 use revloop_domain::world::state::{
     EntityState, Observation, Provenance, StateConfig, builtin_schemas, check_state, entity_states,
     observations_of,
@@ -88,6 +91,7 @@ pub struct WorldUpdate {
 /// writes the ones that conform as snapshots. Each refusal is ledgered.
 pub async fn update_snapshots(
     store: &dyn Store,
+    memory: &dyn MemoryIndex,
     scope: &LedgerScope,
     accounts: &BTreeSet<String>,
     now: DateTime<Utc>,
@@ -100,6 +104,14 @@ pub async fn update_snapshots(
         // The situation graph gains what these records link (each edge is stored once).
         let edges: Vec<_> = versions.iter().flat_map(|v| edges_of(&v.record)).collect();
         store.put_edges(&scope.tenant_id, account, &edges).await?;
+        // Semantic memory gains their text (later versions replace earlier chunks).
+        let chunks: Vec<_> = versions
+            .iter()
+            .flat_map(|v| chunks_of(&v.record, &v.evidence_ref))
+            .collect();
+        memory.index(&scope.tenant_id, &chunks).map_err(|e| {
+            StoreError::new(revloop_store::StoreErrorKind::Unavailable, e.to_string())
+        })?;
         let observations = observations_of_versions(&versions);
         for state in entity_states(&observations, now, &config) {
             match check_state(&state, &registry, &config.schemas) {

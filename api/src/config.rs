@@ -23,7 +23,18 @@ pub struct ApiArgs {
     pub task_queue: String,
     #[arg(long, env = "REVLOOP_STORE", default_value = ".revloop/revloop.db")]
     pub store: PathBuf,
+    /// Semantic memory index (tantivy); default: `memory/` beside the store file.
+    #[arg(long, env = "REVLOOP_MEMORY_DIR")]
+    pub memory_dir: Option<PathBuf>,
     /// HMAC secret that signs bearer tokens (HS256). Required; never logged.
     #[arg(long, env = "REVLOOP_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: String,
+}
+
+impl ApiArgs {
+    pub fn memory_dir(&self) -> PathBuf {
+        self.memory_dir
+            .clone()
+            .unwrap_or_else(|| self.store.with_file_name("memory"))
+    }
 }

@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use revloop_activities::memory::{MemoryIndex, TantivyMemory};
 use revloop_proto::v1::action_service_server::ActionServiceServer;
 use revloop_proto::v1::connector_service_server::ConnectorServiceServer;
 use revloop_proto::v1::ingest_service_server::IngestServiceServer;
@@ -26,6 +27,7 @@ use crate::services::{
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
+    pub memory: Arc<dyn MemoryIndex>,
     pub temporal: Client,
     pub task_queue: String,
 }
@@ -69,6 +71,7 @@ pub async fn serve(args: ApiArgs) -> anyhow::Result<()> {
     let temporal = connect_temporal(&args).await?;
     let state = AppState {
         store: Arc::new(store),
+        memory: Arc::new(TantivyMemory::new(args.memory_dir())),
         temporal,
         task_queue: args.task_queue.clone(),
     };

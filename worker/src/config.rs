@@ -24,6 +24,9 @@ pub struct WorkerArgs {
     /// SQLite store file shared with the API.
     #[arg(long, env = "REVLOOP_STORE", default_value = ".revloop/revloop.db")]
     pub store: PathBuf,
+    /// Semantic memory index (tantivy); default: `memory/` beside the store file.
+    #[arg(long, env = "REVLOOP_MEMORY_DIR")]
+    pub memory_dir: Option<PathBuf>,
     /// Where to serve revloop's Prometheus metrics (validators, budgets, outcomes, throughput)
     /// at `/metrics`, e.g. 0.0.0.0:9464; off when unset.
     #[arg(long, env = "REVLOOP_WORKER_METRICS_ADDR")]
@@ -47,6 +50,12 @@ pub struct WorkerArgs {
 }
 
 impl WorkerArgs {
+    pub fn memory_dir(&self) -> PathBuf {
+        self.memory_dir
+            .clone()
+            .unwrap_or_else(|| self.store.with_file_name("memory"))
+    }
+
     pub fn identity(&self) -> String {
         format!("revloop-worker@{}", std::process::id())
     }

@@ -167,6 +167,41 @@ impl WorldApi {
 
 #[tonic::async_trait]
 impl WorldService for WorldApi {
+    async fn search_memory(
+        &self,
+        request: Request<pb::SearchMemoryRequest>,
+    ) -> Result<Response<pb::SearchMemoryResponse>, Status> {
+        let (_, tenant) = require(&request, Role::Viewer, "")?;
+        let req = request.get_ref();
+        if req.query.trim().is_empty() {
+            return Err(Status::invalid_argument("query: required"));
+        }
+        let account = (!req.account_id.is_empty()).then_some(req.account_id.as_str());
+        let limit = if req.limit == 0 {
+            10
+        } else {
+            req.limit as usize
+        };
+        let hits = self
+            .state
+            .memory
+            .search(&tenant, account, &req.query, limit)
+            .map_err(|e| Status::unavailable(e.to_string()))?;
+        Ok(Response::new(pb::SearchMemoryResponse {
+            hits: hits
+                .into_iter()
+                .map(|h| pb::MemoryHit {
+                    chunk_id: h.chunk.chunk_id,
+                    account_id: h.chunk.account_id,
+                    kind: h.chunk.kind,
+                    text: h.chunk.text,
+                    evidence_ref: h.chunk.evidence_ref,
+                    score: h.score,
+                })
+                .collect(),
+        }))
+    }
+
     async fn query_graph(
         &self,
         request: Request<pb::QueryGraphRequest>,

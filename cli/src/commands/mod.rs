@@ -8,6 +8,7 @@ mod demo;
 mod graph;
 mod ingest;
 mod ledger;
+mod memory;
 mod seed;
 mod signals;
 mod tenant;
@@ -106,6 +107,9 @@ pub enum Command {
     /// The situation graph: neighbours of a vertex, an account's stakeholders, paths.
     #[command(subcommand)]
     Graph(graph::GraphCommand),
+    /// Search what revloop remembers: notes, meetings, tickets, news.
+    #[command(subcommand)]
+    Memory(memory::MemoryCommand),
     /// Register and list the tenant's data sources.
     #[command(subcommand)]
     Connectors(connectors::ConnectorsCommand),
@@ -157,6 +161,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
                 Command::Ledger(cmd) => ledger::run(client, cmd, cli.json).await,
                 Command::Account(cmd) => account::run(client, cmd, cli.json).await,
                 Command::Graph(cmd) => graph::run(client, cmd, cli.json).await,
+                Command::Memory(cmd) => memory::run(client, cmd, cli.json).await,
                 Command::Tenant(cmd) => tenant::run(client, cmd, cli.json).await,
                 Command::Connectors(cmd) => connectors::run(client, cmd, cli.json).await,
                 Command::Demo(_)

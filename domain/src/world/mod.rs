@@ -7,6 +7,7 @@
 mod account_state;
 mod account_view;
 pub mod graph;
+pub mod memory;
 pub mod state;
 
 pub use account_state::{AccountState, Change, Direction, Momentum, Posture, Risk, account_state};

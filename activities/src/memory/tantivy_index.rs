@@ -1,0 +1,238 @@
+//! BM25 memory on a tantivy index in a directory. The worker writes (one writer per batch,
+//! released after its commit); the API and others read. Every document carries its tenant, and
+//! every search requires it.
+
+use std::path::{Path, PathBuf};
+
+use revloop_domain::world::memory::Chunk;
+use tantivy::collector::TopDocs;
+use tantivy::directory::MmapDirectory;
+use tantivy::query::{BooleanQuery, Occur, Query, QueryParser, TermQuery};
+use tantivy::schema::{Field, IndexRecordOption, STORED, STRING, Schema, TEXT, Value};
+use tantivy::{Index, IndexWriter, TantivyDocument, Term, doc};
+
+use super::{MemoryError, MemoryHit, MemoryIndex};
+
+struct Fields {
+    key: Field,
+    tenant: Field,
+    account: Field,
+    chunk_id: Field,
+    kind: Field,
+    evidence_ref: Field,
+    text: Field,
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let fields = Fields {
+        key: b.add_text_field("key", STRING),
+        tenant: b.add_text_field("tenant", STRING | STORED),
+        account: b.add_text_field("account", STRING | STORED),
+        chunk_id: b.add_text_field("chunk_id", STRING | STORED),
+        kind: b.add_text_field("kind", STRING | STORED),
+        evidence_ref: b.add_text_field("evidence_ref", STORED),
+        text: b.add_text_field("text", TEXT | STORED),
+    };
+    (b.build(), fields)
+}
+
+fn err(e: impl std::fmt::Display) -> MemoryError {
+    MemoryError(e.to_string())
+}
+
+pub struct TantivyMemory {
+    dir: PathBuf,
+}
+
+impl TantivyMemory {
+    /// Uses (and creates, on first write) the index in `dir`.
+    pub fn new(dir: impl AsRef<Path>) -> Self {
+        Self {
+            dir: dir.as_ref().to_path_buf(),
+        }
+    }
+
+    fn open(&self, create: bool) -> Result<Option<(Index, Fields)>, MemoryError> {
+        let (schema, fields) = schema();
+        if !create && !self.dir.join("meta.json").exists() {
+            return Ok(None);
+        }
+        std::fs::create_dir_all(&self.dir).map_err(err)?;
+        let directory = MmapDirectory::open(&self.dir).map_err(err)?;
+        let index = Index::open_or_create(directory, schema).map_err(err)?;
+        Ok(Some((index, fields)))
+    }
+}
+
+impl MemoryIndex for TantivyMemory {
+    fn index(&self, tenant_id: &str, chunks: &[Chunk]) -> Result<(), MemoryError> {
+        if chunks.is_empty() {
+            return Ok(());
+        }
+        let Some((index, f)) = self.open(true)? else {
+            return Ok(());
+        };
+        let mut writer: IndexWriter = index.writer(20_000_000).map_err(err)?;
+        for c in chunks {
+            let key = format!("{tenant_id}/{}", c.chunk_id);
+            writer.delete_term(Term::from_field_text(f.key, &key));
+            writer
+                .add_document(doc!(
+                    f.key => key,
+                    f.tenant => tenant_id,
+                    f.account => c.account_id.as_str(),
+                    f.chunk_id => c.chunk_id.as_str(),
+                    f.kind => c.kind.as_str(),
+                    f.evidence_ref => c.evidence_ref.as_str(),
+                    f.text => c.text.as_str(),
+                ))
+                .map_err(err)?;
+        }
+        writer.commit().map_err(err)?;
+        Ok(())
+    }
+
+    fn search(
+        &self,
+        tenant_id: &str,
+        account_id: Option<&str>,
+        query: &str,
+        limit: usize,
+    ) -> Result<Vec<MemoryHit>, MemoryError> {
+        let Some((index, f)) = self.open(false)? else {
+            return Ok(Vec::new());
+        };
+        let reader = index.reader().map_err(err)?;
+        let searcher = reader.searcher();
+        let (text_query, _) =
+            QueryParser::for_index(&index, vec![f.text]).parse_query_lenient(query);
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![
+            (
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(f.tenant, tenant_id),
+                    IndexRecordOption::Basic,
+                )),
+            ),
+            (Occur::Must, text_query),
+        ];
+        if let Some(account) = account_id {
+            clauses.push((
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(f.account, account),
+                    IndexRecordOption::Basic,
+                )),
+            ));
+        }
+        let top = searcher
+            .search(
+                &BooleanQuery::new(clauses),
+                &TopDocs::with_limit(limit.max(1)),
+            )
+            .map_err(err)?;
+        let text = |d: &TantivyDocument, field: Field| {
+            d.get_first(field)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string()
+        };
+        top.into_iter()
+            .map(|(score, address)| {
+                let d: TantivyDocument = searcher.doc(address).map_err(err)?;
+                Ok(MemoryHit {
+                    chunk: Chunk {
+                        chunk_id: text(&d, f.chunk_id),
+                        account_id: text(&d, f.account),
+                        kind: text(&d, f.kind),
+                        text: text(&d, f.text),
+                        evidence_ref: text(&d, f.evidence_ref),
+                    },
+                    score,
+                })
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chunk(id: &str, account: &str, text: &str) -> Chunk {
+        Chunk {
+            chunk_id: id.into(),
+            account_id: account.into(),
+            kind: "note".into(),
+            text: text.into(),
+            evidence_ref: format!("rec:{id}@1"),
+        }
+    }
+
+    #[test]
+    fn search_ranks_within_the_tenant_and_account_and_replaces_by_id() {
+        let dir = tempfile::tempdir().unwrap();
+        let memory = TantivyMemory::new(dir.path().join("memory"));
+        assert!(
+            memory
+                .search("t1", None, "rivalsoft", 5)
+                .unwrap()
+                .is_empty(),
+            "no index yet"
+        );
+        memory
+            .index(
+                "t1",
+                &[
+                    chunk(
+                        "note:a#0",
+                        "acme",
+                        "Rivalsoft pitched Rivalsoft pricing to Rivalsoft fans",
+                    ),
+                    chunk("note:b#0", "acme", "Rivalsoft came up once"),
+                    chunk("note:c#0", "globex", "Rivalsoft at globex"),
+                ],
+            )
+            .unwrap();
+        memory
+            .index(
+                "t2",
+                &[chunk("note:a#0", "acme", "Rivalsoft in another tenant")],
+            )
+            .unwrap();
+        let hits = memory.search("t1", None, "rivalsoft", 10).unwrap();
+        assert_eq!(hits.len(), 3);
+        assert_eq!(
+            hits[0].chunk.chunk_id, "note:a#0",
+            "most mentions rank first"
+        );
+        assert!(
+            hits.iter()
+                .all(|h| !h.chunk.text.contains("another tenant"))
+        );
+        let acme = memory.search("t1", Some("acme"), "rivalsoft", 10).unwrap();
+        assert_eq!(acme.len(), 2);
+        memory
+            .index("t1", &[chunk("note:b#0", "acme", "now about renewals")])
+            .unwrap();
+        assert_eq!(
+            memory
+                .search("t1", Some("acme"), "rivalsoft", 10)
+                .unwrap()
+                .len(),
+            1,
+            "replaced"
+        );
+        assert_eq!(
+            memory.search("t1", None, "renewals", 10).unwrap()[0]
+                .chunk
+                .evidence_ref,
+            "rec:note:b#0@1"
+        );
+        assert!(
+            memory.search("t1", None, "\"unbalanced", 10).is_ok(),
+            "bad syntax is searched leniently"
+        );
+    }
+}
