@@ -255,12 +255,12 @@ impl PerceptionActivities {
                 .map_err(pipeline_error)?;
         // The touched accounts' world state, checked against the schema registry, becomes new
         // snapshots; a refused state is ledgered and reported, never written.
-        let accounts = out.changes.iter().map(|c| c.account_id.clone()).collect();
         let scope = LedgerScope::from_activity(&ctx, &input.tenant_id, &input.trace_id);
         let memory = &*self.deps.memory;
-        out.world = crate::world::update_snapshots(&**store, memory, &scope, &accounts, input.now)
-            .await
-            .map_err(error::store)?;
+        out.world =
+            crate::world::update_snapshots(&**store, memory, &scope, &out.changes, input.now)
+                .await
+                .map_err(error::store)?;
         record(
             &**store,
             &ctx,

@@ -10,17 +10,17 @@ use chrono::{DateTime, Utc};
 use revloop_domain::ledger::LedgerKind;
 use revloop_domain::world::graph::edges_of;
 use revloop_domain::world::memory::chunks_of;
-
-use crate::memory::MemoryIndex;
 use revloop_domain::world::state::{
-    EntityState, Observation, Provenance, StateConfig, builtin_schemas, check_state, entity_states,
-    observations_of,
+    EntityRef, EntityState, Observation, Provenance, StateConfig, builtin_schemas, check_state,
+    entity_states, observations_of,
 };
 use revloop_domain::world::{AccountState, account_state};
 use revloop_store::{EntitySnapshot, RecordVersion, Store, StoreError};
 use serde::{Deserialize, Serialize};
 
+use crate::contracts::RecordChange;
 use crate::governance::LedgerScope;
+use crate::memory::MemoryIndex;
 
 async fn state_config(store: &dyn Store, tenant_id: &str) -> Result<StateConfig, StoreError> {
     Ok(store
@@ -87,33 +87,46 @@ pub struct WorldUpdate {
     pub errors: Vec<String>,
 }
 
-/// Checks every entity state of the touched accounts against its schema, as of `now`, and
-/// writes the ones that conform as snapshots. Each refusal is ledgered.
+/// For the batch's changes: links what the changed records assert into the graph, indexes their
+/// text into memory, and checks the state of every entity they touch (their own, and their
+/// account's) against its schema as of `now`, writing the ones that conform as snapshots. Each
+/// refusal is ledgered.
 pub async fn update_snapshots(
     store: &dyn Store,
     memory: &dyn MemoryIndex,
     scope: &LedgerScope,
-    accounts: &BTreeSet<String>,
+    changes: &[RecordChange],
     now: DateTime<Utc>,
 ) -> Result<WorldUpdate, StoreError> {
     let config = state_config(store, &scope.tenant_id).await?;
     let registry = builtin_schemas();
     let mut update = WorldUpdate::default();
+    let accounts: BTreeSet<&str> = changes.iter().map(|c| c.account_id.as_str()).collect();
+    let changed: BTreeSet<&str> = changes.iter().map(|c| c.evidence_ref.as_str()).collect();
     for account in accounts {
         let versions = store.account_versions(&scope.tenant_id, account).await?;
-        // The situation graph gains what these records link (each edge is stored once).
-        let edges: Vec<_> = versions.iter().flat_map(|v| edges_of(&v.record)).collect();
+        let new: Vec<&RecordVersion> = versions
+            .iter()
+            .filter(|v| changed.contains(v.evidence_ref.as_str()))
+            .collect();
+        let edges: Vec<_> = new.iter().flat_map(|v| edges_of(&v.record)).collect();
         store.put_edges(&scope.tenant_id, account, &edges).await?;
-        // Semantic memory gains their text (later versions replace earlier chunks).
-        let chunks: Vec<_> = versions
+        // A changed record's new chunks replace its earlier ones.
+        let chunks: Vec<_> = new
             .iter()
             .flat_map(|v| chunks_of(&v.record, &v.evidence_ref))
             .collect();
         memory.index(&scope.tenant_id, &chunks).map_err(|e| {
             StoreError::new(revloop_store::StoreErrorKind::Unavailable, e.to_string())
         })?;
+        let mut touched: BTreeSet<EntityRef> = new
+            .iter()
+            .map(|v| EntityRef::new(v.record.record_type(), v.record.id()))
+            .collect();
+        touched.insert(EntityRef::new("account", account));
         let observations = observations_of_versions(&versions);
-        for state in entity_states(&observations, now, &config) {
+        let states = entity_states(&observations, now, &config);
+        for state in states.into_iter().filter(|s| touched.contains(&s.entity)) {
             match check_state(&state, &registry, &config.schemas) {
                 Ok(schema) => {
                     let snapshot = EntitySnapshot {
