@@ -15,10 +15,11 @@ pub async fn record_outcome(
     outcome: &Outcome,
 ) -> Result<bool, StoreError> {
     let (stored, created) = store.record_outcome(outcome).await?;
+    // Keyed by the outcome id: one entry per outcome, however many one activity records.
     scope
         .append(
             store,
-            &format!("/outcome/{}", stored.kind),
+            &format!("/outcome/{}", stored.outcome_id),
             LedgerKind::Outcome,
             None,
             &stored,
@@ -97,17 +98,7 @@ pub async fn link_deal_outcomes(
                 actor: None,
                 at: signal.detected_at,
             };
-            let (stored, created) = store.record_outcome(&outcome).await?;
-            scope
-                .append(
-                    store,
-                    &format!("/outcome/{}/{}", stored.kind, stored.action_id),
-                    LedgerKind::Outcome,
-                    None,
-                    &stored,
-                )
-                .await?;
-            linked += usize::from(created);
+            linked += usize::from(record_outcome(store, scope, &outcome).await?);
         }
     }
     Ok(linked)
