@@ -159,6 +159,131 @@ async fn disagreeing_sources_show_as_a_contradiction_now_but_not_before() -> any
     Ok(())
 }
 
+/// The API's count of account-state answers with this cache outcome.
+async fn cache_answers(env: &TestEnv, outcome: &str) -> anyhow::Result<u64> {
+    let text = reqwest::get(format!("{}/metrics", env.http_url))
+        .await?
+        .error_for_status()?
+        .text()
+        .await?;
+    let line = format!("revloop_account_state_cache_total{{outcome=\"{outcome}\"}} ");
+    Ok(text
+        .lines()
+        .find_map(|l| l.strip_prefix(&line))
+        .map(|n| n.trim().parse())
+        .transpose()?
+        .unwrap_or(0))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_account_state_is_cached_but_never_older_than_the_newest_snapshot() -> anyhow::Result<()>
+{
+    let env = spawn_env().await?;
+    let mut client = env.admin().await?;
+    let ingest = |jsonl: &str| pb::IngestRecordsRequest {
+        tenant_id: TENANT.into(),
+        jsonl: jsonl.into(),
+        source: "salesforce".into(),
+    };
+    let first = client
+        .ingest
+        .ingest_records(ingest(CRM))
+        .await?
+        .into_inner();
+    env.workflow_result(&first.workflow_id).await?;
+    let read = |client: &mut ApiClient| {
+        let mut client = client.clone();
+        async move {
+            anyhow::Ok(
+                client
+                    .world
+                    .get_account_state(pb::GetAccountStateRequest {
+                        account_id: "acme".into(),
+                        as_of: String::new(),
+                    })
+                    .await?
+                    .into_inner(),
+            )
+        }
+    };
+    let (hits, misses) = (
+        cache_answers(&env, "hit").await?,
+        cache_answers(&env, "miss").await?,
+    );
+    let computed = read(&mut client).await?;
+    let cached = read(&mut client).await?;
+    assert_eq!(cache_answers(&env, "miss").await?, misses + 1);
+    assert_eq!(
+        cache_answers(&env, "hit").await?,
+        hits + 1,
+        "the second read is cached"
+    );
+    assert_eq!(
+        (
+            cached.state_json != computed.state_json,
+            cached.as_of > computed.as_of
+        ),
+        (true, true),
+        "a cached answer is still as of the moment asked"
+    );
+    assert_eq!(cached.snapshot_ref, computed.snapshot_ref);
+    assert!(
+        computed.snapshot_ref.starts_with("snap:account:acme@"),
+        "{computed:?}"
+    );
+    let supporting: Vec<(&str, &str)> = computed
+        .supporting_artifacts
+        .iter()
+        .map(|a| (a.kind.as_str(), a.reference.as_str()))
+        .collect();
+    assert!(
+        supporting
+            .iter()
+            .any(|(k, r)| *k == "snapshot" && r.starts_with("snap:contract:k1@")),
+        "{supporting:?}"
+    );
+    assert!(
+        supporting
+            .iter()
+            .any(|(k, r)| *k == "evidence" && *r == first.evidence_id),
+        "{supporting:?}"
+    );
+
+    // The owner changes: a new snapshot of the account, and the next read shows it at once.
+    let renamed = r#"{"type":"account","id":"acme","updated_at":"2026-11-03T00:00:00Z","name":"Acme Corp","owner":"kim"}"#;
+    let second = client
+        .ingest
+        .ingest_records(ingest(renamed))
+        .await?
+        .into_inner();
+    env.workflow_result(&second.workflow_id).await?;
+    let after = read(&mut client).await?;
+    assert_eq!(cache_answers(&env, "miss").await?, misses + 2);
+    assert_ne!(
+        after.snapshot_ref, computed.snapshot_ref,
+        "bound to the newer snapshot"
+    );
+    let newest = env
+        .store()?
+        .list_snapshots(TENANT, &EntityRef::new("account", "acme"))
+        .await?
+        .pop()
+        .expect("the account has snapshots");
+    assert_eq!(
+        after.snapshot_ref,
+        format!("snap:account:acme@{}", newest.state_hash)
+    );
+    let entities: serde_json::Value = serde_json::from_str(&after.entities_json)?;
+    let owner = entities
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|e| e["entity"]["entity_type"] == "account")
+        .map(|e| e["fields"]["owner"]["value"].clone());
+    assert_eq!(owner, Some(serde_json::json!("kim")));
+    Ok(())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_state_whose_schema_hash_does_not_match_is_not_written() -> anyhow::Result<()> {
     let env = spawn_env().await?;

@@ -4,7 +4,7 @@
 //! their schemas and written as snapshots (a state that fails its schema is not written), and
 //! the situation graph gains the edges their records assert.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 use revloop_domain::ledger::LedgerKind;
@@ -14,13 +14,19 @@ use revloop_domain::world::state::{
     EntityRef, EntityState, Observation, Provenance, StateConfig, builtin_schemas, check_state,
     entity_states, observations_of,
 };
-use revloop_domain::world::{AccountState, account_state};
-use revloop_store::{EntitySnapshot, RecordVersion, Store, StoreError};
+use revloop_domain::world::{
+    AccountState, StableSpan, account_state, account_state_at, entity_state_at, stable_span,
+};
+use revloop_store::{EntitySnapshot, RecordVersion, SnapshotRef, Store, StoreError};
 use serde::{Deserialize, Serialize};
 
 use crate::contracts::RecordChange;
 use crate::governance::LedgerScope;
 use crate::memory::MemoryIndex;
+
+mod cache;
+
+pub use cache::{AccountStateCache, CacheOutcome};
 
 async fn state_config(store: &dyn Store, tenant_id: &str) -> Result<StateConfig, StoreError> {
     Ok(store
@@ -31,15 +37,6 @@ async fn state_config(store: &dyn Store, tenant_id: &str) -> Result<StateConfig,
 }
 
 /// Every claim the account's record versions make.
-async fn account_observations(
-    store: &dyn Store,
-    tenant_id: &str,
-    account_id: &str,
-) -> Result<Vec<Observation>, StoreError> {
-    let versions = store.account_versions(tenant_id, account_id).await?;
-    Ok(observations_of_versions(&versions))
-}
-
 fn observations_of_versions(versions: &[RecordVersion]) -> Vec<Observation> {
     versions
         .iter()
@@ -63,19 +60,118 @@ fn observations_of_versions(versions: &[RecordVersion]) -> Vec<Observation> {
         .collect()
 }
 
-/// The account's state and the entity states it was computed from, as of `as_of`.
+/// Where a supporting artifact lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ArtifactKind {
+    /// A stored entity snapshot, `snap:{type}:{id}@{state hash}`.
+    Snapshot,
+    /// A stored evidence batch the account's records were read from.
+    Evidence,
+}
+
+/// A stored artifact the account state rests on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SupportingArtifact {
+    pub kind: ArtifactKind,
+    pub reference: String,
+    /// When the snapshot was taken, or the newest observation the batch holds.
+    pub as_of: DateTime<Utc>,
+}
+
+/// The account state, the entity states it was computed from, and the stored artifacts it
+/// rests on, as of one instant.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccountWorld {
+    pub state: AccountState,
+    pub entities: Vec<EntityState>,
+    pub supporting: Vec<SupportingArtifact>,
+}
+
+impl AccountWorld {
+    /// The same world as of another instant of its stable span.
+    pub fn at(&self, as_of: DateTime<Utc>) -> AccountWorld {
+        AccountWorld {
+            state: account_state_at(&self.state, as_of),
+            entities: self
+                .entities
+                .iter()
+                .map(|e| entity_state_at(e, as_of))
+                .collect(),
+            supporting: self.supporting.clone(),
+        }
+    }
+
+    /// The account's own snapshot among the supporting artifacts: what a decision made on this
+    /// state binds to.
+    pub fn account_snapshot(&self) -> Option<&str> {
+        let own = format!("snap:account:{}@", self.state.account_id);
+        self.supporting
+            .iter()
+            .find(|a| a.kind == ArtifactKind::Snapshot && a.reference.starts_with(&own))
+            .map(|a| a.reference.as_str())
+    }
+}
+
+/// Per entity, its latest snapshot taken at or before `as_of`; and per evidence batch the
+/// newest observation it holds, for the versions known by then.
+fn supporting_artifacts(
+    snapshots: &[SnapshotRef],
+    versions: &[RecordVersion],
+    as_of: DateTime<Utc>,
+) -> Vec<SupportingArtifact> {
+    let mut latest: BTreeMap<&EntityRef, &SnapshotRef> = BTreeMap::new();
+    for s in snapshots.iter().filter(|s| s.as_of <= as_of) {
+        if latest.get(&s.entity).is_none_or(|l| l.as_of <= s.as_of) {
+            latest.insert(&s.entity, s);
+        }
+    }
+    let mut batches: BTreeMap<&str, DateTime<Utc>> = BTreeMap::new();
+    for v in versions.iter().filter(|v| v.observed_at <= as_of) {
+        let newest = batches.entry(&v.evidence_id).or_insert(v.observed_at);
+        *newest = (*newest).max(v.observed_at);
+    }
+    let snapshot_artifacts = latest.values().map(|s| SupportingArtifact {
+        kind: ArtifactKind::Snapshot,
+        reference: s.key(),
+        as_of: s.as_of,
+    });
+    let evidence_artifacts = batches.into_iter().map(|(id, at)| SupportingArtifact {
+        kind: ArtifactKind::Evidence,
+        reference: id.to_string(),
+        as_of: at,
+    });
+    snapshot_artifacts.chain(evidence_artifacts).collect()
+}
+
+/// The account's world as of `as_of`, and the span of instants over which it stays the same
+/// but for its age.
 pub async fn account_world(
     store: &dyn Store,
     tenant_id: &str,
     account_id: &str,
     as_of: DateTime<Utc>,
-) -> Result<(AccountState, Vec<EntityState>), StoreError> {
-    let observations = account_observations(store, tenant_id, account_id).await?;
+) -> Result<(AccountWorld, StableSpan), StoreError> {
+    let versions = store.account_versions(tenant_id, account_id).await?;
+    let observations = observations_of_versions(&versions);
     let config = state_config(store, tenant_id).await?;
     let entities = entity_states(&observations, as_of, &config);
     let signals = store.list_signals(tenant_id, Some(account_id)).await?;
+    let snapshots = store.account_snapshots(tenant_id, account_id).await?;
     let state = account_state(account_id, &entities, &signals, as_of);
-    Ok((state, entities))
+    let span = stable_span(&observations, &signals, &config, as_of).narrowed(
+        snapshots
+            .iter()
+            .map(|s| s.as_of)
+            .chain(versions.iter().map(|v| v.observed_at)),
+        as_of,
+    );
+    let world = AccountWorld {
+        state,
+        entities,
+        supporting: supporting_artifacts(&snapshots, &versions, as_of),
+    };
+    Ok((world, span))
 }
 
 /// What a batch did to the world model.
@@ -131,6 +227,7 @@ pub async fn update_snapshots(
                 Ok(schema) => {
                     let snapshot = EntitySnapshot {
                         tenant_id: scope.tenant_id.clone(),
+                        account_id: account.to_string(),
                         entity: state.entity.clone(),
                         state_hash: state.state_hash.clone(),
                         as_of: now,

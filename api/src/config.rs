@@ -26,6 +26,10 @@ pub struct ApiArgs {
     /// Semantic memory index (tantivy); default: `memory/` beside the store file.
     #[arg(long, env = "REVLOOP_MEMORY_DIR")]
     pub memory_dir: Option<PathBuf>,
+    /// How many accounts' computed states the API keeps in memory (least recently read go
+    /// first). Each entry holds only while its account is unchanged.
+    #[arg(long, env = "REVLOOP_ACCOUNT_CACHE", default_value_t = 10_000)]
+    pub account_cache: usize,
     /// HMAC secret that signs bearer tokens (HS256). Required; never logged.
     #[arg(long, env = "REVLOOP_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: String,

@@ -57,6 +57,21 @@ static APPROVAL_BACKLOG_AGE: LazyLock<GaugeVec> = LazyLock::new(|| {
     .expect("metric registers once")
 });
 
+static ACCOUNT_STATE_CACHE: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    register_int_counter_vec!(
+        Opts::new(
+            "revloop_account_state_cache_total",
+            "GetAccountState answers by whether the account-state cache held (hit) or the state was computed (miss)."
+        ),
+        &["outcome"]
+    )
+    .expect("metric registers once")
+});
+
+pub fn account_state_cache(outcome: &str) {
+    ACCOUNT_STATE_CACHE.with_label_values(&[outcome]).inc();
+}
+
 /// Refreshes the backlog gauges from the store, then renders every metric of the process.
 pub async fn scrape(store: &dyn Store) -> String {
     match store.status_backlog(ActionStatus::AwaitingApproval).await {
@@ -79,6 +94,7 @@ pub async fn scrape(store: &dyn Store) -> String {
     // Registered even before the first call, so a fresh API exports every name it owns.
     LazyLock::force(&GRPC_REQUESTS);
     LazyLock::force(&GRPC_LATENCY);
+    LazyLock::force(&ACCOUNT_STATE_CACHE);
     revloop_activities::metrics::render()
 }
 

@@ -1,10 +1,12 @@
 //! Wires the services, auth, health and reflection into one tonic server.
 
+use std::num::NonZeroUsize;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use revloop_activities::memory::{MemoryIndex, TantivyMemory};
+use revloop_activities::world::AccountStateCache;
 use revloop_proto::v1::action_service_server::ActionServiceServer;
 use revloop_proto::v1::connector_service_server::ConnectorServiceServer;
 use revloop_proto::v1::ingest_service_server::IngestServiceServer;
@@ -28,6 +30,8 @@ use crate::services::{
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub memory: Arc<dyn MemoryIndex>,
+    /// Account states already computed, per account revision.
+    pub account_states: Arc<AccountStateCache>,
     pub temporal: Client,
     pub task_queue: String,
 }
@@ -72,6 +76,10 @@ pub async fn serve(args: ApiArgs) -> anyhow::Result<()> {
     let state = AppState {
         store: Arc::new(store),
         memory: Arc::new(TantivyMemory::new(args.memory_dir())),
+        account_states: Arc::new(AccountStateCache::new(
+            NonZeroUsize::new(args.account_cache)
+                .context("REVLOOP_ACCOUNT_CACHE must be at least 1")?,
+        )),
         temporal,
         task_queue: args.task_queue.clone(),
     };

@@ -37,7 +37,7 @@ pub use outcomes::{Outcome, OutcomeStore};
 pub use quarantine::{QuarantineStore, QuarantinedLine};
 pub use records::{RecordStore, RecordVersion};
 pub use signals::SignalStore;
-pub use snapshots::{EntitySnapshot, SnapshotStore};
+pub use snapshots::{AccountRevision, EntitySnapshot, SnapshotRef, SnapshotStore};
 pub use sqlite::SqliteStore;
 pub use tenants::{Tenant, TenantConfig, TenantStore};
 

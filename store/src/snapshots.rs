@@ -11,6 +11,10 @@ use crate::StoreResult;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EntitySnapshot {
     pub tenant_id: String,
+    /// The account the entity belongs to, so an account's snapshots list in one lookup.
+    /// Empty in snapshots stored before accounts were kept (other than accounts' own).
+    #[serde(default)]
+    pub account_id: String,
     pub entity: EntityRef,
     pub state_hash: String,
     pub as_of: DateTime<Utc>,
@@ -30,4 +34,43 @@ pub trait SnapshotStore {
         tenant_id: &str,
         entity: &EntityRef,
     ) -> StoreResult<Vec<EntitySnapshot>>;
+    /// Every snapshot of every entity of the account, without the states, oldest first.
+    async fn account_snapshots(
+        &self,
+        tenant_id: &str,
+        account_id: &str,
+    ) -> StoreResult<Vec<SnapshotRef>>;
+    /// What the account's world is computed from, as a cheap stamp: it changes whenever a
+    /// record version, a signal or a snapshot of the account is written, or the tenant's
+    /// configuration changes. Caches of computed account state key on it.
+    async fn account_revision(
+        &self,
+        tenant_id: &str,
+        account_id: &str,
+    ) -> StoreResult<AccountRevision>;
+}
+
+/// A stored snapshot, by reference.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnapshotRef {
+    pub entity: EntityRef,
+    pub state_hash: String,
+    pub as_of: DateTime<Utc>,
+}
+
+impl SnapshotRef {
+    /// `snap:{type}:{id}@{state hash}`: how decisions, approvals and ledger entries cite it.
+    pub fn key(&self) -> String {
+        format!("snap:{}@{}", self.entity, self.state_hash)
+    }
+}
+
+/// Monotone counters of what an account's world is computed from. Equal revisions mean equal
+/// inputs; any write to the account (or its tenant's configuration) makes one of them grow.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct AccountRevision {
+    pub versions: i64,
+    pub signals: i64,
+    pub snapshots: i64,
+    pub config: i64,
 }

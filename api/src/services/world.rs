@@ -6,9 +6,10 @@ use revloop_domain::AccountId;
 use revloop_domain::auth::Role;
 use std::collections::BTreeMap;
 
+use revloop_activities::world::AccountWorld;
+use revloop_domain::world::Direction;
 use revloop_domain::world::graph::{Edge, shortest_path};
-use revloop_domain::world::state::{EntityRef, EntityState};
-use revloop_domain::world::{AccountState, Direction};
+use revloop_domain::world::state::EntityRef;
 use revloop_proto::v1 as pb;
 use revloop_proto::v1::world_service_server::WorldService;
 use tonic::{Request, Response, Status};
@@ -29,7 +30,8 @@ impl WorldApi {
 }
 
 /// The wire form; a contradicted unknown lists every source's claim from the entity state.
-fn response(state: &AccountState, entities: &[EntityState]) -> pb::AccountState {
+fn response(world: &AccountWorld) -> pb::AccountState {
+    let (state, entities) = (&world.state, &world.entities);
     let claims = |entity: &str, field: &str| -> Vec<pb::Claim> {
         entities
             .iter()
@@ -80,6 +82,16 @@ fn response(state: &AccountState, entities: &[EntityState]) -> pb::AccountState 
         .to_string(),
         state_json: json_text(state),
         entities_json: json_text(&entities),
+        supporting_artifacts: world
+            .supporting
+            .iter()
+            .map(|a| pb::SupportingArtifact {
+                kind: enum_text(&a.kind),
+                reference: a.reference.clone(),
+                as_of: a.as_of.to_rfc3339(),
+            })
+            .collect(),
+        snapshot_ref: world.account_snapshot().unwrap_or_default().to_string(),
     }
 }
 
@@ -307,19 +319,18 @@ impl WorldService for WorldApi {
         let account = AccountId::parse(&req.account_id)
             .map_err(|e| Status::invalid_argument(format!("account_id: {e}")))?;
         let as_of = instant(&req.as_of)?;
-        let (state, entities) = revloop_activities::world::account_world(
-            &*self.state.store,
-            &tenant,
-            account.as_str(),
-            as_of,
-        )
-        .await
-        .map_err(error::store)?;
-        if entities.is_empty() {
+        let (world, outcome) = self
+            .state
+            .account_states
+            .get(&*self.state.store, &tenant, account.as_str(), as_of)
+            .await
+            .map_err(error::store)?;
+        crate::metrics::account_state_cache(outcome.as_str());
+        if world.entities.is_empty() {
             return Err(Status::not_found(format!(
                 "account {account} has no records in tenant {tenant}"
             )));
         }
-        Ok(Response::new(response(&state, &entities)))
+        Ok(Response::new(response(&world)))
     }
 }

@@ -8,7 +8,8 @@ use super::{ApiError, print_json};
 
 #[derive(Debug, Subcommand)]
 pub enum AccountCommand {
-    /// Posture, top risks, unknowns (with every source's claim when disputed), momentum.
+    /// Posture, top risks, unknowns (with every source's claim when disputed), momentum, and the
+    /// snapshots and evidence the state rests on.
     Show {
         account_id: String,
         /// RFC 3339: the state from only the evidence known then.
@@ -53,5 +54,17 @@ pub async fn run(mut client: ApiClient, cmd: &AccountCommand, json: bool) -> any
             );
         }
     }
+    if !state.snapshot_ref.is_empty() {
+        println!("  bound to {}", state.snapshot_ref);
+    }
+    let snapshots = state
+        .supporting_artifacts
+        .iter()
+        .filter(|a| a.kind == "snapshot")
+        .count();
+    println!(
+        "  rests on {snapshots} snapshots and {} evidence batches",
+        state.supporting_artifacts.len() - snapshots
+    );
     Ok(0)
 }

@@ -102,6 +102,8 @@ fn why(s: &Signal) -> String {
 }
 
 const RECENT_CHANGES: usize = 10;
+/// Momentum and recent changes look this many days back.
+pub(crate) const WINDOW_DAYS: i64 = 30;
 const TOP_RISKS: usize = 5;
 
 /// Computes the account state from its entities' states and its signals, as of `as_of`.
@@ -134,7 +136,7 @@ pub fn account_state(
     });
     risks.truncate(TOP_RISKS);
 
-    let month_ago = as_of - Duration::days(30);
+    let month_ago = as_of - Duration::days(WINDOW_DAYS);
     let recent: Vec<&&Signal> = live.iter().filter(|s| s.detected_at >= month_ago).collect();
     let mut up: Vec<String> = recent
         .iter()

@@ -8,7 +8,9 @@ mod account_state;
 mod account_view;
 pub mod graph;
 pub mod memory;
+mod stable;
 pub mod state;
 
 pub use account_state::{AccountState, Change, Direction, Momentum, Posture, Risk, account_state};
 pub use account_view::{AccountView, record_ref};
+pub use stable::{StableSpan, account_state_at, entity_state_at, stable_span};

@@ -659,6 +659,7 @@ pub async fn snapshots_are_content_addressed_per_entity<S: Store>(store: S) {
         let state = compute_state(&acme, &obs, observed, &StateConfig::default());
         EntitySnapshot {
             tenant_id: "t1".into(),
+            account_id: "acme".into(),
             entity: acme.clone(),
             state_hash: state.state_hash.clone(),
             as_of: observed,
@@ -676,15 +677,127 @@ pub async fn snapshots_are_content_addressed_per_entity<S: Store>(store: S) {
     assert!(store.put_snapshot(&second).await.unwrap());
     assert_eq!(
         store.list_snapshots("t1", &acme).await.unwrap(),
-        vec![first, second]
+        vec![first.clone(), second.clone()]
+    );
+    let refs: Vec<String> = store
+        .account_snapshots("t1", "acme")
+        .await
+        .unwrap()
+        .iter()
+        .map(SnapshotRef::key)
+        .collect();
+    assert_eq!(
+        refs,
+        [first, second].map(|s| format!("snap:account:acme@{}", s.state_hash))
     );
     assert!(store.list_snapshots("t2", &acme).await.unwrap().is_empty());
+    assert!(
+        store
+            .account_snapshots("t2", "acme")
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert!(
         store
             .list_snapshots("t1", &EntityRef::new("account", "globex"))
             .await
             .unwrap()
             .is_empty()
+    );
+}
+
+pub async fn account_revision_grows_with_every_write_to_the_account<S: Store>(store: S) {
+    use revloop_domain::signals::*;
+    use revloop_domain::world::state::{EntityRef, EntityState, SchemaRef};
+    async fn revision<S: Store>(store: &S, tenant: &str) -> AccountRevision {
+        store.account_revision(tenant, "acme").await.unwrap()
+    }
+    let start = revision(&store, "t1").await;
+    assert_eq!(start, AccountRevision::default(), "nothing written yet");
+
+    let tenant = Tenant {
+        tenant_id: "t1".into(),
+        name: "One".into(),
+        config: TenantConfig::default(),
+    };
+    store.ensure_tenant(&tenant).await.unwrap();
+    store.put_tenant(&tenant).await.unwrap();
+    let configured = revision(&store, "t1").await;
+    assert!(
+        configured.config > start.config,
+        "a configuration change counts"
+    );
+
+    let acme =
+        r#"{"type":"account","id":"acme","updated_at":"2026-01-01T00:00:00Z","name":"Acme"}"#;
+    store
+        .put_version(&version(acme, "ev-1"), None)
+        .await
+        .unwrap();
+    let recorded = revision(&store, "t1").await;
+    assert!(
+        recorded.versions > configured.versions,
+        "a new version counts"
+    );
+
+    let signal = Signal {
+        signal_id: "sig-1".into(),
+        signal_type: SignalType::MeetingUpcoming,
+        tenant_id: revloop_domain::TenantId::parse("t1").unwrap(),
+        account_id: revloop_domain::AccountId::parse("acme").unwrap(),
+        severity: Severity::High,
+        confidence: 0.9,
+        evidence_refs: vec![],
+        detected_at: at(),
+        expires_at: at(),
+        dedup_key: "meeting:m1".into(),
+        details: serde_json::json!({}),
+    };
+    store.put_signals(&[signal]).await.unwrap();
+    let signalled = revision(&store, "t1").await;
+    assert!(signalled.signals > recorded.signals, "a new signal counts");
+
+    let snapshot = EntitySnapshot {
+        tenant_id: "t1".into(),
+        account_id: "acme".into(),
+        entity: EntityRef::new("account", "acme"),
+        state_hash: "h1".into(),
+        as_of: at(),
+        schema: SchemaRef {
+            entity_type: "account".into(),
+            version: 1,
+            hash: "x".into(),
+        },
+        state: EntityState {
+            entity: EntityRef::new("account", "acme"),
+            as_of: at(),
+            fields: Default::default(),
+            state_hash: "h1".into(),
+        },
+    };
+    store.put_snapshot(&snapshot).await.unwrap();
+    let snapped = revision(&store, "t1").await;
+    assert!(
+        snapped.snapshots > signalled.snapshots,
+        "a new snapshot counts"
+    );
+
+    let globex =
+        r#"{"type":"account","id":"globex","updated_at":"2026-01-01T00:00:00Z","name":"Globex"}"#;
+    store
+        .put_version(&version(globex, "ev-2"), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        revision(&store, "t1").await,
+        snapped,
+        "another account's writes do not count"
+    );
+    assert_eq!(
+        revision(&store, "t2").await,
+        AccountRevision::default(),
+        "another tenant's account is untouched"
     );
 }
 

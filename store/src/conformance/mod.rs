@@ -27,6 +27,7 @@ macro_rules! store_conformance {
             concurrent_reservations_never_overspend,
             outcomes_are_recorded_once_per_id,
             snapshots_are_content_addressed_per_entity,
+            account_revision_grows_with_every_write_to_the_account,
             graph_edges_are_per_tenant_and_found_from_either_end
         );
     };

@@ -146,26 +146,62 @@ CREATE TABLE IF NOT EXISTS ledger_head (
 );
 "#;
 
-pub(super) fn migrate(conn: &Connection) -> StoreResult<()> {
-    conn.execute_batch(SCHEMA).map_err(sql_err)?;
-    // Stores created before versions were listed per account get the column and its values.
-    let has_account: bool = conn
+/// Adds `column` to `table` in stores created before it existed, then runs `backfill`.
+fn add_column(
+    conn: &Connection,
+    table: &str,
+    column: &str,
+    ddl: &str,
+    backfill: &str,
+) -> StoreResult<()> {
+    let exists: bool = conn
         .query_row(
-            "SELECT COUNT(*) FROM pragma_table_info('record_versions') WHERE name = 'account_id'",
-            [],
+            "SELECT COUNT(*) FROM pragma_table_info(?1) WHERE name = ?2",
+            [table, column],
             |r| r.get::<_, i64>(0),
         )
         .map_err(sql_err)?
         > 0;
-    if !has_account {
-        conn.execute_batch(
-            "ALTER TABLE record_versions ADD COLUMN account_id TEXT;
-             UPDATE record_versions SET account_id = json_extract(body, '$.account_id');",
-        )
+    if !exists {
+        conn.execute_batch(&format!(
+            "ALTER TABLE {table} ADD COLUMN {column} {ddl}; {backfill}"
+        ))
         .map_err(sql_err)?;
     }
+    Ok(())
+}
+
+pub(super) fn migrate(conn: &Connection) -> StoreResult<()> {
+    conn.execute_batch(SCHEMA).map_err(sql_err)?;
+    // Stores created before versions were listed per account get the column and its values.
+    add_column(
+        conn,
+        "record_versions",
+        "account_id",
+        "TEXT",
+        "UPDATE record_versions SET account_id = json_extract(body, '$.account_id');",
+    )?;
+    // Snapshots of accounts themselves know their account; older ones of other entities stay
+    // unlisted per account.
+    add_column(
+        conn,
+        "snapshots",
+        "account_id",
+        "TEXT",
+        "UPDATE snapshots SET account_id = substr(entity, 9) WHERE entity LIKE 'account:%';",
+    )?;
+    // Counts configuration changes, so caches of what the configuration shapes can tell.
+    add_column(
+        conn,
+        "tenants",
+        "revision",
+        "INTEGER NOT NULL DEFAULT 0",
+        "",
+    )?;
     conn.execute_batch(
-        "CREATE INDEX IF NOT EXISTS record_versions_by_account ON record_versions (tenant_id, account_id);",
+        "CREATE INDEX IF NOT EXISTS record_versions_by_account ON record_versions (tenant_id, account_id);
+         CREATE INDEX IF NOT EXISTS signals_by_account ON signals (tenant_id, account_id);
+         CREATE INDEX IF NOT EXISTS snapshots_by_account ON snapshots (tenant_id, account_id);",
     )
     .map_err(sql_err)
 }

@@ -57,11 +57,16 @@ impl SignalStore for SqliteStore {
     ) -> StoreResult<Vec<Signal>> {
         let (t, a) = (tenant_id.to_string(), account_id.map(str::to_string));
         self.with(move |c| {
-            let mut stmt = c
-                .prepare(
-                    "SELECT body FROM signals WHERE tenant_id = ?1 AND (?2 IS NULL OR account_id = ?2) ORDER BY signal_id",
-                )
-                .map_err(sql_err)?;
+            // One statement per case, so the per-account one can use the account index.
+            let mut stmt = match a {
+                Some(_) => c.prepare_cached(
+                    "SELECT body FROM signals WHERE tenant_id = ?1 AND account_id = ?2 ORDER BY signal_id",
+                ),
+                None => c.prepare_cached(
+                    "SELECT body FROM signals WHERE tenant_id = ?1 AND ?2 IS NULL ORDER BY signal_id",
+                ),
+            }
+            .map_err(sql_err)?;
             let rows = stmt.query_map(params![t, a], |r| r.get::<_, String>(0)).map_err(sql_err)?;
             rows.map(|b| from_json("signal", &b.map_err(sql_err)?)).collect()
         })

@@ -4,7 +4,7 @@ use rusqlite::params;
 
 use super::{SqliteStore, from_json, sql_err, to_json};
 use crate::StoreResult;
-use crate::snapshots::{EntitySnapshot, SnapshotStore};
+use crate::snapshots::{AccountRevision, EntitySnapshot, SnapshotRef, SnapshotStore};
 
 #[async_trait]
 impl SnapshotStore for SqliteStore {
@@ -14,8 +14,8 @@ impl SnapshotStore for SqliteStore {
         self.with(move |c| {
             let n = c
                 .execute(
-                    "INSERT OR IGNORE INTO snapshots (tenant_id, entity, state_hash, as_of, body) VALUES (?1, ?2, ?3, ?4, ?5)",
-                    params![s.tenant_id, s.entity.to_string(), s.state_hash, s.as_of.to_rfc3339(), body],
+                    "INSERT OR IGNORE INTO snapshots (tenant_id, entity, state_hash, as_of, body, account_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![s.tenant_id, s.entity.to_string(), s.state_hash, s.as_of.to_rfc3339(), body, s.account_id],
                 )
                 .map_err(sql_err)?;
             Ok(n == 1)
@@ -38,4 +38,81 @@ impl SnapshotStore for SqliteStore {
         })
         .await
     }
+
+    async fn account_snapshots(
+        &self,
+        tenant_id: &str,
+        account_id: &str,
+    ) -> StoreResult<Vec<SnapshotRef>> {
+        let (t, a) = (tenant_id.to_string(), account_id.to_string());
+        self.with(move |c| {
+            let mut stmt = c
+                .prepare_cached("SELECT entity, state_hash, as_of FROM snapshots WHERE tenant_id = ?1 AND account_id = ?2 ORDER BY rowid")
+                .map_err(sql_err)?;
+            let rows = stmt
+                .query_map(params![t, a], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
+                })
+                .map_err(sql_err)?;
+            rows.map(|row| {
+                let (entity, state_hash, as_of) = row.map_err(sql_err)?;
+                Ok(SnapshotRef {
+                    entity: entity_ref(&entity)?,
+                    state_hash,
+                    as_of: instant(&as_of)?,
+                })
+            })
+            .collect()
+        })
+        .await
+    }
+
+    async fn account_revision(
+        &self,
+        tenant_id: &str,
+        account_id: &str,
+    ) -> StoreResult<AccountRevision> {
+        let (t, a) = (tenant_id.to_string(), account_id.to_string());
+        self.with(move |c| {
+            // Rows are only ever added to these tables, so the largest rowid of the account's
+            // rows grows with every write; each lookup is one seek in an (tenant, account) index.
+            c.prepare_cached(
+                "SELECT
+                    (SELECT IFNULL(MAX(rowid), 0) FROM record_versions WHERE tenant_id = ?1 AND account_id = ?2),
+                    (SELECT IFNULL(MAX(rowid), 0) FROM signals WHERE tenant_id = ?1 AND account_id = ?2),
+                    (SELECT IFNULL(MAX(rowid), 0) FROM snapshots WHERE tenant_id = ?1 AND account_id = ?2),
+                    (SELECT IFNULL(MAX(revision), 0) FROM tenants WHERE tenant_id = ?1)",
+            )
+            .map_err(sql_err)?
+            .query_row(params![t, a], |r| {
+                Ok(AccountRevision {
+                    versions: r.get(0)?,
+                    signals: r.get(1)?,
+                    snapshots: r.get(2)?,
+                    config: r.get(3)?,
+                })
+            })
+            .map_err(sql_err)
+        })
+        .await
+    }
+}
+
+fn entity_ref(text: &str) -> StoreResult<EntityRef> {
+    let (entity_type, entity_id) = text.split_once(':').ok_or_else(|| {
+        crate::StoreError::new(
+            crate::StoreErrorKind::Corrupt,
+            format!("snapshot entity {text:?} is not type:id"),
+        )
+    })?;
+    Ok(EntityRef::new(entity_type, entity_id))
+}
+
+fn instant(text: &str) -> StoreResult<chrono::DateTime<chrono::Utc>> {
+    text.parse().map_err(|e| {
+        crate::StoreError::new(
+            crate::StoreErrorKind::Corrupt,
+            format!("snapshot as_of {text:?}: {e}"),
+        )
+    })
 }

@@ -31,7 +31,7 @@ impl TenantStore for SqliteStore {
         let (id, body) = (tenant.tenant_id.clone(), to_json(tenant)?);
         self.with(move |c| {
             c.execute(
-                "INSERT INTO tenants (tenant_id, body) VALUES (?1, ?2) ON CONFLICT (tenant_id) DO UPDATE SET body = ?2",
+                "INSERT INTO tenants (tenant_id, body) VALUES (?1, ?2) ON CONFLICT (tenant_id) DO UPDATE SET body = ?2, revision = revision + 1",
                 params![id, body],
             )
             .map_err(sql_err)?;
