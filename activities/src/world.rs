@@ -12,7 +12,7 @@ use revloop_domain::world::graph::edges_of;
 use revloop_domain::world::memory::chunks_of;
 use revloop_domain::world::state::{
     EntityRef, EntityState, Observation, Provenance, StateConfig, builtin_schemas, check_state,
-    entity_states, observations_of,
+    entity_of, entity_states, observations_of_all,
 };
 use revloop_domain::world::{
     AccountState, StableSpan, account_state, account_state_at, entity_state_at, stable_span,
@@ -38,26 +38,23 @@ async fn state_config(store: &dyn Store, tenant_id: &str) -> Result<StateConfig,
 
 /// Every claim the account's record versions make.
 fn observations_of_versions(versions: &[RecordVersion]) -> Vec<Observation> {
-    versions
-        .iter()
-        .flat_map(|v| {
-            // Versions stored before sources were kept count as their trust class speaking.
-            let source = if v.source.is_empty() {
-                &v.trust_class
-            } else {
-                &v.source
-            };
-            observations_of(
-                &v.record,
-                Provenance {
-                    evidence_id: &v.evidence_ref,
-                    source,
-                    trust_class: &v.trust_class,
-                    observed_at: v.observed_at,
-                },
-            )
-        })
-        .collect()
+    observations_of_all(versions.iter().map(|v| {
+        // Versions stored before sources were kept count as their trust class speaking.
+        let source = if v.source.is_empty() {
+            &v.trust_class
+        } else {
+            &v.source
+        };
+        (
+            &v.record,
+            Provenance {
+                evidence_id: &v.evidence_ref,
+                source,
+                trust_class: &v.trust_class,
+                observed_at: v.observed_at,
+            },
+        )
+    }))
 }
 
 /// Where a supporting artifact lives.
@@ -215,10 +212,7 @@ pub async fn update_snapshots(
         memory.index(&scope.tenant_id, &chunks).map_err(|e| {
             StoreError::new(revloop_store::StoreErrorKind::Unavailable, e.to_string())
         })?;
-        let mut touched: BTreeSet<EntityRef> = new
-            .iter()
-            .map(|v| EntityRef::new(v.record.record_type(), v.record.id()))
-            .collect();
+        let mut touched: BTreeSet<EntityRef> = new.iter().map(|v| entity_of(&v.record)).collect();
         touched.insert(EntityRef::new("account", account));
         let observations = observations_of_versions(&versions);
         let states = entity_states(&observations, now, &config);

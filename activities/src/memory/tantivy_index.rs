@@ -1,18 +1,21 @@
 //! BM25 memory on a tantivy index in a directory. The worker writes (one writer per batch,
-//! released after its commit); the API and others read. Every document carries its tenant, and
+//! released after its commit); the API and others read, through one reader per process that
+//! catches up with the latest commit before each search. Every document carries its tenant, and
 //! every search requires it.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use revloop_domain::world::memory::Chunk;
 use tantivy::collector::TopDocs;
 use tantivy::directory::MmapDirectory;
 use tantivy::query::{BooleanQuery, Occur, Query, QueryParser, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, STORED, STRING, Schema, TEXT, Value};
-use tantivy::{Index, IndexWriter, TantivyDocument, Term, doc};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term, doc};
 
 use super::{MemoryError, MemoryHit, MemoryIndex};
 
+#[derive(Clone, Copy)]
 struct Fields {
     key: Field,
     tenant: Field,
@@ -41,8 +44,16 @@ fn err(e: impl std::fmt::Display) -> MemoryError {
     MemoryError(e.to_string())
 }
 
+/// The opened index and a reader over it, kept for the life of the process.
+struct Opened {
+    index: Index,
+    fields: Fields,
+    reader: IndexReader,
+}
+
 pub struct TantivyMemory {
     dir: PathBuf,
+    opened: Mutex<Option<Arc<Opened>>>,
 }
 
 impl TantivyMemory {
@@ -50,10 +61,16 @@ impl TantivyMemory {
     pub fn new(dir: impl AsRef<Path>) -> Self {
         Self {
             dir: dir.as_ref().to_path_buf(),
+            opened: Mutex::new(None),
         }
     }
 
-    fn open(&self, create: bool) -> Result<Option<(Index, Fields)>, MemoryError> {
+    /// The index, opened once; `None` while nothing was ever written and `create` is false.
+    fn open(&self, create: bool) -> Result<Option<Arc<Opened>>, MemoryError> {
+        let mut opened = self.opened.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(o) = opened.as_ref() {
+            return Ok(Some(o.clone()));
+        }
         let (schema, fields) = schema();
         if !create && !self.dir.join("meta.json").exists() {
             return Ok(None);
@@ -61,7 +78,20 @@ impl TantivyMemory {
         std::fs::create_dir_all(&self.dir).map_err(err)?;
         let directory = MmapDirectory::open(&self.dir).map_err(err)?;
         let index = Index::open_or_create(directory, schema).map_err(err)?;
-        Ok(Some((index, fields)))
+        // Reloaded by hand before each search: another process (the worker) writes, and a
+        // search must see every commit made before it.
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(err)?;
+        let o = Arc::new(Opened {
+            index,
+            fields,
+            reader,
+        });
+        *opened = Some(o.clone());
+        Ok(Some(o))
     }
 }
 
@@ -70,10 +100,13 @@ impl MemoryIndex for TantivyMemory {
         if chunks.is_empty() {
             return Ok(());
         }
-        let Some((index, f)) = self.open(true)? else {
+        let Some(opened) = self.open(true)? else {
             return Ok(());
         };
-        let mut writer: IndexWriter = index.writer(20_000_000).map_err(err)?;
+        let f = opened.fields;
+        // A writer per batch: the index lock is held only while writing, so a restarted or
+        // second process can write next.
+        let mut writer: IndexWriter = opened.index.writer(20_000_000).map_err(err)?;
         for c in chunks {
             let key = format!("{tenant_id}/{}", c.chunk_id);
             writer.delete_term(Term::from_field_text(f.key, &key));
@@ -90,6 +123,7 @@ impl MemoryIndex for TantivyMemory {
                 .map_err(err)?;
         }
         writer.commit().map_err(err)?;
+        opened.reader.reload().map_err(err)?;
         Ok(())
     }
 
@@ -100,13 +134,14 @@ impl MemoryIndex for TantivyMemory {
         query: &str,
         limit: usize,
     ) -> Result<Vec<MemoryHit>, MemoryError> {
-        let Some((index, f)) = self.open(false)? else {
+        let Some(opened) = self.open(false)? else {
             return Ok(Vec::new());
         };
-        let reader = index.reader().map_err(err)?;
-        let searcher = reader.searcher();
+        let f = opened.fields;
+        opened.reader.reload().map_err(err)?;
+        let searcher = opened.reader.searcher();
         let (text_query, _) =
-            QueryParser::for_index(&index, vec![f.text]).parse_query_lenient(query);
+            QueryParser::for_index(&opened.index, vec![f.text]).parse_query_lenient(query);
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![
             (
                 Occur::Must,

@@ -22,6 +22,58 @@ pub struct Provenance<'a> {
 /// Fields that say nothing about the world: identity and bookkeeping.
 const NOT_FACTS: [&str; 4] = ["type", "id", "updated_at", "account_id"];
 
+/// The entity a record speaks of first. A usage reading is a reading of the account's use of
+/// one metric (`usage:{account}/{metric}`), so the world keeps the latest reading per metric
+/// rather than one entity per day.
+pub fn entity_of(record: &Record) -> EntityRef {
+    match record {
+        Record::Usage(u) => EntityRef::new("usage", &format!("{}/{}", u.account_id, u.metric)),
+        _ => EntityRef::new(record.record_type(), record.id()),
+    }
+}
+
+/// The usage reading's date, for records that are readings.
+fn reading_date(record: &Record) -> Option<chrono::NaiveDate> {
+    match record {
+        Record::Usage(u) => Some(u.date),
+        _ => None,
+    }
+}
+
+/// Every claim a set of record versions makes. A reading that a later-dated reading of the same
+/// metric, observed no later, supersedes is left out: it can never be the latest reading known,
+/// and without it the newest observed reading is always the latest-dated one known.
+pub fn observations_of_all<'a>(
+    versions: impl IntoIterator<Item = (&'a Record, Provenance<'a>)>,
+) -> Vec<Observation> {
+    let versions: Vec<(&Record, Provenance<'a>)> = versions.into_iter().collect();
+    // Per metric entity, the readings as (date, observed_at), sorted by date descending.
+    let mut readings: std::collections::BTreeMap<
+        EntityRef,
+        Vec<(chrono::NaiveDate, DateTime<Utc>)>,
+    > = Default::default();
+    for (record, from) in &versions {
+        if let Some(date) = reading_date(record) {
+            readings
+                .entry(entity_of(record))
+                .or_default()
+                .push((date, from.observed_at));
+        }
+    }
+    let superseded = |record: &Record, from: &Provenance<'_>| {
+        reading_date(record).is_some_and(|date| {
+            readings[&entity_of(record)]
+                .iter()
+                .any(|(d, observed)| *d > date && *observed <= from.observed_at)
+        })
+    };
+    versions
+        .iter()
+        .filter(|(record, from)| !superseded(record, from))
+        .flat_map(|(record, from)| observations_of(record, *from))
+        .collect()
+}
+
 /// Every claim one record version makes.
 pub fn observations_of(record: &Record, from: Provenance<'_>) -> Vec<Observation> {
     let observe = |entity: &EntityRef, field: &str, value: Value| Observation {
@@ -34,7 +86,7 @@ pub fn observations_of(record: &Record, from: Provenance<'_>) -> Vec<Observation
         observed_at: from.observed_at,
         confidence: 1.0,
     };
-    let own = EntityRef::new(record.record_type(), record.id());
+    let own = entity_of(record);
     let mut out: Vec<Observation> = match serde_json::to_value(record) {
         Ok(Value::Object(fields)) => fields
             .into_iter()
@@ -135,6 +187,45 @@ mod tests {
 
     fn record(line: &str) -> Record {
         parse_line(1, line).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn the_latest_dated_usage_reading_known_is_the_metric_s_value_at_every_instant() {
+        let reading = |id: &str, date: &str, value: u32| {
+            record(&format!(
+                r#"{{"type":"usage","id":"{id}","account_id":"acme","updated_at":"2026-11-01T00:00:00Z","date":"{date}","metric":"active_users","value":{value}}}"#
+            ))
+        };
+        let (monday, tuesday, late_sunday) = (
+            reading("u2", "2026-11-16", 40),
+            reading("u3", "2026-11-17", 42),
+            reading("u1", "2026-11-15", 38),
+        );
+        let from = |evidence_id: &'static str, observed: &str| Provenance {
+            evidence_id,
+            source: "telemetry",
+            trust_class: "telemetry",
+            observed_at: at(observed),
+        };
+        // Monday and Tuesday arrive in one batch; Sunday's reading is backfilled a day later.
+        let versions = [
+            (&tuesday, from("rec:usage:u3@1", "2026-11-18T00:00:00Z")),
+            (&monday, from("rec:usage:u2@1", "2026-11-18T00:00:00Z")),
+            (&late_sunday, from("rec:usage:u1@1", "2026-11-19T00:00:00Z")),
+        ];
+        let obs = observations_of_all(versions);
+        let metric = EntityRef::new("usage", "acme/active_users");
+        assert!(obs.iter().all(|o| o.entity == metric));
+        for as_of in ["2026-11-18T12:00:00Z", "2026-11-20T00:00:00Z"] {
+            let state = compute_state(&metric, &obs, at(as_of), &StateConfig::default());
+            assert_eq!(
+                state.fields["value"].value,
+                Value::from(42.0),
+                "as of {as_of}"
+            );
+            assert_eq!(state.fields["date"].value, Value::from("2026-11-17"));
+        }
+        assert_eq!(entity_of(&tuesday), metric);
     }
 
     #[test]

@@ -14,7 +14,10 @@ mod schema;
 
 pub use compute::{Claim, EntityState, FieldState, Freshness, compute_state};
 pub use config::StateConfig;
-pub use from_records::{Provenance, Unknown, critical_fields, observations_of, tier, unknowns};
+pub use from_records::{
+    Provenance, Unknown, critical_fields, entity_of, observations_of, observations_of_all, tier,
+    unknowns,
+};
 pub use observation::{EntityRef, Observation};
 pub use schema::{
     EntitySchema, SchemaError, SchemaPin, SchemaRef, builtin_schemas, check_state, resolve,
@@ -26,11 +29,15 @@ pub fn entity_states(
     as_of: chrono::DateTime<chrono::Utc>,
     config: &StateConfig,
 ) -> Vec<EntityState> {
-    let entities: std::collections::BTreeSet<&EntityRef> =
-        observations.iter().map(|o| &o.entity).collect();
-    entities
+    // Grouped first, so each entity's state reads only its own observations.
+    let mut by_entity: std::collections::BTreeMap<&EntityRef, Vec<Observation>> =
+        Default::default();
+    for o in observations {
+        by_entity.entry(&o.entity).or_default().push(o.clone());
+    }
+    by_entity
         .into_iter()
-        .map(|e| compute_state(e, observations, as_of, config))
+        .map(|(e, own)| compute_state(e, &own, as_of, config))
         .filter(|s| !s.fields.is_empty())
         .collect()
 }

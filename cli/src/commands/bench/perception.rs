@@ -6,7 +6,6 @@ use std::time::Instant;
 
 use anyhow::Context;
 use chrono::Utc;
-use clap::Subcommand;
 use indicatif::ProgressBar;
 use revloop_activities::pipeline::{detect_changes, normalize_batch};
 use revloop_cli::seed::{SeedOptions, generate};
@@ -14,36 +13,8 @@ use revloop_domain::signals::SignalConfig;
 use revloop_store::{Evidence, EvidenceStore, Provenance, SqliteStore};
 use serde_json::{Value, json};
 
-use super::print_json;
-
-#[derive(Debug, Subcommand)]
-pub enum BenchCommand {
-    Perception {
-        #[arg(long, default_value_t = 100_000)]
-        records: usize,
-        /// Percentage of records changed for the delta run.
-        #[arg(long, default_value_t = 1.0)]
-        changed_pct: f64,
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        /// How many delta runs to time; the median is reported.
-        #[arg(long, default_value_t = 3)]
-        delta_runs: usize,
-    },
-}
-
-/// Peak resident memory of this process so far (Linux), in MiB.
-fn peak_rss_mib() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let kb: f64 = status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()?;
-    Some(kb / 1024.0)
-}
+use super::peak_rss_mib;
+use crate::commands::print_json;
 
 /// What one batch through the pipeline cost and produced.
 struct BatchRun {
@@ -89,13 +60,13 @@ async fn run_batch(
     })
 }
 
-pub async fn run(cmd: &BenchCommand, json_out: bool) -> anyhow::Result<i32> {
-    let BenchCommand::Perception {
-        records,
-        changed_pct,
-        seed,
-        delta_runs,
-    } = cmd;
+pub async fn run(
+    records: &usize,
+    changed_pct: &f64,
+    seed: &u64,
+    delta_runs: &usize,
+    json_out: bool,
+) -> anyhow::Result<i32> {
     anyhow::ensure!(*delta_runs >= 1, "--delta-runs must be at least 1");
     anyhow::ensure!(
         *changed_pct > 0.0 && *changed_pct <= 100.0,
