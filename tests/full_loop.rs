@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::Context;
 use revloop_proto::v1 as pb;
-use revloop_store::{ArtifactStore, EffectStore};
+use revloop_store::{ArtifactStore, EffectStore, SnapshotStore};
 use serde_json::{Value, json};
 use temporalio_common::protos::temporal::api::history::v1::history_event::Attributes;
 
@@ -183,6 +183,24 @@ async fn meeting_prep_runs_end_to_end_and_the_ledger_proves_it() -> anyhow::Resu
         !action.evidence.is_empty(),
         "evidence refs resolve to record versions"
     );
+    // Bound to the account's world-state snapshots as stored when it was proposed.
+    let account_snapshot = action
+        .world_snapshots
+        .iter()
+        .find(|s| s.starts_with(&format!("snap:account:{}@", action.account_id)))
+        .expect("bound to the account's own snapshot");
+    let stored: Vec<String> = store
+        .account_snapshots(TENANT, &action.account_id)
+        .await?
+        .iter()
+        .map(|s| s.key())
+        .collect();
+    assert!(
+        action.world_snapshots.iter().all(|s| stored.contains(s)),
+        "every bound snapshot is stored: {:?}",
+        action.world_snapshots
+    );
+    assert!(stored.contains(account_snapshot));
     let checkpoints: Vec<&str> = action
         .validations
         .iter()

@@ -191,6 +191,10 @@ pub struct BriefOutput {
     /// Key of the stored, immutable account view the brief was computed from: what the
     /// proposals, validators and approval bind to.
     pub snapshot_ref: String,
+    /// The account's world-state snapshots the brief was prepared on (`snap:{type}:{id}@{hash}`,
+    /// the latest stored per entity): what the decision and its actions are bound to.
+    #[serde(default)]
+    pub world_snapshots: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

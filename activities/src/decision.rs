@@ -61,6 +61,7 @@ impl DecisionActivities {
                 proposal: proposal.clone(),
                 status: ActionStatus::Proposed,
                 snapshot_ref: Some(input.brief.snapshot_ref.clone()),
+                world_snapshots: input.brief.world_snapshots.clone(),
                 validations: Vec::new(),
                 budget: vec![budget.clone()],
                 ledger_seqs: [(format!("budget/{}", budget.operation), budget.ledger_seq)].into(),
@@ -220,9 +221,14 @@ impl DecisionActivities {
             serde_json::to_vec_pretty(&json!({ "brief": brief, "markdown": brief.to_markdown() }))?;
         let artifact = Artifact::new(&input.tenant_id, "application/json", content);
         store.put_artifact(&artifact).await.map_err(error::store)?;
+        let (world, _) =
+            crate::world::account_world(store, &input.tenant_id, &input.account_id, input.now)
+                .await
+                .map_err(error::store)?;
         let out = BriefOutput {
             artifact_key: artifact.artifact_key,
             snapshot_ref: snapshot.artifact_key,
+            world_snapshots: world.snapshot_refs(),
         };
         record(
             store,

@@ -11,7 +11,7 @@ use revloop_domain::ledger::LedgerKind;
 use revloop_domain::world::graph::edges_of;
 use revloop_domain::world::memory::chunks_of;
 use revloop_domain::world::state::{
-    EntityRef, EntityState, Observation, Provenance, StateConfig, builtin_schemas, check_state,
+    EntityRef, EntityState, Observation, Provenance, SchemaChecker, StateConfig, builtin_schemas,
     entity_of, entity_states, observations_of_all,
 };
 use revloop_domain::world::{
@@ -97,6 +97,15 @@ impl AccountWorld {
                 .collect(),
             supporting: self.supporting.clone(),
         }
+    }
+
+    /// Every supporting snapshot, by reference.
+    pub fn snapshot_refs(&self) -> Vec<String> {
+        self.supporting
+            .iter()
+            .filter(|a| a.kind == ArtifactKind::Snapshot)
+            .map(|a| a.reference.clone())
+            .collect()
     }
 
     /// The account's own snapshot among the supporting artifacts: what a decision made on this
@@ -191,45 +200,52 @@ pub async fn update_snapshots(
     changes: &[RecordChange],
     now: DateTime<Utc>,
 ) -> Result<WorldUpdate, StoreError> {
-    let config = state_config(store, &scope.tenant_id).await?;
-    let registry = builtin_schemas();
+    let tenant = store
+        .get_tenant(&scope.tenant_id)
+        .await?
+        .map(|t| t.config)
+        .unwrap_or_default();
+    let (config, competitors) = (tenant.world, tenant.signals.competitors);
+    let checker = SchemaChecker::new(builtin_schemas());
     let mut update = WorldUpdate::default();
     let accounts: BTreeSet<&str> = changes.iter().map(|c| c.account_id.as_str()).collect();
     let changed: BTreeSet<&str> = changes.iter().map(|c| c.evidence_ref.as_str()).collect();
+    // Indexed once for the whole batch: each index commit costs a writer and an fsync.
+    let mut chunks = Vec::new();
     for account in accounts {
         let versions = store.account_versions(&scope.tenant_id, account).await?;
         let new: Vec<&RecordVersion> = versions
             .iter()
             .filter(|v| changed.contains(v.evidence_ref.as_str()))
             .collect();
-        let edges: Vec<_> = new.iter().flat_map(|v| edges_of(&v.record)).collect();
-        store.put_edges(&scope.tenant_id, account, &edges).await?;
-        // A changed record's new chunks replace its earlier ones.
-        let chunks: Vec<_> = new
+        let by_record: Vec<(String, Vec<_>)> = new
             .iter()
-            .flat_map(|v| chunks_of(&v.record, &v.evidence_ref))
+            .map(|v| (v.key.to_string(), edges_of(&v.record, &competitors)))
             .collect();
-        memory.index(&scope.tenant_id, &chunks).map_err(|e| {
-            StoreError::new(revloop_store::StoreErrorKind::Unavailable, e.to_string())
-        })?;
+        store
+            .replace_edges(&scope.tenant_id, account, &by_record)
+            .await?;
+        // A changed record's new chunks replace its earlier ones.
+        chunks.extend(
+            new.iter()
+                .flat_map(|v| chunks_of(&v.record, &v.evidence_ref)),
+        );
         let mut touched: BTreeSet<EntityRef> = new.iter().map(|v| entity_of(&v.record)).collect();
         touched.insert(EntityRef::new("account", account));
         let observations = observations_of_versions(&versions);
         let states = entity_states(&observations, now, &config);
+        let mut snapshots = Vec::new();
         for state in states.into_iter().filter(|s| touched.contains(&s.entity)) {
-            match check_state(&state, &registry, &config.schemas) {
-                Ok(schema) => {
-                    let snapshot = EntitySnapshot {
-                        tenant_id: scope.tenant_id.clone(),
-                        account_id: account.to_string(),
-                        entity: state.entity.clone(),
-                        state_hash: state.state_hash.clone(),
-                        as_of: now,
-                        schema,
-                        state,
-                    };
-                    update.snapshots += usize::from(store.put_snapshot(&snapshot).await?);
-                }
+            match checker.check(&state, &config.schemas) {
+                Ok(schema) => snapshots.push(EntitySnapshot {
+                    tenant_id: scope.tenant_id.clone(),
+                    account_id: account.to_string(),
+                    entity: state.entity.clone(),
+                    state_hash: state.state_hash.clone(),
+                    as_of: now,
+                    schema,
+                    state,
+                }),
                 Err(e) => {
                     let entity = state.entity.to_string();
                     let payload = serde_json::json!({
@@ -252,6 +268,11 @@ pub async fn update_snapshots(
                 }
             }
         }
+        update.snapshots += store.put_snapshots(&snapshots).await?;
     }
+    memory
+        .index(&scope.tenant_id, &chunks)
+        .await
+        .map_err(|e| StoreError::new(revloop_store::StoreErrorKind::Unavailable, e.to_string()))?;
     Ok(update)
 }

@@ -50,6 +50,7 @@ fn action(decision: &str, account: &str, created_at: DateTime<Utc>) -> ActionRec
         proposal,
         status: ActionStatus::Proposed,
         snapshot_ref: None,
+        world_snapshots: Vec::new(),
         validations: vec![],
         budget: vec![],
         ledger_seqs: BTreeMap::new(),

@@ -23,9 +23,12 @@ pub struct ApiArgs {
     pub task_queue: String,
     #[arg(long, env = "REVLOOP_STORE", default_value = ".revloop/revloop.db")]
     pub store: PathBuf,
-    /// Semantic memory index (tantivy); default: `memory/` beside the store file.
+    /// Semantic memory's files (the tantivy index, or Titan vectors); default: `memory/`
+    /// beside the store file.
     #[arg(long, env = "REVLOOP_MEMORY_DIR")]
     pub memory_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub memory: revloop_activities::memory::MemoryArgs,
     /// How many accounts' computed states the API keeps in memory (least recently read go
     /// first). Each entry holds only while its account is unchanged.
     #[arg(long, env = "REVLOOP_ACCOUNT_CACHE", default_value_t = 10_000)]

@@ -100,6 +100,7 @@ pub fn action(a: &ActionRecord) -> pb::Action {
         budget: a.budget.iter().map(budget_result).collect(),
         outcomes: Vec::new(),
         decision_id: a.decision_id.clone(),
+        world_snapshots: a.world_snapshots.clone(),
         approval_events: a
             .approval_events
             .iter()
@@ -200,6 +201,7 @@ pub fn explanation(a: &ActionRecord) -> pb::ExplainActionResponse {
         action_id: a.action_id.clone(),
         status: a.status.as_str().to_string(),
         snapshot_ref: a.snapshot_ref.clone().unwrap_or_default(),
+        world_snapshots: a.world_snapshots.clone(),
         verdict: verdict.as_str().to_string(),
         gateway_runs: a.validations.iter().map(|g| gateway_run(a, g)).collect(),
         budget: a.budget.iter().map(budget_result).collect(),

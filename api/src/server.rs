@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use revloop_activities::memory::{MemoryIndex, TantivyMemory};
+use revloop_activities::memory::{MemoryIndex, open_memory};
 use revloop_activities::world::AccountStateCache;
 use revloop_proto::v1::action_service_server::ActionServiceServer;
 use revloop_proto::v1::connector_service_server::ConnectorServiceServer;
@@ -75,7 +75,7 @@ pub async fn serve(args: ApiArgs) -> anyhow::Result<()> {
     let temporal = connect_temporal(&args).await?;
     let state = AppState {
         store: Arc::new(store),
-        memory: Arc::new(TantivyMemory::new(args.memory_dir())),
+        memory: open_memory(&args.memory, &args.memory_dir()).await?,
         account_states: Arc::new(AccountStateCache::new(
             NonZeroUsize::new(args.account_cache)
                 .context("REVLOOP_ACCOUNT_CACHE must be at least 1")?,

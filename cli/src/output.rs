@@ -31,6 +31,16 @@ pub fn explanation_text(e: &pb::ExplainActionResponse) -> String {
             &e.snapshot_ref
         }
     );
+    if let Some(account) = e
+        .world_snapshots
+        .iter()
+        .find(|s| s.starts_with("snap:account:"))
+    {
+        out += &format!(
+            "\n  world: {account} and {} more entity snapshots",
+            e.world_snapshots.len() - 1
+        );
+    }
     if e.reasons.is_empty() {
         out += "\n  nothing warned or blocked";
     }

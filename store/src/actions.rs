@@ -93,6 +93,9 @@ pub struct ActionRecord {
     /// The account-view snapshot planning used; the validators check against exactly this.
     #[serde(default)]
     pub snapshot_ref: Option<String>,
+    /// The account's world-state snapshots when the action was proposed, one per entity.
+    #[serde(default)]
+    pub world_snapshots: Vec<String>,
     /// Every gateway run on this action, in order.
     pub validations: Vec<GatewayOutcome>,
     /// Every budget decision taken for this action (the model call that proposed it, its tool

@@ -25,9 +25,9 @@ pub struct EntitySnapshot {
 
 #[async_trait]
 pub trait SnapshotStore {
-    /// Stores the snapshot unless one with the same state hash exists for the entity; returns
-    /// whether it was new.
-    async fn put_snapshot(&self, snapshot: &EntitySnapshot) -> StoreResult<bool>;
+    /// Stores each snapshot unless one with the same state hash exists for its entity, all in
+    /// one write; returns how many were new.
+    async fn put_snapshots(&self, snapshots: &[EntitySnapshot]) -> StoreResult<usize>;
     /// The entity's snapshots, oldest first.
     async fn list_snapshots(
         &self,

@@ -24,9 +24,12 @@ pub struct WorkerArgs {
     /// SQLite store file shared with the API.
     #[arg(long, env = "REVLOOP_STORE", default_value = ".revloop/revloop.db")]
     pub store: PathBuf,
-    /// Semantic memory index (tantivy); default: `memory/` beside the store file.
+    /// Semantic memory's files (the tantivy index, or Titan vectors); default: `memory/`
+    /// beside the store file.
     #[arg(long, env = "REVLOOP_MEMORY_DIR")]
     pub memory_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub memory: revloop_activities::memory::MemoryArgs,
     /// Where to serve revloop's Prometheus metrics (validators, budgets, outcomes, throughput)
     /// at `/metrics`, e.g. 0.0.0.0:9464; off when unset.
     #[arg(long, env = "REVLOOP_WORKER_METRICS_ADDR")]

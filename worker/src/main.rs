@@ -13,7 +13,7 @@ use clap::Parser;
 use revloop_activities::action::ActionActivities;
 use revloop_activities::approval::ApprovalActivities;
 use revloop_activities::decision::DecisionActivities;
-use revloop_activities::memory::TantivyMemory;
+use revloop_activities::memory::open_memory;
 use revloop_activities::perception::PerceptionActivities;
 use revloop_activities::{Deps, Settings};
 use revloop_store::SqliteStore;
@@ -90,7 +90,7 @@ async fn main() -> anyhow::Result<()> {
         .with_context(|| format!("opening the store {}", args.store.display()))?;
     let deps = Deps {
         store: Arc::new(store),
-        memory: Arc::new(TantivyMemory::new(args.memory_dir())),
+        memory: open_memory(&args.memory, &args.memory_dir()).await?,
         temporal: Some(client.clone()),
         settings: Settings {
             task_queue: args.task_queue.clone(),

@@ -1,10 +1,18 @@
 //! Semantic memory: chunks of the text records carry, ranked for a query within one tenant
 //! (and optionally one account). One trait, one file per backend: BM25 over a tantivy index
-//! on disk is the embedded one.
+//! on disk is the embedded one and the default; Amazon Bedrock's Titan text embeddings rank by
+//! meaning instead, when configured.
 
+pub mod conformance;
+mod settings;
 mod tantivy_index;
+mod titan;
 
+pub use settings::{MemoryArgs, MemoryBackend, open_memory};
 pub use tantivy_index::TantivyMemory;
+pub use titan::TitanMemory;
+
+use async_trait::async_trait;
 
 use revloop_domain::world::memory::Chunk;
 use serde::{Deserialize, Serialize};
@@ -19,11 +27,20 @@ pub struct MemoryHit {
     pub score: f32,
 }
 
+/// The record a chunk was cut from: its id up to `#`.
+pub(crate) fn record_of(chunk_id: &str) -> &str {
+    chunk_id
+        .split_once('#')
+        .map_or(chunk_id, |(record, _)| record)
+}
+
+#[async_trait]
 pub trait MemoryIndex: Send + Sync {
-    /// Adds the tenant's chunks, replacing any earlier chunk with the same id.
-    fn index(&self, tenant_id: &str, chunks: &[Chunk]) -> Result<(), MemoryError>;
+    /// Adds the tenant's chunks. The chunks given for a record replace all its earlier ones, so
+    /// a text that shrank leaves none of its old chunks behind.
+    async fn index(&self, tenant_id: &str, chunks: &[Chunk]) -> Result<(), MemoryError>;
     /// The best-ranked chunks for the query, of this tenant only (and of one account if given).
-    fn search(
+    async fn search(
         &self,
         tenant_id: &str,
         account_id: Option<&str>,

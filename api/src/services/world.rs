@@ -198,6 +198,7 @@ impl WorldService for WorldApi {
             .state
             .memory
             .search(&tenant, account, &req.query, limit)
+            .await
             .map_err(|e| Status::unavailable(e.to_string()))?;
         Ok(Response::new(pb::SearchMemoryResponse {
             hits: hits

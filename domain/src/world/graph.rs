@@ -12,8 +12,8 @@ use crate::records::{ContactRole, Record};
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Edge {
     pub from: EntityRef,
-    /// `works_at`, `champion_of`, `owns`, `raised`, `attended`, `held_with`, `interacted_with`,
-    /// `involves`, `concerns`, `uses`.
+    /// `works_at`, `champion_of`, `owns`, `raised`, `attended`, `held_with`, `involves`,
+    /// `concerns`, `uses`, `mentions_competitor`.
     pub kind: String,
     pub to: EntityRef,
 }
@@ -26,10 +26,51 @@ fn edge(from: EntityRef, kind: &str, to: EntityRef) -> Edge {
     }
 }
 
-/// The edges one record version asserts. Vertex types: account, contact, opportunity,
-/// product (a usage metric), risk (a ticket), event (a meeting or news), interaction (an
-/// email, call or note).
-pub fn edges_of(record: &Record) -> Vec<Edge> {
+/// A competitor's vertex id: its name, lowercased, words joined by `-`.
+pub fn competitor_id(name: &str) -> String {
+    name.split_whitespace()
+        .map(str::to_lowercase)
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// The text a record carries that may name a competitor, and the vertex that says it.
+fn mentioning(record: &Record) -> Option<(EntityRef, &str)> {
+    match record {
+        Record::Note(n) => Some((EntityRef::new("interaction", &n.id), n.text.as_str())),
+        Record::Meeting(m) => Some((EntityRef::new("event", &m.id), m.title.as_str())),
+        Record::News(n) => Some((EntityRef::new("event", &n.id), n.headline.as_str())),
+        Record::Ticket(t) => Some((EntityRef::new("risk", &t.id), t.subject.as_str())),
+        _ => None,
+    }
+}
+
+/// The edges one record version asserts, given the tenant's competitors (matched by name,
+/// ignoring case). Vertex types: account, contact, opportunity, contract, product (a usage
+/// metric), risk (a ticket), event (a meeting or news), interaction (an email, call or note),
+/// competitor.
+pub fn edges_of(record: &Record, competitors: &[String]) -> Vec<Edge> {
+    let mut out = asserted(record);
+    if let Some((speaker, text)) = mentioning(record) {
+        let text = text.to_lowercase();
+        out.extend(
+            competitors
+                .iter()
+                .filter(|c| !c.trim().is_empty() && text.contains(&c.to_lowercase()))
+                .map(|c| {
+                    edge(
+                        speaker.clone(),
+                        "mentions_competitor",
+                        EntityRef::new("competitor", &competitor_id(c)),
+                    )
+                }),
+        );
+    }
+    out
+}
+
+/// The links a record's fields state.
+fn asserted(record: &Record) -> Vec<Edge> {
     let account = EntityRef::new("account", record.account_id().as_str());
     match record {
         Record::Account(_) => Vec::new(),
@@ -128,12 +169,15 @@ mod tests {
         let champion = record(
             r#"{"type":"contact","id":"c1","account_id":"acme","updated_at":"2026-11-01T00:00:00Z","name":"Ada","role":"champion"}"#,
         );
-        let kinds: Vec<String> = edges_of(&champion).into_iter().map(|e| e.kind).collect();
+        let kinds: Vec<String> = edges_of(&champion, &[])
+            .into_iter()
+            .map(|e| e.kind)
+            .collect();
         assert_eq!(kinds, ["works_at", "champion_of"]);
         let meeting = record(
             r#"{"type":"meeting","id":"m1","account_id":"acme","updated_at":"2026-11-01T00:00:00Z","title":"QBR","starts_at":"2026-11-25T15:00:00Z","status":"scheduled","attendee_ids":["c1","c2"]}"#,
         );
-        let edges = edges_of(&meeting);
+        let edges = edges_of(&meeting, &[]);
         assert_eq!(edges.len(), 3);
         assert_eq!(
             edges[1],
@@ -142,6 +186,32 @@ mod tests {
                 "attended",
                 EntityRef::new("event", "m1")
             )
+        );
+    }
+
+    #[test]
+    fn text_naming_a_tenant_competitor_links_to_it_whatever_the_case() {
+        let note = record(
+            r#"{"type":"note","id":"n1","account_id":"acme","updated_at":"2026-11-01T00:00:00Z","at":"2026-11-01T00:00:00Z","author":"sam","text":"They trialled NORTHWIND analytics last month."}"#,
+        );
+        let competitors = ["Rivalsoft".to_string(), "Northwind Analytics".to_string()];
+        let mentions: Vec<Edge> = edges_of(&note, &competitors)
+            .into_iter()
+            .filter(|e| e.kind == "mentions_competitor")
+            .collect();
+        assert_eq!(
+            mentions,
+            [edge(
+                EntityRef::new("interaction", "n1"),
+                "mentions_competitor",
+                EntityRef::new("competitor", "northwind-analytics")
+            )]
+        );
+        assert!(
+            edges_of(&note, &[])
+                .iter()
+                .all(|e| e.kind != "mentions_competitor"),
+            "no competitors configured, no mentions"
         );
     }
 

@@ -275,6 +275,7 @@ pub async fn actions_round_trip_and_stay_in_their_tenant<S: Store>(store: S) {
         proposal,
         status: ActionStatus::Proposed,
         snapshot_ref: Some("art-snapshot".into()),
+        world_snapshots: Vec::new(),
         validations: vec![],
         budget: vec![],
         ledger_seqs: Default::default(),
@@ -668,13 +669,23 @@ pub async fn snapshots_are_content_addressed_per_entity<S: Store>(store: S) {
         }
     };
     let first = snapshot("Acme", 0);
-    assert!(store.put_snapshot(&first).await.unwrap());
-    assert!(
-        !store.put_snapshot(&first).await.unwrap(),
-        "the same state is stored once"
+    assert_eq!(
+        store
+            .put_snapshots(std::slice::from_ref(&first))
+            .await
+            .unwrap(),
+        1
     );
     let second = snapshot("Acme Corp", 5);
-    assert!(store.put_snapshot(&second).await.unwrap());
+    assert_eq!(
+        store
+            .put_snapshots(&[first.clone(), second.clone()])
+            .await
+            .unwrap(),
+        1,
+        "the same state is stored once"
+    );
+    assert_eq!(store.put_snapshots(&[]).await.unwrap(), 0);
     assert_eq!(
         store.list_snapshots("t1", &acme).await.unwrap(),
         vec![first.clone(), second.clone()]
@@ -776,7 +787,7 @@ pub async fn account_revision_grows_with_every_write_to_the_account<S: Store>(st
             state_hash: "h1".into(),
         },
     };
-    store.put_snapshot(&snapshot).await.unwrap();
+    store.put_snapshots(&[snapshot]).await.unwrap();
     let snapped = revision(&store, "t1").await;
     assert!(
         snapped.snapshots > signalled.snapshots,
@@ -815,25 +826,60 @@ pub async fn graph_edges_are_per_tenant_and_found_from_either_end<S: Store>(stor
         kind: "owns".into(),
         to: EntityRef::new("opportunity", "o1"),
     };
+    let champion = Edge {
+        from: EntityRef::new("contact", "c1"),
+        kind: "champion_of".into(),
+        to: acme.clone(),
+    };
+    let (contact, opportunity) = ("contact:c1".to_string(), "opportunity:o1".to_string());
     store
-        .put_edges("t1", "acme", &[works.clone(), owns.clone(), works.clone()])
+        .replace_edges(
+            "t1",
+            "acme",
+            &[
+                (
+                    contact.clone(),
+                    vec![works.clone(), champion.clone(), works.clone()],
+                ),
+                (opportunity.clone(), vec![owns.clone()]),
+            ],
+        )
         .await
         .unwrap();
+    // Another record asserting the same edge keeps it when the first one stops.
     store
-        .put_edges("t1", "acme", std::slice::from_ref(&owns))
+        .replace_edges("t1", "acme", &[("note:n1".into(), vec![owns.clone()])])
         .await
         .unwrap();
     assert_eq!(
         store.edges_at("t1", &acme).await.unwrap(),
-        vec![owns.clone(), works.clone()],
+        vec![owns.clone(), champion.clone(), works.clone()],
         "each edge once, from either end"
     );
+    // The contact is no longer the champion; the opportunity record stops asserting `owns`.
+    store
+        .replace_edges(
+            "t1",
+            "acme",
+            &[(contact, vec![works.clone()]), (opportunity, vec![])],
+        )
+        .await
+        .unwrap();
     assert_eq!(
         store
             .edges_at("t1", &EntityRef::new("contact", "c1"))
             .await
             .unwrap(),
-        vec![works]
+        vec![works],
+        "what the record no longer says is retracted"
+    );
+    assert_eq!(
+        store
+            .edges_at("t1", &EntityRef::new("opportunity", "o1"))
+            .await
+            .unwrap(),
+        vec![owns],
+        "still asserted by the note"
     );
     assert!(
         store.edges_at("t2", &acme).await.unwrap().is_empty(),

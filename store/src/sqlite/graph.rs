@@ -14,30 +14,42 @@ fn vertex(text: &str) -> EntityRef {
 
 #[async_trait]
 impl GraphStore for SqliteStore {
-    async fn put_edges(
+    async fn replace_edges(
         &self,
         tenant_id: &str,
         account_id: &str,
-        edges: &[Edge],
+        by_record: &[(String, Vec<Edge>)],
     ) -> StoreResult<()> {
-        if edges.is_empty() {
+        if by_record.is_empty() {
             return Ok(());
         }
         let (t, a) = (tenant_id.to_string(), account_id.to_string());
-        let rows: Vec<(String, String, String)> = edges
+        let rows: Vec<(String, Vec<(String, String, String)>)> = by_record
             .iter()
-            .map(|e| (e.from.to_string(), e.kind.clone(), e.to.to_string()))
+            .map(|(record, edges)| {
+                let edges = edges
+                    .iter()
+                    .map(|e| (e.from.to_string(), e.kind.clone(), e.to.to_string()))
+                    .collect();
+                (record.clone(), edges)
+            })
             .collect();
         self.with(move |c| {
             let tx = c
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(sql_err)?;
             {
-                let mut insert = tx
-                    .prepare_cached("INSERT OR IGNORE INTO graph_edges (tenant_id, src, kind, dst, account_id) VALUES (?1, ?2, ?3, ?4, ?5)")
+                let mut retract = tx
+                    .prepare_cached("DELETE FROM graph_assertions WHERE tenant_id = ?1 AND record_key = ?2")
                     .map_err(sql_err)?;
-                for (src, kind, dst) in &rows {
-                    insert.execute(params![t, src, kind, dst, a]).map_err(sql_err)?;
+                let mut insert = tx
+                    .prepare_cached("INSERT OR IGNORE INTO graph_assertions (tenant_id, record_key, src, kind, dst, account_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+                    .map_err(sql_err)?;
+                for (record, edges) in &rows {
+                    retract.execute(params![t, record]).map_err(sql_err)?;
+                    for (src, kind, dst) in edges {
+                        insert.execute(params![t, record, src, kind, dst, a]).map_err(sql_err)?;
+                    }
                 }
             }
             tx.commit().map_err(sql_err)
@@ -50,8 +62,8 @@ impl GraphStore for SqliteStore {
         self.with(move |c| {
             let mut stmt = c
                 .prepare_cached(
-                    "SELECT src, kind, dst FROM graph_edges WHERE tenant_id = ?1 AND src = ?2
-                     UNION SELECT src, kind, dst FROM graph_edges WHERE tenant_id = ?1 AND dst = ?2
+                    "SELECT src, kind, dst FROM graph_assertions WHERE tenant_id = ?1 AND src = ?2
+                     UNION SELECT src, kind, dst FROM graph_assertions WHERE tenant_id = ?1 AND dst = ?2
                      ORDER BY 1, 2, 3",
                 )
                 .map_err(sql_err)?;

@@ -130,15 +130,18 @@ CREATE TABLE IF NOT EXISTS snapshots (
     body TEXT NOT NULL,
     PRIMARY KEY (tenant_id, entity, state_hash)
 );
-CREATE TABLE IF NOT EXISTS graph_edges (
+-- One row per edge per record asserting it, so a record's edges can be replaced on their own.
+CREATE TABLE IF NOT EXISTS graph_assertions (
     tenant_id TEXT NOT NULL,
+    record_key TEXT NOT NULL,
     src TEXT NOT NULL,
     kind TEXT NOT NULL,
     dst TEXT NOT NULL,
     account_id TEXT NOT NULL,
-    PRIMARY KEY (tenant_id, src, kind, dst)
+    PRIMARY KEY (tenant_id, record_key, src, kind, dst)
 );
-CREATE INDEX IF NOT EXISTS graph_edges_by_dst ON graph_edges (tenant_id, dst);
+CREATE INDEX IF NOT EXISTS graph_assertions_by_src ON graph_assertions (tenant_id, src);
+CREATE INDEX IF NOT EXISTS graph_assertions_by_dst ON graph_assertions (tenant_id, dst);
 CREATE TABLE IF NOT EXISTS ledger_head (
     tenant_id TEXT PRIMARY KEY,
     seq INTEGER NOT NULL,
@@ -190,6 +193,24 @@ pub(super) fn migrate(conn: &Connection) -> StoreResult<()> {
         "TEXT",
         "UPDATE snapshots SET account_id = substr(entity, 9) WHERE entity LIKE 'account:%';",
     )?;
+    // Edges stored before they were kept per record move over, asserted by no record in
+    // particular (never retracted).
+    let has_old_edges: bool = conn
+        .query_row(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'graph_edges'",
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+        .map_err(sql_err)?
+        > 0;
+    if has_old_edges {
+        conn.execute_batch(
+            "INSERT OR IGNORE INTO graph_assertions (tenant_id, record_key, src, kind, dst, account_id)
+                 SELECT tenant_id, '', src, kind, dst, account_id FROM graph_edges;
+             DROP TABLE graph_edges;",
+        )
+        .map_err(sql_err)?;
+    }
     // Counts configuration changes, so caches of what the configuration shapes can tell.
     add_column(
         conn,

@@ -1,6 +1,6 @@
 use async_trait::async_trait;
 use revloop_domain::world::state::EntityRef;
-use rusqlite::params;
+use rusqlite::{TransactionBehavior, params};
 
 use super::{SqliteStore, from_json, sql_err, to_json};
 use crate::StoreResult;
@@ -8,17 +8,42 @@ use crate::snapshots::{AccountRevision, EntitySnapshot, SnapshotRef, SnapshotSto
 
 #[async_trait]
 impl SnapshotStore for SqliteStore {
-    async fn put_snapshot(&self, snapshot: &EntitySnapshot) -> StoreResult<bool> {
-        let s = snapshot.clone();
-        let body = to_json(snapshot)?;
+    async fn put_snapshots(&self, snapshots: &[EntitySnapshot]) -> StoreResult<usize> {
+        if snapshots.is_empty() {
+            return Ok(0);
+        }
+        let rows = snapshots
+            .iter()
+            .map(|s| {
+                Ok((
+                    s.tenant_id.clone(),
+                    s.entity.to_string(),
+                    s.state_hash.clone(),
+                    s.as_of.to_rfc3339(),
+                    to_json(s)?,
+                    s.account_id.clone(),
+                ))
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
         self.with(move |c| {
-            let n = c
-                .execute(
-                    "INSERT OR IGNORE INTO snapshots (tenant_id, entity, state_hash, as_of, body, account_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                    params![s.tenant_id, s.entity.to_string(), s.state_hash, s.as_of.to_rfc3339(), body, s.account_id],
-                )
+            let tx = c
+                .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(sql_err)?;
-            Ok(n == 1)
+            let mut new = 0;
+            {
+                let mut insert = tx
+                    .prepare_cached(
+                        "INSERT OR IGNORE INTO snapshots (tenant_id, entity, state_hash, as_of, body, account_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    )
+                    .map_err(sql_err)?;
+                for (tenant, entity, hash, as_of, body, account) in &rows {
+                    new += insert
+                        .execute(params![tenant, entity, hash, as_of, body, account])
+                        .map_err(sql_err)?;
+                }
+            }
+            tx.commit().map_err(sql_err)?;
+            Ok(new)
         })
         .await
     }

@@ -285,7 +285,7 @@ pub async fn run(opts: &WorldBench, json_out: bool) -> anyhow::Result<i32> {
             .then(|| accounts.choose(&mut rng).map(|(a, _)| a.as_str()))
             .flatten();
         let start = Instant::now();
-        let hits = bench.memory.search(TENANT, account, query, 10)?;
+        let hits = bench.memory.search(TENANT, account, query, 10).await?;
         search.push(start.elapsed());
         found += hits.len();
     }

@@ -20,7 +20,8 @@ pub use from_records::{
 };
 pub use observation::{EntityRef, Observation};
 pub use schema::{
-    EntitySchema, SchemaError, SchemaPin, SchemaRef, builtin_schemas, check_state, resolve,
+    EntitySchema, SchemaChecker, SchemaError, SchemaPin, SchemaRef, builtin_schemas, check_state,
+    resolve,
 };
 
 /// The state of every entity the observations speak of, as of `as_of`, ordered by entity.

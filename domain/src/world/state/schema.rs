@@ -205,39 +205,75 @@ pub fn resolve<'a>(
     Ok(schema)
 }
 
+/// The registry with every schema compiled and hashed once, for checking many states.
+pub struct SchemaChecker {
+    registry: Vec<EntitySchema>,
+    /// Per registry entry: its hash, and its validator (or why it does not compile).
+    compiled: Vec<(String, Result<jsonschema::Validator, String>)>,
+}
+
+impl SchemaChecker {
+    pub fn new(registry: Vec<EntitySchema>) -> Self {
+        let compiled = registry
+            .iter()
+            .map(|s| {
+                let validator = jsonschema::validator_for(&s.schema).map_err(|e| e.to_string());
+                (s.hash(), validator)
+            })
+            .collect();
+        Self { registry, compiled }
+    }
+
+    /// Checks a state against its entity type's schema; returns the schema it conforms to.
+    pub fn check(
+        &self,
+        state: &EntityState,
+        pins: &BTreeMap<String, SchemaPin>,
+    ) -> Result<SchemaRef, SchemaError> {
+        let schema = resolve(&self.registry, &state.entity.entity_type, pins)?;
+        let invalid = |errors: Vec<String>| SchemaError::Invalid {
+            entity: state.entity.to_string(),
+            entity_type: schema.entity_type.clone(),
+            version: schema.version,
+            errors,
+        };
+        let (hash, validator) = self
+            .registry
+            .iter()
+            .position(|s| std::ptr::eq(s, schema))
+            .map(|i| &self.compiled[i])
+            .ok_or_else(|| invalid(vec!["the schema is not in the registry".into()]))?;
+        let validator = validator
+            .as_ref()
+            .map_err(|e| invalid(vec![format!("the schema itself: {e}")]))?;
+        let values: serde_json::Map<String, Value> = state
+            .fields
+            .iter()
+            .map(|(k, f)| (k.clone(), f.value.clone()))
+            .collect();
+        let instance = Value::Object(values);
+        let errors: Vec<String> = validator
+            .iter_errors(&instance)
+            .map(|e| format!("{} at {}", e, e.instance_path))
+            .collect();
+        if !errors.is_empty() {
+            return Err(invalid(errors));
+        }
+        Ok(SchemaRef {
+            entity_type: schema.entity_type.clone(),
+            version: schema.version,
+            hash: hash.clone(),
+        })
+    }
+}
+
 /// Checks a state against its entity type's schema; returns the schema it conforms to.
 pub fn check_state(
     state: &EntityState,
     registry: &[EntitySchema],
     pins: &BTreeMap<String, SchemaPin>,
 ) -> Result<SchemaRef, SchemaError> {
-    let schema = resolve(registry, &state.entity.entity_type, pins)?;
-    let invalid = |errors: Vec<String>| SchemaError::Invalid {
-        entity: state.entity.to_string(),
-        entity_type: schema.entity_type.clone(),
-        version: schema.version,
-        errors,
-    };
-    let validator = jsonschema::validator_for(&schema.schema)
-        .map_err(|e| invalid(vec![format!("the schema itself: {e}")]))?;
-    let values: serde_json::Map<String, Value> = state
-        .fields
-        .iter()
-        .map(|(k, f)| (k.clone(), f.value.clone()))
-        .collect();
-    let instance = Value::Object(values);
-    let errors: Vec<String> = validator
-        .iter_errors(&instance)
-        .map(|e| format!("{} at {}", e, e.instance_path))
-        .collect();
-    if !errors.is_empty() {
-        return Err(invalid(errors));
-    }
-    Ok(SchemaRef {
-        entity_type: schema.entity_type.clone(),
-        version: schema.version,
-        hash: schema.hash(),
-    })
+    SchemaChecker::new(registry.to_vec()).check(state, pins)
 }
 
 #[cfg(test)]
