@@ -253,6 +253,15 @@ async fn meeting_prep_runs_end_to_end_and_the_ledger_proves_it() -> anyhow::Resu
         "one trace id across the whole flow"
     );
     assert!(entries.windows(2).all(|w| w[1].seq == w[0].seq + 1));
+    let approvals: Vec<&pb::LedgerEntry> =
+        entries.iter().filter(|e| e.kind == "APPROVAL").collect();
+    assert!(!approvals.is_empty());
+    assert!(
+        approvals.iter().all(|e| e
+            .snapshot_ref
+            .starts_with(&format!("snap:account:{}@", action.account_id))),
+        "approvals bind to the account's world-state snapshot: {approvals:?}"
+    );
     let workflows: BTreeSet<String> = entries.iter().map(|e| e.workflow_id.clone()).collect();
     let mut expected_workflows: BTreeSet<String> = [
         ingested.workflow_id.clone(),

@@ -58,7 +58,7 @@ impl ApprovalActivities {
                 tenant_id: &input.tenant_id,
                 trace_id: &input.trace_id,
                 kind: LedgerKind::Approval,
-                snapshot_ref: None,
+                snapshot_ref: action.bound_snapshot(),
                 result: &out,
             },
         )
@@ -141,7 +141,7 @@ impl ApprovalActivities {
                 tenant_id: &input.tenant_id,
                 trace_id: &input.trace_id,
                 kind: LedgerKind::Approval,
-                snapshot_ref: None,
+                snapshot_ref: action.bound_snapshot(),
                 result: &ledgered,
             },
         )

@@ -112,6 +112,19 @@ pub struct ActionRecord {
     pub updated_at: DateTime<Utc>,
 }
 
+impl ActionRecord {
+    /// What a person's decision on this action binds to in the ledger: the account's own
+    /// world-state snapshot when the action was proposed, else the account view planning used.
+    pub fn bound_snapshot(&self) -> Option<String> {
+        let own = format!("snap:account:{}@", self.account_id);
+        self.world_snapshots
+            .iter()
+            .find(|s| s.starts_with(&own))
+            .cloned()
+            .or_else(|| self.snapshot_ref.clone())
+    }
+}
+
 #[async_trait]
 pub trait ActionStore {
     /// Inserts the action unless its id exists; returns the stored action either way.

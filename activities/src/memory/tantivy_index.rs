@@ -55,6 +55,9 @@ struct Opened {
 pub struct TantivyMemory {
     dir: PathBuf,
     opened: Mutex<Option<Arc<Opened>>>,
+    /// One writer at a time in this process: concurrent batches would otherwise contend for
+    /// the index's writer lock and fail.
+    writing: Mutex<()>,
 }
 
 impl TantivyMemory {
@@ -63,6 +66,7 @@ impl TantivyMemory {
         Self {
             dir: dir.as_ref().to_path_buf(),
             opened: Mutex::new(None),
+            writing: Mutex::new(()),
         }
     }
 
@@ -106,6 +110,7 @@ impl MemoryIndex for TantivyMemory {
             return Ok(());
         };
         let f = opened.fields;
+        let _writing = self.writing.lock().unwrap_or_else(|e| e.into_inner());
         // A writer per batch: the index lock is held only while writing, so a restarted or
         // second process can write next.
         let mut writer: IndexWriter = opened.index.writer(20_000_000).map_err(err)?;
