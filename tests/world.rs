@@ -140,6 +140,10 @@ async fn disagreeing_sources_show_as_a_contradiction_now_but_not_before() -> any
     let latest = snapshot_at(String::new()).await?.into_inner();
     assert_eq!(latest.state_hash, snapshots[1].state_hash);
     assert_eq!(
+        latest.tier, 2,
+        "the disputed renewal date costs the account tier 1"
+    );
+    assert_eq!(
         (latest.schema_type.as_str(), latest.schema_version),
         ("account", 1)
     );
@@ -147,6 +151,10 @@ async fn disagreeing_sources_show_as_a_contradiction_now_but_not_before() -> any
     assert_eq!(
         earlier.state_hash, snapshots[0].state_hash,
         "the snapshot current then"
+    );
+    assert_eq!(
+        earlier.tier, 1,
+        "every critical fact known, fresh and undisputed"
     );
     let none = snapshot_at("2020-01-01T00:00:00Z".into())
         .await

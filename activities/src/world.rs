@@ -12,7 +12,7 @@ use revloop_domain::world::graph::edges_of;
 use revloop_domain::world::memory::chunks_of;
 use revloop_domain::world::state::{
     EntityRef, EntityState, Observation, Provenance, SchemaChecker, StateConfig, builtin_schemas,
-    entity_of, entity_states, observations_of_all,
+    entity_of, entity_states, observations_of_all, tier,
 };
 use revloop_domain::world::{
     AccountState, StableSpan, account_state, account_state_at, entity_state_at, stable_span,
@@ -244,6 +244,7 @@ pub async fn update_snapshots(
                     state_hash: state.state_hash.clone(),
                     as_of: now,
                     schema,
+                    tier: tier(&state),
                     state,
                 }),
                 Err(e) => {

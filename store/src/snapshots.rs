@@ -20,6 +20,11 @@ pub struct EntitySnapshot {
     pub as_of: DateTime<Utc>,
     /// The schema the state was checked against before it was written.
     pub schema: SchemaRef,
+    /// What the critical-field registry makes of the state: 1 = every critical field fresh and
+    /// undisputed, 2 = all present but some stale or disputed, 3 = one missing or expired
+    /// (0 in snapshots stored before tiers were kept).
+    #[serde(default)]
+    pub tier: u8,
     pub state: EntityState,
 }
 

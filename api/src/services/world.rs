@@ -307,6 +307,7 @@ impl WorldService for WorldApi {
             schema_type: current.schema.entity_type.clone(),
             schema_version: current.schema.version,
             schema_hash: current.schema.hash.clone(),
+            tier: u32::from(current.tier),
             state_json: json_text(&current.state),
         }))
     }

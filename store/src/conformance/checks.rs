@@ -665,6 +665,7 @@ pub async fn snapshots_are_content_addressed_per_entity<S: Store>(store: S) {
             state_hash: state.state_hash.clone(),
             as_of: observed,
             schema: check_state(&state, &builtin_schemas(), &Default::default()).unwrap(),
+            tier: 1,
             state,
         }
     };
@@ -780,6 +781,7 @@ pub async fn account_revision_grows_with_every_write_to_the_account<S: Store>(st
             version: 1,
             hash: "x".into(),
         },
+        tier: 3,
         state: EntityState {
             entity: EntityRef::new("account", "acme"),
             as_of: at(),
