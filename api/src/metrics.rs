@@ -94,7 +94,9 @@ pub async fn scrape(store: &dyn Store) -> String {
     // Registered even before the first call, so a fresh API exports every name it owns.
     LazyLock::force(&GRPC_REQUESTS);
     LazyLock::force(&GRPC_LATENCY);
-    LazyLock::force(&ACCOUNT_STATE_CACHE);
+    for outcome in ["hit", "miss"] {
+        ACCOUNT_STATE_CACHE.with_label_values(&[outcome]);
+    }
     revloop_activities::metrics::render()
 }
 

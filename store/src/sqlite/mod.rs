@@ -55,8 +55,19 @@ impl SqliteStore {
         })?;
         conn.busy_timeout(Duration::from_secs(10))
             .map_err(sql_err)?;
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(sql_err)?;
+        // Switching to WAL answers "locked" at once, without waiting, while another process
+        // opens the same file: retry for as long as any other lock may be waited for.
+        let started = std::time::Instant::now();
+        while let Err(e) = conn.pragma_update(None, "journal_mode", "WAL") {
+            let busy = matches!(
+                e.sqlite_error_code(),
+                Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+            );
+            if !busy || started.elapsed() > Duration::from_secs(10) {
+                return Err(sql_err(e));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(sql_err)?;
         schema::migrate(&conn)?;
@@ -154,6 +165,14 @@ mod tests {
                 [body.to_string()],
             )
             .unwrap();
+            old.execute_batch(
+                "CREATE TABLE tenants (tenant_id TEXT PRIMARY KEY, body TEXT NOT NULL);
+                 CREATE TABLE snapshots (tenant_id TEXT NOT NULL, entity TEXT NOT NULL, state_hash TEXT NOT NULL, as_of TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (tenant_id, entity, state_hash));
+                 INSERT INTO snapshots VALUES ('t1', 'account:acme', 'h1', '2026-01-01T00:00:00+00:00', '{}');
+                 CREATE TABLE graph_edges (tenant_id TEXT NOT NULL, src TEXT NOT NULL, kind TEXT NOT NULL, dst TEXT NOT NULL, account_id TEXT NOT NULL, PRIMARY KEY (tenant_id, src, kind, dst));
+                 INSERT INTO graph_edges VALUES ('t1', 'contact:c1', 'works_at', 'account:acme', 'acme');",
+            )
+            .unwrap();
         }
         let store = SqliteStore::open(&path).unwrap();
         let versions = store.account_versions("t1", "acme").await.unwrap();
@@ -162,7 +181,35 @@ mod tests {
             versions[0].source, "",
             "a version from before sources were kept"
         );
+        use crate::{GraphStore, SnapshotStore};
+        let snapshots = store.account_snapshots("t1", "acme").await.unwrap();
+        assert_eq!(
+            snapshots.len(),
+            1,
+            "an account's own snapshots know their account"
+        );
+        let acme = revloop_domain::world::state::EntityRef::new("account", "acme");
+        assert_eq!(
+            store.edges_at("t1", &acme).await.unwrap().len(),
+            1,
+            "edges move over"
+        );
         drop(store);
         SqliteStore::open(&path).expect("opening twice migrates nothing twice");
+    }
+
+    #[tokio::test]
+    async fn processes_opening_a_new_store_at_once_take_turns_migrating() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("new.db");
+        let opens: Vec<_> = (0..4)
+            .map(|_| {
+                let path = path.clone();
+                std::thread::spawn(move || SqliteStore::open(&path).map(|_| ()))
+            })
+            .collect();
+        for open in opens {
+            open.join().unwrap().expect("every opener succeeds");
+        }
     }
 }

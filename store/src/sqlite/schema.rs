@@ -9,7 +9,8 @@ use crate::StoreResult;
 const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS tenants (
     tenant_id TEXT PRIMARY KEY,
-    body TEXT NOT NULL
+    body TEXT NOT NULL,
+    revision INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS evidence (
     tenant_id TEXT NOT NULL,
@@ -128,6 +129,7 @@ CREATE TABLE IF NOT EXISTS snapshots (
     state_hash TEXT NOT NULL,
     as_of TEXT NOT NULL,
     body TEXT NOT NULL,
+    account_id TEXT,
     PRIMARY KEY (tenant_id, entity, state_hash)
 );
 -- One row per edge per record asserting it, so a record's edges can be replaced on their own.
@@ -174,7 +176,20 @@ fn add_column(
     Ok(())
 }
 
+/// Creates or upgrades the schema in one write transaction, so processes opening the store at
+/// once (the worker and the API) take turns and the later one finds the work done.
 pub(super) fn migrate(conn: &Connection) -> StoreResult<()> {
+    conn.execute_batch("BEGIN IMMEDIATE").map_err(sql_err)?;
+    match upgrade(conn) {
+        Ok(()) => conn.execute_batch("COMMIT").map_err(sql_err),
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            Err(e)
+        }
+    }
+}
+
+fn upgrade(conn: &Connection) -> StoreResult<()> {
     conn.execute_batch(SCHEMA).map_err(sql_err)?;
     // Stores created before versions were listed per account get the column and its values.
     add_column(
