@@ -253,6 +253,11 @@ async fn meeting_prep_runs_end_to_end_and_the_ledger_proves_it() -> anyhow::Resu
         "one trace id across the whole flow"
     );
     assert!(entries.windows(2).all(|w| w[1].seq == w[0].seq + 1));
+    let started_from = entries
+        .iter()
+        .find(|e| e.activity.ends_with("account_state"))
+        .expect("the decision ledgers the account state it started from");
+    assert_eq!(&started_from.snapshot_ref, account_snapshot);
     let approvals: Vec<&pb::LedgerEntry> =
         entries.iter().filter(|e| e.kind == "APPROVAL").collect();
     assert!(!approvals.is_empty());

@@ -177,12 +177,34 @@ pub struct DecisionInput {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountStateInput {
+    pub tenant_id: String,
+    pub account_id: String,
+    pub trace_id: String,
+    pub as_of: DateTime<Utc>,
+}
+
+/// The account state a decision starts from, as the Temporal UI shows it in the timeline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountStateOutput {
+    pub state: revloop_domain::world::AccountState,
+    /// The account's own world-state snapshot, `snap:account:{id}@{hash}`.
+    pub snapshot_ref: Option<String>,
+    /// Every entity's latest stored snapshot the state rests on.
+    pub world_snapshots: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BriefInput {
     pub tenant_id: String,
     pub account_id: String,
     pub trace_id: String,
     pub signal_ids: Vec<String>,
     pub now: DateTime<Utc>,
+    /// The world-state snapshots of the account state the decision started from; the brief
+    /// passes them on to everything decided on it.
+    #[serde(default)]
+    pub world_snapshots: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

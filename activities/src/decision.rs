@@ -192,6 +192,40 @@ pub async fn load_action(
 
 #[activities]
 impl DecisionActivities {
+    /// The account state service as an activity: posture, risks, unknowns, momentum, recent
+    /// changes as of an instant, with the snapshots it rests on. Ledgered, bound to the
+    /// account's snapshot: the state a decision started from.
+    #[activity]
+    pub async fn account_state(
+        self: Arc<Self>,
+        ctx: ActivityContext,
+        input: AccountStateInput,
+    ) -> Result<AccountStateOutput, ActivityError> {
+        let store = &*self.deps.store;
+        let (world, _) =
+            crate::world::account_world(store, &input.tenant_id, &input.account_id, input.as_of)
+                .await
+                .map_err(error::store)?;
+        let out = AccountStateOutput {
+            snapshot_ref: world.account_snapshot().map(str::to_string),
+            world_snapshots: world.snapshot_refs(),
+            state: world.state,
+        };
+        record(
+            store,
+            &ctx,
+            LedgerRecord {
+                tenant_id: &input.tenant_id,
+                trace_id: &input.trace_id,
+                kind: LedgerKind::Artifact,
+                snapshot_ref: out.snapshot_ref.clone(),
+                result: &out,
+            },
+        )
+        .await?;
+        Ok(out)
+    }
+
     /// Computes the meeting brief from the account's records and signals; stores it as an artifact.
     #[activity]
     pub async fn prepare_brief(
@@ -221,14 +255,10 @@ impl DecisionActivities {
             serde_json::to_vec_pretty(&json!({ "brief": brief, "markdown": brief.to_markdown() }))?;
         let artifact = Artifact::new(&input.tenant_id, "application/json", content);
         store.put_artifact(&artifact).await.map_err(error::store)?;
-        let (world, _) =
-            crate::world::account_world(store, &input.tenant_id, &input.account_id, input.now)
-                .await
-                .map_err(error::store)?;
         let out = BriefOutput {
             artifact_key: artifact.artifact_key,
             snapshot_ref: snapshot.artifact_key,
-            world_snapshots: world.snapshot_refs(),
+            world_snapshots: input.world_snapshots.clone(),
         };
         record(
             store,

@@ -34,6 +34,24 @@ impl DecisionWorkflow {
             input.trace_id.clone(),
         );
 
+        // Decisions started before this step existed replay without it.
+        let world_snapshots = if ctx.patched("account-state-before-brief") {
+            ctx.set_current_details("reading the account state".to_string());
+            ctx.execute_activity(
+                DecisionActivities::account_state,
+                AccountStateInput {
+                    tenant_id: tenant.clone(),
+                    account_id: account.clone(),
+                    trace_id: trace.clone(),
+                    as_of: now,
+                },
+                activity_options(),
+            )
+            .await?
+            .world_snapshots
+        } else {
+            Vec::new()
+        };
         ctx.set_current_details("preparing the brief".to_string());
         let brief = ctx
             .execute_activity(
@@ -44,6 +62,7 @@ impl DecisionWorkflow {
                     trace_id: trace.clone(),
                     signal_ids: input.signal_ids.clone(),
                     now,
+                    world_snapshots,
                 },
                 activity_options(),
             )
