@@ -360,6 +360,9 @@ const PEOPLE: &str = r#"{"type":"account","id":"acme","updated_at":"2026-11-01T0
 {"type":"meeting","id":"m1","account_id":"acme","updated_at":"2026-11-01T00:00:00Z","title":"QBR","starts_at":"2026-11-25T15:00:00Z","status":"scheduled","attendee_ids":["c1"]}
 {"type":"activity","id":"a1","account_id":"acme","updated_at":"2026-11-01T00:00:00Z","kind":"call","at":"2026-10-30T10:00:00Z","contact_id":"c2","direction":"outbound"}"#;
 
+const CHANGED_PEOPLE: &str = r#"{"type":"contact","id":"c1","account_id":"acme","updated_at":"2026-11-05T00:00:00Z","name":"Ada Lee","email":"ada@acme.test","role":"user"}
+{"type":"note","id":"n1","account_id":"acme","updated_at":"2026-11-05T00:00:00Z","at":"2026-11-05T00:00:00Z","author":"sam","text":"Bo says RIVALSOFT offered a steep discount."}"#;
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_situation_graph_answers_within_the_tenant_only() -> anyhow::Result<()> {
     let env = spawn_env().await?;
@@ -437,6 +440,41 @@ async fn the_situation_graph_answers_within_the_tenant_only() -> anyhow::Result<
     assert_eq!(
         String::from_utf8(shown.stdout)?.trim(),
         "event:m1 → account:acme → interaction:a1"
+    );
+
+    // Ada is no longer the champion, and a note names a competitor the tenant configured.
+    set_tenant_config(
+        &mut client,
+        TENANT,
+        "[signals]\ncompetitors = [\"Rivalsoft\"]\n",
+    )
+    .await?;
+    let later = client
+        .ingest
+        .ingest_records(pb::IngestRecordsRequest {
+            tenant_id: TENANT.into(),
+            jsonl: CHANGED_PEOPLE.into(),
+            source: "salesforce".into(),
+        })
+        .await?
+        .into_inner();
+    env.workflow_result(&later.workflow_id).await?;
+    let ada = query(&client, "neighbours", "contact:c1", "")
+        .await?
+        .into_inner();
+    let kinds: Vec<&str> = ada.edges.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds, ["attended", "works_at"], "champion_of is retracted");
+    let rival = query(&client, "neighbours", "competitor:rivalsoft", "")
+        .await?
+        .into_inner();
+    let mentions: Vec<String> = rival
+        .edges
+        .iter()
+        .map(|e| format!("{} {} {}", e.from, e.kind, e.to))
+        .collect();
+    assert_eq!(
+        mentions,
+        ["interaction:n1 mentions_competitor competitor:rivalsoft"]
     );
 
     let other = env.client("other-co", &[Role::Viewer]).await?;
