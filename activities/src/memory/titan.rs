@@ -15,6 +15,7 @@ use aws_sdk_bedrockruntime::Client;
 use aws_sdk_bedrockruntime::error::DisplayErrorContext;
 use aws_sdk_bedrockruntime::primitives::Blob;
 use revloop_domain::world::memory::Chunk;
+use revloop_store::sqlite::open_shared;
 use rusqlite::{Connection, params};
 use serde::Deserialize;
 
@@ -81,10 +82,8 @@ impl TitanMemory {
         dimensions: u32,
         path: &Path,
     ) -> Result<Self, MemoryError> {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| err("memory directory", e))?;
-        }
-        let db = Connection::open(path).map_err(|e| err("vector store", e))?;
+        // The worker writes while the API searches: both open it as the store is opened.
+        let db = open_shared(path).map_err(|e| err("vector store", e))?;
         db.execute_batch(SCHEMA)
             .map_err(|e| err("vector store", e))?;
         Ok(Self {

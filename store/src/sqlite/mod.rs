@@ -30,6 +30,44 @@ use serde::de::DeserializeOwned;
 
 use crate::error::{StoreError, StoreErrorKind, StoreResult};
 
+/// Opens (creating if needed, with its directory) a SQLite file that several processes share:
+/// WAL mode, a busy timeout, `synchronous = NORMAL`. For the store, and for other embedded
+/// files (memory vectors) that the worker writes while the API reads.
+pub fn open_shared(path: &Path) -> StoreResult<Connection> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| {
+            StoreError::new(
+                StoreErrorKind::Unavailable,
+                format!("creating {}: {e}", parent.display()),
+            )
+        })?;
+    }
+    let conn = Connection::open(path).map_err(|e| {
+        StoreError::new(
+            StoreErrorKind::Unavailable,
+            format!("opening {}: {e}", path.display()),
+        )
+    })?;
+    conn.busy_timeout(Duration::from_secs(10))
+        .map_err(sql_err)?;
+    // Switching to WAL answers "locked" at once, without waiting, while another process
+    // opens the same file: retry for as long as any other lock may be waited for.
+    let started = std::time::Instant::now();
+    while let Err(e) = conn.pragma_update(None, "journal_mode", "WAL") {
+        let busy = matches!(
+            e.sqlite_error_code(),
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+        );
+        if !busy || started.elapsed() > Duration::from_secs(10) {
+            return Err(sql_err(e));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    conn.pragma_update(None, "synchronous", "NORMAL")
+        .map_err(sql_err)?;
+    Ok(conn)
+}
+
 #[derive(Clone)]
 pub struct SqliteStore {
     conn: Arc<Mutex<Connection>>,
@@ -38,38 +76,7 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Opens (creating if needed) the database file and brings its schema up to date.
     pub fn open(path: impl AsRef<Path>) -> StoreResult<Self> {
-        let path = path.as_ref();
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| {
-                StoreError::new(
-                    StoreErrorKind::Unavailable,
-                    format!("creating {}: {e}", parent.display()),
-                )
-            })?;
-        }
-        let conn = Connection::open(path).map_err(|e| {
-            StoreError::new(
-                StoreErrorKind::Unavailable,
-                format!("opening {}: {e}", path.display()),
-            )
-        })?;
-        conn.busy_timeout(Duration::from_secs(10))
-            .map_err(sql_err)?;
-        // Switching to WAL answers "locked" at once, without waiting, while another process
-        // opens the same file: retry for as long as any other lock may be waited for.
-        let started = std::time::Instant::now();
-        while let Err(e) = conn.pragma_update(None, "journal_mode", "WAL") {
-            let busy = matches!(
-                e.sqlite_error_code(),
-                Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
-            );
-            if !busy || started.elapsed() > Duration::from_secs(10) {
-                return Err(sql_err(e));
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        conn.pragma_update(None, "synchronous", "NORMAL")
-            .map_err(sql_err)?;
+        let conn = open_shared(path.as_ref())?;
         schema::migrate(&conn)?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
