@@ -12,6 +12,28 @@ use revloop_store::{LedgerStore, SnapshotStore};
 
 use crate::helpers::*;
 
+/// Ingests the JSONL into the tenant as coming from `source` and waits for its perception
+/// workflow; returns the ingest answer and the workflow's result.
+async fn ingest_and_wait(
+    env: &TestEnv,
+    client: &mut ApiClient,
+    tenant: &str,
+    jsonl: &str,
+    source: &str,
+) -> anyhow::Result<(pb::IngestRecordsResponse, serde_json::Value)> {
+    let ingested = client
+        .ingest
+        .ingest_records(pb::IngestRecordsRequest {
+            tenant_id: tenant.into(),
+            jsonl: jsonl.into(),
+            source: source.into(),
+        })
+        .await?
+        .into_inner();
+    let result = env.workflow_result(&ingested.workflow_id).await?;
+    Ok((ingested, result))
+}
+
 const CRM: &str = r#"{"type":"account","id":"acme","updated_at":"2026-11-01T00:00:00Z","name":"Acme Corp","owner":"sam"}
 {"type":"contract","id":"k1","account_id":"acme","updated_at":"2026-11-01T00:00:00Z","start_date":"2026-02-01","end_date":"2027-01-31"}"#;
 const CONTRACTS: &str = r#"{"type":"contract","id":"CLM-7","account_id":"acme","updated_at":"2026-11-02T00:00:00Z","start_date":"2026-04-01","end_date":"2027-03-31"}"#;
@@ -20,25 +42,10 @@ const CONTRACTS: &str = r#"{"type":"contract","id":"CLM-7","account_id":"acme","
 async fn disagreeing_sources_show_as_a_contradiction_now_but_not_before() -> anyhow::Result<()> {
     let env = spawn_env().await?;
     let mut client = env.admin().await?;
-    let ingest = |jsonl: &str, source: &str| pb::IngestRecordsRequest {
-        tenant_id: TENANT.into(),
-        jsonl: jsonl.into(),
-        source: source.into(),
-    };
-    let first = client
-        .ingest
-        .ingest_records(ingest(CRM, "salesforce"))
-        .await?
-        .into_inner();
-    env.workflow_result(&first.workflow_id).await?;
+    ingest_and_wait(&env, &mut client, TENANT, CRM, "salesforce").await?;
     let between = chrono::Utc::now();
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    let second = client
-        .ingest
-        .ingest_records(ingest(CONTRACTS, "contracts"))
-        .await?
-        .into_inner();
-    env.workflow_result(&second.workflow_id).await?;
+    ingest_and_wait(&env, &mut client, TENANT, CONTRACTS, "contracts").await?;
 
     let state = |as_of: String| {
         let mut client = client.clone();
@@ -188,17 +195,7 @@ async fn the_account_state_is_cached_but_never_older_than_the_newest_snapshot() 
 {
     let env = spawn_env().await?;
     let mut client = env.admin().await?;
-    let ingest = |jsonl: &str| pb::IngestRecordsRequest {
-        tenant_id: TENANT.into(),
-        jsonl: jsonl.into(),
-        source: "salesforce".into(),
-    };
-    let first = client
-        .ingest
-        .ingest_records(ingest(CRM))
-        .await?
-        .into_inner();
-    env.workflow_result(&first.workflow_id).await?;
+    let (first, _) = ingest_and_wait(&env, &mut client, TENANT, CRM, "salesforce").await?;
     let read = |client: &mut ApiClient| {
         let mut client = client.clone();
         async move {
@@ -259,12 +256,7 @@ async fn the_account_state_is_cached_but_never_older_than_the_newest_snapshot() 
 
     // The owner changes: a new snapshot of the account, and the next read shows it at once.
     let renamed = r#"{"type":"account","id":"acme","updated_at":"2026-11-03T00:00:00Z","name":"Acme Corp","owner":"kim"}"#;
-    let second = client
-        .ingest
-        .ingest_records(ingest(renamed))
-        .await?
-        .into_inner();
-    env.workflow_result(&second.workflow_id).await?;
+    ingest_and_wait(&env, &mut client, TENANT, renamed, "salesforce").await?;
     let after = read(&mut client).await?;
     assert_eq!(cache_answers(&env, "miss").await?, misses + 2);
     assert_ne!(
@@ -302,16 +294,7 @@ async fn a_state_whose_schema_hash_does_not_match_is_not_written() -> anyhow::Re
         "0".repeat(64)
     );
     set_tenant_config(&mut client, tenant, &pin).await?;
-    let ingested = client
-        .ingest
-        .ingest_records(pb::IngestRecordsRequest {
-            tenant_id: tenant.into(),
-            jsonl: CRM.into(),
-            source: "salesforce".into(),
-        })
-        .await?
-        .into_inner();
-    let result = env.workflow_result(&ingested.workflow_id).await?;
+    let (_, result) = ingest_and_wait(&env, &mut client, tenant, CRM, "salesforce").await?;
     let errors = result["world_errors"]
         .as_array()
         .cloned()
@@ -367,17 +350,8 @@ const CHANGED_PEOPLE: &str = r#"{"type":"contact","id":"c1","account_id":"acme",
 async fn the_situation_graph_answers_within_the_tenant_only() -> anyhow::Result<()> {
     let env = spawn_env().await?;
     let mut client = env.admin().await?;
-    let ingested = client
-        .ingest
-        .ingest_records(pb::IngestRecordsRequest {
-            tenant_id: TENANT.into(),
-            jsonl: PEOPLE.into(),
-            source: "salesforce".into(),
-        })
-        .await?
-        .into_inner();
+    let (ingested, _) = ingest_and_wait(&env, &mut client, TENANT, PEOPLE, "salesforce").await?;
     assert_eq!(ingested.accepted, 6);
-    env.workflow_result(&ingested.workflow_id).await?;
     let query = |client: &ApiClient, query: &str, vertex: &str, to: &str| {
         let mut client = client.clone();
         let request = pb::QueryGraphRequest {
@@ -449,16 +423,7 @@ async fn the_situation_graph_answers_within_the_tenant_only() -> anyhow::Result<
         "[signals]\ncompetitors = [\"Rivalsoft\"]\n",
     )
     .await?;
-    let later = client
-        .ingest
-        .ingest_records(pb::IngestRecordsRequest {
-            tenant_id: TENANT.into(),
-            jsonl: CHANGED_PEOPLE.into(),
-            source: "salesforce".into(),
-        })
-        .await?
-        .into_inner();
-    env.workflow_result(&later.workflow_id).await?;
+    ingest_and_wait(&env, &mut client, TENANT, CHANGED_PEOPLE, "salesforce").await?;
     let ada = query(&client, "neighbours", "contact:c1", "")
         .await?
         .into_inner();
@@ -524,16 +489,7 @@ async fn memory_search_ranks_notes_within_the_tenant_only() -> anyhow::Result<()
         ),
     ] {
         let mut client = env.client(tenant, &[Role::Admin]).await?;
-        let ingested = client
-            .ingest
-            .ingest_records(pb::IngestRecordsRequest {
-                tenant_id: tenant.into(),
-                jsonl: notes(tenant, &texts),
-                source: "notes".into(),
-            })
-            .await?
-            .into_inner();
-        env.workflow_result(&ingested.workflow_id).await?;
+        ingest_and_wait(&env, &mut client, tenant, &notes(tenant, &texts), "notes").await?;
     }
     let mut client = env.client(TENANT, &[Role::Viewer]).await?;
     let hits = client

@@ -126,17 +126,16 @@ fn client(addr: SocketAddr) -> aws_sdk_bedrockruntime::Client {
     aws_sdk_bedrockruntime::Client::from_conf(config)
 }
 
+/// The backend under test, talking to the local server, with its vectors in `file`.
+fn titan(addr: SocketAddr, file: &std::path::Path) -> TitanMemory {
+    TitanMemory::new(client(addr), MODEL, DIMENSIONS as u32, file).unwrap()
+}
+
 #[tokio::test]
 async fn titan_memory_passes_the_memory_checks_through_the_bedrock_sdk() {
     let (addr, seen) = local_bedrock().await;
     let dir = tempfile::tempdir().unwrap();
-    let memory = TitanMemory::new(
-        client(addr),
-        MODEL,
-        DIMENSIONS as u32,
-        &dir.path().join("v.db"),
-    )
-    .unwrap();
+    let memory = titan(addr, &dir.path().join("v.db"));
     check_memory(&memory).await;
     assert!(
         seen.calls.load(Ordering::SeqCst) > 10,
@@ -144,13 +143,7 @@ async fn titan_memory_passes_the_memory_checks_through_the_bedrock_sdk() {
     );
 
     // Vectors persist: a new process finds what an earlier one indexed.
-    let reopened = TitanMemory::new(
-        client(addr),
-        MODEL,
-        DIMENSIONS as u32,
-        &dir.path().join("v.db"),
-    )
-    .unwrap();
+    let reopened = titan(addr, &dir.path().join("v.db"));
     let hits = reopened
         .search("t1", Some("acme"), "rivalsoft pricing", 3)
         .await
@@ -163,13 +156,7 @@ async fn titan_memory_passes_the_memory_checks_through_the_bedrock_sdk() {
 async fn a_refused_embedding_is_a_clear_error_and_keeps_what_was_stored() {
     let (addr, _) = local_bedrock().await;
     let dir = tempfile::tempdir().unwrap();
-    let memory = TitanMemory::new(
-        client(addr),
-        MODEL,
-        DIMENSIONS as u32,
-        &dir.path().join("v.db"),
-    )
-    .unwrap();
+    let memory = titan(addr, &dir.path().join("v.db"));
     let chunk = |id: &str, text: &str| Chunk {
         chunk_id: id.into(),
         account_id: "acme".into(),
