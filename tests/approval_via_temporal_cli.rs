@@ -1,13 +1,41 @@
-//! Approvals typed into the real `temporal workflow signal`: malformed ones are recorded and
-//! refused without wedging the workflow, and the valid one executes. Payloads are JSON.
+//! Approvals typed into the real `temporal workflow signal`. Temporal access alone approves
+//! nothing: a forged signal (no token, a token for another action or tenant, an expired one)
+//! is recorded as refused and the wait goes on; the token `revloop approval-token` prints
+//! executes the action exactly once, recorded under the token's subject. Malformed payloads are
+//! refused without wedging the workflow. Payloads are JSON.
 
 use anyhow::Context;
+use revloop_activities::approval_token::ApprovalKeys;
 use revloop_cli::devserver::temporal_cli;
+use revloop_domain::auth::Role;
+use revloop_domain::decision::ApprovalVerb;
+use revloop_domain::decision::approval_token::{AUDIENCE, ApprovalTokenClaims, ISSUER};
 use revloop_proto::v1 as pb;
-use revloop_store::{ActionStore, EffectStore};
+use revloop_store::{ActionStore, EffectStore, OutcomeStore};
 use temporalio_common::protos::temporal::api::history::v1::history_event::Attributes;
 
 use crate::helpers::*;
+
+/// A token signed with the deployment's own key, as only the API should mint them: used to
+/// show that the binding (action, tenant, expiry) is checked, not just the signature.
+fn hand_signed(tenant: &str, action_id: &str, exp_offset_secs: i64) -> String {
+    let now = chrono::Utc::now().timestamp();
+    let claims = ApprovalTokenClaims {
+        iss: ISSUER.into(),
+        aud: AUDIENCE.into(),
+        sub: "mallory".into(),
+        tenant: tenant.into(),
+        action_id: action_id.into(),
+        decisions: vec![ApprovalVerb::Approve],
+        snapshot_ref: None,
+        iat: (now - 3600) as u64,
+        exp: (now + exp_offset_secs) as u64,
+        jti: "hand-made".into(),
+    };
+    ApprovalKeys::new(APPROVAL_KEY, &[])
+        .and_then(|k| k.mint(&claims))
+        .expect("minting")
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn temporal_cli_signals_approve_after_malformed_ones_are_refused() -> anyhow::Result<()> {
@@ -34,45 +62,113 @@ async fn temporal_cli_signals_approve_after_malformed_ones_are_refused() -> anyh
         )
     };
 
+    // The probe's forgery: a name and no token.
+    signal(r#"{"approver": "mallory-not-a-user", "reason": "forged"}"#)?;
     signal(r#"{"who": "carol"}"#)?;
     signal(r#"{"approver": 42}"#)?;
-    // Both refusals are recorded on the action while the workflow keeps waiting.
+    let other_action = hand_signed(TENANT, "act-some-other-action", 600);
+    signal(&format!(
+        r#"{{"approver": "carol", "token": "{other_action}"}}"#
+    ))?;
+    let foreign_tenant = hand_signed("globex", &follow_up.action_id, 600);
+    signal(&format!(
+        r#"{{"approver": "carol", "token": "{foreign_tenant}"}}"#
+    ))?;
+    let expired = hand_signed(TENANT, &follow_up.action_id, -60);
+    signal(&format!(r#"{{"approver": "carol", "token": "{expired}"}}"#))?;
+    // Every refusal is recorded on the action while the workflow keeps waiting.
     let store = env.store()?;
     let refused = eventually(
-        "two refused approvals",
+        "six refused approvals",
         std::time::Duration::from_secs(60),
         || {
             let store = store.clone();
             let id = follow_up.action_id.clone();
             async move {
                 let action = store.get_action(&id).await?.context("action")?;
-                Ok((action.approval_events.len() == 2).then_some(action))
+                Ok((action.approval_events.len() == 6).then_some(action))
             }
         },
     )
     .await?;
     assert_eq!(refused.status.as_str(), "awaiting_approval");
     assert!(refused.approval_events.iter().all(|e| !e.accepted));
+    let errors: Vec<String> = refused
+        .approval_events
+        .iter()
+        .map(|e| e.error.clone().unwrap_or_default())
+        .collect();
+    for (i, expected) in [
+        "no approval token",
+        "unknown field \"who\"",
+        "must be text, found a number",
+        "another action",
+        "not valid for tenant acme-co",
+        "expired",
+    ]
+    .iter()
+    .enumerate()
+    {
+        assert!(errors[i].contains(expected), "event {i}: {}", errors[i]);
+    }
+    // The token is a credential: the action keeps only its id.
     assert!(
-        refused.approval_events[0]
-            .error
-            .as_deref()
+        refused.approval_events[3].payload["token"]
+            .as_str()
             .unwrap_or_default()
-            .contains("unknown field \"who\"")
+            .starts_with("<redacted tok-"),
+        "{:?}",
+        refused.approval_events[3].payload
     );
     assert!(
-        refused.approval_events[1]
-            .error
-            .as_deref()
-            .unwrap_or_default()
-            .contains("must be text, found a number")
+        store
+            .list_effects(TENANT, &follow_up.action_id)
+            .await?
+            .is_empty()
     );
 
-    signal(r#"{"approver": "carol", "reason": "looks right"}"#)?;
+    // A viewer may not have a token.
+    let viewer = env.revloop_cli(
+        TENANT,
+        &[Role::Viewer],
+        &["approval-token", &follow_up.action_id],
+    )?;
+    assert_eq!(
+        viewer.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&viewer.stderr)
+    );
+    assert!(String::from_utf8_lossy(&viewer.stderr).contains("lacks the approver role"));
+
+    // The approver's token, alone on stdout, makes the plain signal count; the payload's name
+    // is not what is recorded.
+    let issued = env.revloop_cli(
+        TENANT,
+        &[Role::Approver],
+        &["approval-token", &follow_up.action_id],
+    )?;
+    assert!(
+        issued.status.success(),
+        "{}",
+        String::from_utf8_lossy(&issued.stderr)
+    );
+    let token = String::from_utf8(issued.stdout)?.trim().to_string();
+    assert_eq!(
+        token.split('.').count(),
+        3,
+        "a JWT alone on stdout: {token}"
+    );
+    let approve =
+        format!(r#"{{"approver": "mallory", "reason": "looks right", "token": "{token}"}}"#);
+    signal(&approve)?;
     let result = env.workflow_result(&workflow_id).await?;
     assert_eq!(result["decision"], "approved");
-    assert_eq!(result["approver"], "carol");
-    assert_eq!(result["invalid_signals"], 2);
+    assert_eq!(
+        result["approver"], "alice",
+        "the token's subject, not the payload's name"
+    );
+    assert_eq!(result["invalid_signals"], 6);
     assert_eq!(result["executed"], true);
     assert_eq!(
         store
@@ -81,6 +177,14 @@ async fn temporal_cli_signals_approve_after_malformed_ones_are_refused() -> anyh
             .len(),
         1
     );
+    let outcomes = store
+        .list_outcomes(TENANT, Some(&follow_up.action_id))
+        .await?;
+    let approved = outcomes
+        .iter()
+        .find(|o| o.kind == "approved")
+        .context("approved outcome")?;
+    assert_eq!(approved.actor.as_deref(), Some("alice"));
 
     // Every payload in the history (start input, signals, activity inputs and results) is
     // JSON, readable as is in the Web UI.
@@ -112,11 +216,11 @@ async fn temporal_cli_signals_approve_after_malformed_ones_are_refused() -> anyh
         }
     }
     assert!(
-        payloads_seen >= 12,
-        "start, 3 signals, 4 activities in and out, result: {payloads_seen}"
+        payloads_seen >= 16,
+        "start, 7 signals, 4 activities in and out, result: {payloads_seen}"
     );
-    assert_eq!(signals.len(), 3);
-    assert_eq!(signals[2]["approver"], "carol");
+    assert_eq!(signals.len(), 7);
+    assert_eq!(signals[6]["approver"], "mallory");
 
     let action = client
         .actions
@@ -125,7 +229,7 @@ async fn temporal_cli_signals_approve_after_malformed_ones_are_refused() -> anyh
         })
         .await?
         .into_inner();
-    assert_eq!(action.approval_events.len(), 3);
+    assert_eq!(action.approval_events.len(), 7);
     assert_eq!(action.status, "executed");
     Ok(())
 }

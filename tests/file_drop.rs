@@ -21,7 +21,8 @@ fn account(id: &str) -> String {
 async fn dropped_files_are_processed_once_each() -> anyhow::Result<()> {
     let env = spawn_env().await?;
     let mut client = env.admin().await?;
-    let drop_dir = env.dir.path().join("drop");
+    // The drop folder lives in the tenant's inbox folder and is named relative to it.
+    let drop_dir = inbox_of(&env.store_path).join(TENANT).join("drop");
     std::fs::create_dir_all(&drop_dir)?;
     std::fs::write(drop_dir.join("2026-03-01-a.jsonl"), account("fd-1"))?;
     std::fs::write(drop_dir.join("2026-03-01-b.jsonl"), account("fd-2"))?;
@@ -33,7 +34,7 @@ async fn dropped_files_are_processed_once_each() -> anyhow::Result<()> {
             connector_id: "drop".into(),
             kind: "file_drop".into(),
             secret_ref: String::new(),
-            config_json: json!({ "dir": drop_dir }).to_string(),
+            config_json: json!({ "dir": "drop" }).to_string(),
         })
         .await?;
     client

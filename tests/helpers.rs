@@ -19,11 +19,30 @@ use temporalio_client::{UntypedWorkflow, WorkflowFetchHistoryOptions};
 use temporalio_common::protos::temporal::api::history::v1::HistoryEvent;
 
 pub const TENANT: &str = "acme-co";
-/// The secret the API finds under `env:REVLOOP_TEST_PUSH_SECRET`.
+/// The secret the API finds under [`PUSH_SECRET_REF`].
 pub const PUSH_SECRET: &str = "push-secret-for-the-tests";
-/// The Salesforce access token the worker finds under `env:REVLOOP_TEST_SF_TOKEN`.
+/// The push connectors' secret reference: a variable the operator exposed to the tenant.
+pub const PUSH_SECRET_REF: &str = "env:REVLOOP_TENANT_SECRET_acme-co__PUSH";
+/// The Salesforce access token the worker finds under [`SF_TOKEN_REF`].
 pub const SF_TOKEN: &str = "00D-test-access-token";
-const SECRET: &str = "e2e-secret-that-is-long-enough";
+pub const SF_TOKEN_REF: &str = "env:REVLOOP_TENANT_SECRET_acme-co__SALESFORCE";
+/// The API's JWT signing secret: a platform secret no tenant may name.
+pub const SECRET: &str = "e2e-secret-that-is-long-enough";
+/// The operator's approval-token key, shared by the API and the worker.
+pub const APPROVAL_KEY: &str = "e2e-approval-key-that-is-32-bytes-or-more";
+
+/// What the operator allows in these tests: http to loopback (the local test servers), nothing
+/// else internal, and the approval key.
+fn platform_env(cmd: &mut Command) {
+    cmd.env("REVLOOP_APPROVAL_KEY", APPROVAL_KEY)
+        .env("REVLOOP_EGRESS_ALLOW_HTTP", "true")
+        .env("REVLOOP_EGRESS_ALLOW_NETS", "127.0.0.1/32");
+}
+
+/// The tenant's inbox folder, beside the store: the only place the worker reads files from.
+pub fn inbox_of(store: &std::path::Path) -> PathBuf {
+    store.with_file_name("inbox")
+}
 
 pub struct TestEnv {
     pub dir: tempfile::TempDir,
@@ -89,7 +108,8 @@ pub async fn spawn_env() -> anyhow::Result<TestEnv> {
             "REVLOOP_HTTP_LISTEN",
             http_url.trim_start_matches("http://"),
         )
-        .env("REVLOOP_TEST_PUSH_SECRET", PUSH_SECRET);
+        .env("REVLOOP_TENANT_SECRET_acme-co__PUSH", PUSH_SECRET);
+    platform_env(&mut api_cmd);
     let api = ManagedChild::spawn("revloop-api", api_cmd, &dir.path().join("api.log"))?;
     let mut env = TestEnv {
         dir,
@@ -127,7 +147,13 @@ fn start_worker_process(
         .env("REVLOOP_STORE", store)
         .env("REVLOOP_DEBOUNCE_SECS", "1")
         .env("REVLOOP_GRACEFUL_SHUTDOWN_SECS", "2")
-        .env("REVLOOP_TEST_SF_TOKEN", SF_TOKEN);
+        .env("REVLOOP_TENANT_SECRET_acme-co__SALESFORCE", SF_TOKEN)
+        // The worker runs with the API's JWT secret in reach, as a careless deployment would:
+        // no tenant reference may resolve to it.
+        .env("REVLOOP_JWT_SECRET", SECRET)
+        .env("REVLOOP_INBOX_DIR", inbox_of(store));
+    platform_env(&mut cmd);
+    std::fs::create_dir_all(inbox_of(store).join(TENANT))?;
     ManagedChild::spawn("revloop-worker", cmd, log)
 }
 

@@ -17,5 +17,6 @@ mod metrics;
 mod pull_schedule;
 mod push_connector;
 mod salesforce_pull;
+mod security;
 mod tenant_isolation;
 mod world;

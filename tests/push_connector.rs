@@ -59,7 +59,7 @@ async fn signed_batches_land_and_everything_else_is_refused_without_a_trace() ->
             tenant_id: TENANT.into(),
             connector_id: "crm-webhook".into(),
             kind: "http_push".into(),
-            secret_ref: "env:REVLOOP_TEST_PUSH_SECRET".into(),
+            secret_ref: PUSH_SECRET_REF.into(),
             config_json: String::new(),
         })
         .await?

@@ -162,7 +162,7 @@ async fn register_and_schedule(
             tenant_id: TENANT.into(),
             connector_id: "salesforce".into(),
             kind: "salesforce".into(),
-            secret_ref: "env:REVLOOP_TEST_SF_TOKEN".into(),
+            secret_ref: SF_TOKEN_REF.into(),
             config_json: json!({ "instance_url": instance, "role_field": "Revloop_Role__c" })
                 .to_string(),
         })

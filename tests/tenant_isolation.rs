@@ -14,6 +14,13 @@ fn denied<T: std::fmt::Debug>(result: Result<T, tonic::Status>, what: &str) {
     );
 }
 
+/// Another tenant's action is answered as if it did not exist: its id tells nothing.
+fn not_found<T: std::fmt::Debug>(result: Result<T, tonic::Status>, what: &str) {
+    let status = result.expect_err(what);
+    assert_eq!(status.code(), tonic::Code::NotFound, "{what}: {status:?}");
+    assert!(!status.message().contains("tenant"), "{what}: {status:?}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tokens_are_confined_to_their_tenant_and_role() -> anyhow::Result<()> {
     let env = spawn_env().await?;
@@ -33,7 +40,7 @@ async fn tokens_are_confined_to_their_tenant_and_role() -> anyhow::Result<()> {
             .await,
         "listing another tenant's actions",
     );
-    denied(
+    not_found(
         other
             .actions
             .get_action(pb::GetActionRequest {
@@ -42,7 +49,7 @@ async fn tokens_are_confined_to_their_tenant_and_role() -> anyhow::Result<()> {
             .await,
         "reading another tenant's action",
     );
-    denied(
+    not_found(
         other
             .actions
             .approve_action(pb::DecideActionRequest {
@@ -51,6 +58,16 @@ async fn tokens_are_confined_to_their_tenant_and_role() -> anyhow::Result<()> {
             })
             .await,
         "approving another tenant's action",
+    );
+    not_found(
+        other
+            .actions
+            .issue_approval_token(pb::IssueApprovalTokenRequest {
+                action_id: follow_up.action_id.clone(),
+                decisions: Vec::new(),
+            })
+            .await,
+        "asking for a token for another tenant's action",
     );
     denied(
         other
@@ -127,12 +144,14 @@ async fn tokens_are_confined_to_their_tenant_and_role() -> anyhow::Result<()> {
         &[Role::Admin],
         &["approve", &follow_up.action_id],
     )?;
+    // Not found, as for an id that does not exist.
     assert_eq!(
         out.status.code(),
-        Some(3),
+        Some(1),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("NotFound"));
 
     let still = owner
         .actions

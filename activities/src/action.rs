@@ -18,7 +18,7 @@ use crate::executors::{self, ActionExecutor, ExecutorError};
 use crate::governance::{
     BudgetCall, LedgerScope, record_blocked, record_outcome, reserve_budget, settle_budget,
 };
-use crate::ledger_hook::{LedgerRecord, idempotency_key, record};
+use crate::ledger_hook::{LedgerRecord, record};
 use crate::{Deps, error, metrics};
 
 /// The cost class of each action kind's tool call: internal writes are cheap, anything that
@@ -27,6 +27,24 @@ pub fn tool_cost_class(kind: ActionKind) -> CostClass {
     match kind {
         ActionKind::AttachBrief | ActionKind::CreateTask => CostClass::Cheap,
         ActionKind::SendFollowUp => CostClass::Medium,
+    }
+}
+
+/// The key an action's side effect is recorded under: the action's own, so the effect happens
+/// once per action whichever workflow (or hand-started copy of one) asks for it.
+pub fn effect_key(action: &ActionRecord) -> String {
+    format!("{}/{}/execute", action.tenant_id, action.action_id)
+}
+
+/// The answer for an action that was executed before: what its execution recorded.
+fn already_executed(action: &ActionRecord) -> ExecuteOutput {
+    let result = action.result.clone().unwrap_or_default();
+    ExecuteOutput {
+        action_id: action.action_id.clone(),
+        effect: result["effect"].as_str().unwrap_or_default().to_string(),
+        created: false,
+        result: result["payload"].clone(),
+        blocked: false,
     }
 }
 
@@ -66,7 +84,7 @@ impl ActionActivities {
         Self { deps, executors }
     }
 
-    /// Runs the action's executor once under the activity's idempotency key, settles the
+    /// Runs the action's executor once under the action's effect key, settles the
     /// reservation at what it used, and records the outcome.
     async fn run_executor(
         &self,
@@ -74,11 +92,10 @@ impl ActionActivities {
         action: &mut ActionRecord,
         scope: &LedgerScope,
         budget: &BudgetRecord,
-        ctx: &ActivityContext,
     ) -> Result<ExecuteOutput, ActivityError> {
         let store = &*self.deps.store;
         let tenant_id = action.tenant_id.clone();
-        let key = idempotency_key(ctx);
+        let key = effect_key(action);
         let executed = executor.execute(action, &key, Utc::now()).await;
         let (effect, created) = match executed {
             Ok(done) => done,
@@ -142,15 +159,14 @@ impl ActionActivities {
     ) -> Result<ExecuteOutput, ActivityError> {
         let store = &*self.deps.store;
         let mut action = load_action(store, &input.tenant_id, &input.action_id).await?;
+        if action.status == ActionStatus::Executed {
+            // Done already: a retry after a crash, or another workflow asking again. The
+            // effect is never repeated; the answer is what the first execution recorded.
+            return Ok(already_executed(&action));
+        }
         let allowed = match action.proposal.kind.requires_approval() {
-            true => matches!(
-                action.status,
-                ActionStatus::Approved | ActionStatus::Executed
-            ),
-            false => matches!(
-                action.status,
-                ActionStatus::Proposed | ActionStatus::Executed
-            ),
+            true => action.status == ActionStatus::Approved,
+            false => action.status == ActionStatus::Proposed,
         };
         if !allowed {
             return Err(error::non_retryable(
@@ -215,7 +231,7 @@ impl ActionActivities {
                 blocked: true,
             }
         } else {
-            self.run_executor(executor.as_ref(), &mut action, &scope, &budget, &ctx)
+            self.run_executor(executor.as_ref(), &mut action, &scope, &budget)
                 .await?
         };
         record(

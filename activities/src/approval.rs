@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use revloop_domain::decision::{ApprovalVerb, parse_approval};
+use revloop_domain::decision::{ApprovalVerb, approval_token, parse_approval};
 use revloop_domain::hashing::short_id;
 use revloop_domain::ledger::LedgerKind;
 use revloop_store::{ActionRecord, ActionStatus, ApprovalEvent, Outcome};
@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use temporalio_macros::activities;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
 
+use crate::approval_token::ApprovalKeys;
 use crate::contracts::*;
 use crate::decision::load_action;
 use crate::governance::{LedgerScope, record_outcome};
@@ -77,15 +78,17 @@ impl ApprovalActivities {
         let store = &*self.deps.store;
         let mut action = load_action(store, &input.tenant_id, &input.action_id).await?;
         // A retried attempt finds its own event already applied and reports the same outcome.
+        // The token is a credential: the action and ledger keep only its id.
+        let payload = redact_token(&input.payload);
         let applied = action
             .approval_events
             .iter()
-            .find(|e| e.at == input.at && e.signal == input.signal && e.payload == input.payload)
+            .find(|e| e.at == input.at && e.signal == input.signal && e.payload == payload)
             .cloned();
         let event = match applied {
             Some(event) => event,
             None => {
-                let event = apply_signal(&mut action, &input);
+                let event = apply_signal(&mut action, &input, &self.deps.approval_keys, payload);
                 action.approval_events.push(event.clone());
                 action.updated_at = input.at;
                 store.save_action(&action).await.map_err(error::store)?;
@@ -98,6 +101,7 @@ impl ApprovalActivities {
             decision: event
                 .accepted
                 .then(|| decision_name(&event.signal, action.status)),
+            approver: event.approver.clone().filter(|_| event.accepted),
         };
         if let Some(decision) = &out.decision {
             // Approve, edit, reject and expiry are outcomes; the edit keeps what changed.
@@ -150,9 +154,56 @@ impl ApprovalActivities {
     }
 }
 
+/// The payload as kept on the action and in the ledger: a token is replaced by its id.
+fn redact_token(payload: &Value) -> Value {
+    let mut kept = payload.clone();
+    if let Some(Value::String(token)) = kept.get("token") {
+        let digest = short_id("tok", &[token]);
+        kept["token"] = Value::String(format!("<redacted {digest}>"));
+    }
+    kept
+}
+
+/// Verifies the command's approval token against the action it reached, at the signal's
+/// instant; returns the approver it names.
+fn verified_approver(
+    action: &ActionRecord,
+    verb: ApprovalVerb,
+    token: Option<&str>,
+    keys: &ApprovalKeys,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<String, String> {
+    let token = token.ok_or_else(|| {
+        format!(
+            "no approval token: a decision counts only with a token issued to an approver \
+             (`revloop approval-token {}`)",
+            action.action_id
+        )
+    })?;
+    let claims = keys
+        .verify(&action.tenant_id, token)
+        .map_err(|e| e.to_string())?;
+    let snapshot = action.bound_snapshot();
+    let expected = approval_token::Expected {
+        tenant: &action.tenant_id,
+        action_id: &action.action_id,
+        verb,
+        snapshot_ref: snapshot.as_deref(),
+        now: at.timestamp().max(0) as u64,
+    };
+    approval_token::check_claims(&claims, &expected)
+        .map_err(|e| format!("approval token refused: {e}"))?;
+    Ok(claims.sub)
+}
+
 /// Applies one approval signal to the action (status, edited parameters) and returns the event
 /// to keep, accepted or refused with its reason.
-fn apply_signal(action: &mut ActionRecord, input: &ApprovalEventInput) -> ApprovalEvent {
+fn apply_signal(
+    action: &mut ActionRecord,
+    input: &ApprovalEventInput,
+    keys: &ApprovalKeys,
+    payload: Value,
+) -> ApprovalEvent {
     let mut event = ApprovalEvent {
         signal: input.signal.clone(),
         accepted: false,
@@ -160,7 +211,7 @@ fn apply_signal(action: &mut ActionRecord, input: &ApprovalEventInput) -> Approv
         reason: None,
         error: None,
         changes: None,
-        payload: input.payload.clone(),
+        payload,
         at: input.at,
     };
     if action.status != ActionStatus::AwaitingApproval {
@@ -176,11 +227,17 @@ fn apply_signal(action: &mut ActionRecord, input: &ApprovalEventInput) -> Approv
         action.status = ActionStatus::Expired;
         return event;
     }
-    match parse_approval(&input.signal, &input.payload, action.proposal.kind) {
+    let checked =
+        parse_approval(&input.signal, &input.payload, action.proposal.kind).and_then(|cmd| {
+            let approver =
+                verified_approver(action, cmd.verb, cmd.token.as_deref(), keys, input.at)?;
+            Ok((cmd, approver))
+        });
+    match checked {
         Err(message) => event.error = Some(message),
-        Ok(cmd) => {
+        Ok((cmd, approver)) => {
             event.accepted = true;
-            event.approver = Some(cmd.approver);
+            event.approver = Some(approver);
             event.reason = cmd.reason;
             action.status = match cmd.verb {
                 ApprovalVerb::Reject => ActionStatus::Rejected,

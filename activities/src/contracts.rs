@@ -303,6 +303,10 @@ pub struct ApprovalEventOutput {
     pub error: Option<String>,
     /// `approved`, `rejected` or `expired` once decided.
     pub decision: Option<String>,
+    /// Who decided: the approval token's subject (absent for expiry, and in histories
+    /// recorded before tokens).
+    #[serde(default)]
+    pub approver: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -371,6 +371,12 @@ impl DecisionActivities {
         let mut outcomes = Vec::new();
         for action_id in &input.action_ids {
             let mut action = load_action(store, &input.tenant_id, action_id).await?;
+            if action.status.is_settled() {
+                // Executed, refused or ended: nothing is validated (or executed) again, and a
+                // late or hand-started workflow cannot change how it ended.
+                verdicts.push((action_id.clone(), Verdict::Block));
+                continue;
+            }
             // Executing a customer-facing action is the external writeback: that choke point
             // is checked too, right before it.
             let mut checkpoints = vec![input.checkpoint];

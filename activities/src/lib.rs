@@ -7,9 +7,11 @@
 
 pub mod action;
 pub mod approval;
+pub mod approval_token;
 pub mod connectors;
 pub mod contracts;
 pub mod decision;
+pub mod egress;
 pub mod error;
 pub mod executors;
 pub mod governance;
@@ -20,6 +22,8 @@ pub mod models;
 pub mod perception;
 pub mod pipeline;
 pub mod search_attributes;
+pub mod secrets;
+pub mod trust_args;
 pub mod world;
 
 use std::sync::Arc;
@@ -35,6 +39,8 @@ pub struct Deps {
     pub memory: Arc<dyn memory::MemoryIndex>,
     pub temporal: Option<temporalio_client::Client>,
     pub settings: Settings,
+    /// Verifies the approval tokens that make approval signals count.
+    pub approval_keys: approval_token::ApprovalKeys,
 }
 
 #[derive(Debug, Clone)]
@@ -44,6 +50,10 @@ pub struct Settings {
     pub debounce_secs: u64,
     /// How long a follow-up waits for a person before it expires.
     pub approval_timeout_secs: u64,
-    /// JSONL file drops are read only under this directory (when set).
+    /// Files are read only under `<inbox>/<tenant>/`; with no inbox, file perception is off.
     pub inbox_dir: Option<std::path::PathBuf>,
+    /// Where tenants' connectors may connect.
+    pub egress: revloop_domain::security::EgressPolicy,
+    /// Where tenants' secret references resolve.
+    pub secrets: secrets::TenantSecrets,
 }

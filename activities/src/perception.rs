@@ -32,7 +32,7 @@ pub struct PerceptionActivities {
 
 impl PerceptionActivities {
     pub fn new(deps: Deps) -> Self {
-        let connectors = connectors::builtin(deps.store.clone(), deps.settings.inbox_dir.clone());
+        let connectors = connectors::builtin(deps.store.clone(), &deps.settings);
         Self { deps, connectors }
     }
 

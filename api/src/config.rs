@@ -29,6 +29,8 @@ pub struct ApiArgs {
     pub memory_dir: Option<PathBuf>,
     #[command(flatten)]
     pub memory: revloop_activities::memory::MemoryArgs,
+    #[command(flatten)]
+    pub trust: revloop_activities::trust_args::TrustArgs,
     /// How many accounts' computed states the API keeps in memory (least recently read go
     /// first). Each entry holds only while its account is unchanged.
     #[arg(long, env = "REVLOOP_ACCOUNT_CACHE", default_value_t = 10_000)]

@@ -5,8 +5,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use revloop_activities::approval_token::ApprovalKeys;
 use revloop_activities::memory::{MemoryIndex, open_memory};
+use revloop_activities::secrets::TenantSecrets;
 use revloop_activities::world::AccountStateCache;
+use revloop_domain::security::EgressPolicy;
 use revloop_proto::v1::action_service_server::ActionServiceServer;
 use revloop_proto::v1::connector_service_server::ConnectorServiceServer;
 use revloop_proto::v1::ingest_service_server::IngestServiceServer;
@@ -34,6 +37,12 @@ pub struct AppState {
     pub account_states: Arc<AccountStateCache>,
     pub temporal: Client,
     pub task_queue: String,
+    /// Where tenants' connector URLs may point (checked at registration, as the worker will).
+    pub egress: EgressPolicy,
+    /// Where tenants' secret references resolve (push signatures).
+    pub secrets: TenantSecrets,
+    /// Mints the approval tokens that make approval signals count.
+    pub approval_keys: ApprovalKeys,
 }
 
 async fn connect_temporal(args: &ApiArgs) -> anyhow::Result<Client> {
@@ -82,6 +91,9 @@ pub async fn serve(args: ApiArgs) -> anyhow::Result<()> {
         )),
         temporal,
         task_queue: args.task_queue.clone(),
+        egress: args.trust.egress.policy().context("REVLOOP_EGRESS_ALLOW_NETS")?,
+        secrets: TenantSecrets::from_args(&args.trust.secrets),
+        approval_keys: ApprovalKeys::from_args(&args.trust.approval_keys)?,
     };
     let auth = Authenticator::new(&args.jwt_secret);
 

@@ -13,6 +13,7 @@ pub mod hashing;
 pub mod ids;
 pub mod ledger;
 pub mod records;
+pub mod security;
 pub mod signals;
 pub mod validators;
 pub mod world;

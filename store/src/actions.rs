@@ -39,6 +39,18 @@ impl ActionStatus {
             ActionStatus::Failed => "failed",
         }
     }
+    /// Whether the action has ended for good: it will never be validated or executed again.
+    pub fn is_settled(self) -> bool {
+        matches!(
+            self,
+            ActionStatus::Executed
+                | ActionStatus::Rejected
+                | ActionStatus::Expired
+                | ActionStatus::Blocked
+                | ActionStatus::Failed
+        )
+    }
+
     /// Order for "top actions": what needs a person first, then what is under way, then done.
     pub fn attention_order(self) -> u8 {
         match self {

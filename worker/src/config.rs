@@ -30,6 +30,8 @@ pub struct WorkerArgs {
     pub memory_dir: Option<PathBuf>,
     #[command(flatten)]
     pub memory: revloop_activities::memory::MemoryArgs,
+    #[command(flatten)]
+    pub trust: revloop_activities::trust_args::TrustArgs,
     /// Where to serve revloop's Prometheus metrics (validators, budgets, outcomes, throughput)
     /// at `/metrics`, e.g. 0.0.0.0:9464; off when unset.
     #[arg(long, env = "REVLOOP_WORKER_METRICS_ADDR")]
@@ -44,7 +46,8 @@ pub struct WorkerArgs {
     /// Seconds a human-touch action waits for approval before it expires.
     #[arg(long, env = "REVLOOP_APPROVAL_TIMEOUT_SECS", default_value_t = 72 * 3600)]
     pub approval_timeout_secs: u64,
-    /// JSONL file drops are only read below this directory.
+    /// The inbox: tenants' files are read only from `<inbox>/<tenant id>/`. Unset, file
+    /// perception (`StartPerception` paths, `file_drop` connectors) is off.
     #[arg(long, env = "REVLOOP_INBOX_DIR")]
     pub inbox_dir: Option<PathBuf>,
     /// Seconds running activities get to finish after SIGTERM before they are cancelled.

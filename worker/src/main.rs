@@ -12,9 +12,11 @@ use anyhow::Context;
 use clap::Parser;
 use revloop_activities::action::ActionActivities;
 use revloop_activities::approval::ApprovalActivities;
+use revloop_activities::approval_token::ApprovalKeys;
 use revloop_activities::decision::DecisionActivities;
 use revloop_activities::memory::open_memory;
 use revloop_activities::perception::PerceptionActivities;
+use revloop_activities::secrets::TenantSecrets;
 use revloop_activities::{Deps, Settings};
 use revloop_store::SqliteStore;
 use revloop_workflows::*;
@@ -97,7 +99,10 @@ async fn main() -> anyhow::Result<()> {
             debounce_secs: args.debounce_secs,
             approval_timeout_secs: args.approval_timeout_secs,
             inbox_dir: args.inbox_dir.clone(),
+            egress: args.trust.egress.policy().context("REVLOOP_EGRESS_ALLOW_NETS")?,
+            secrets: TenantSecrets::from_args(&args.trust.secrets),
         },
+        approval_keys: ApprovalKeys::from_args(&args.trust.approval_keys)?,
     };
     let perception = PerceptionActivities::new(deps.clone());
     perception

@@ -97,13 +97,8 @@ impl ApprovalWorkflow {
                 )
                 .await?;
             if let Some(decision) = outcome.decision {
-                break (
-                    decision,
-                    payload
-                        .get("approver")
-                        .and_then(|a| a.as_str())
-                        .map(str::to_string),
-                );
+                // The approver is the one the activity verified, never a name in the payload.
+                break (decision, outcome.approver);
             }
             ctx.state_mut(|s| s.invalid_signals += 1);
         };

@@ -2,7 +2,7 @@
 //! file (in name order) whose content is not yet stored as evidence, so every file is processed
 //! once, and a file dropped again unchanged is not processed twice.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -11,6 +11,7 @@ use revloop_store::{Evidence, Provenance, Store};
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::inbox::Inbox;
 use super::{Connector, ConnectorError};
 use crate::contracts::SourceRef;
 
@@ -19,7 +20,8 @@ pub const KIND: &str = "file_drop";
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileDropConfig {
-    pub dir: PathBuf,
+    /// The drop folder, relative to the tenant's inbox folder (`<inbox>/<tenant>/<dir>`).
+    pub dir: String,
     /// Only files whose name ends with this are taken.
     #[serde(default = "default_suffix")]
     pub suffix: String,
@@ -36,39 +38,22 @@ fn default_trust() -> String {
 
 impl FileDropConfig {
     pub fn parse(value: &Value) -> Result<Self, ConnectorError> {
-        serde_json::from_value(value.clone())
-            .map_err(|e| ConnectorError::Invalid(format!("file_drop config: {e}")))
+        let config: Self = serde_json::from_value(value.clone())
+            .map_err(|e| ConnectorError::Invalid(format!("file_drop config: {e}")))?;
+        super::inbox::check_relative(&config.dir)
+            .map_err(|e| ConnectorError::Invalid(format!("file_drop config: dir: {e}")))?;
+        Ok(config)
     }
 }
 
 pub struct FileDropConnector {
     store: Arc<dyn Store>,
-    /// When set, drop directories must lie under it.
-    inbox_dir: Option<PathBuf>,
+    inbox: Inbox,
 }
 
 impl FileDropConnector {
-    pub fn new(store: Arc<dyn Store>, inbox_dir: Option<PathBuf>) -> Self {
-        Self { store, inbox_dir }
-    }
-
-    fn checked_dir(&self, dir: &Path) -> Result<PathBuf, ConnectorError> {
-        let dir = dir.canonicalize().map_err(|e| {
-            ConnectorError::Unavailable(format!("drop directory {}: {e}", dir.display()))
-        })?;
-        if let Some(inbox) = &self.inbox_dir {
-            let inbox = inbox.canonicalize().map_err(|e| {
-                ConnectorError::Unavailable(format!("inbox {}: {e}", inbox.display()))
-            })?;
-            if !dir.starts_with(&inbox) {
-                return Err(ConnectorError::Invalid(format!(
-                    "drop directory {} is outside the inbox {}",
-                    dir.display(),
-                    inbox.display()
-                )));
-            }
-        }
-        Ok(dir)
+    pub fn new(store: Arc<dyn Store>, inbox: Inbox) -> Self {
+        Self { store, inbox }
     }
 }
 
@@ -87,14 +72,16 @@ impl Connector for FileDropConnector {
         let registration = super::pull_registration(&*self.store, tenant_id, source, KIND).await?;
         let connector_id = &registration.connector_id;
         let config = FileDropConfig::parse(&registration.config)?;
-        let dir = self.checked_dir(&config.dir)?;
+        let dir = self.inbox.resolve(tenant_id, &config.dir)?;
         let mut names: Vec<PathBuf> = std::fs::read_dir(&dir)
             .map_err(|e| ConnectorError::Unavailable(format!("reading {}: {e}", dir.display())))?
-            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .filter_map(Result::ok)
+            // The entry's own type: a symbolic link is never taken, whatever it points at.
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+            .map(|e| e.path())
             .filter(|p| {
-                p.is_file()
-                    && p.file_name()
-                        .is_some_and(|n| n.to_string_lossy().ends_with(&config.suffix))
+                p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().ends_with(&config.suffix))
             })
             .collect();
         names.sort();

@@ -13,7 +13,7 @@ use revloop_store::{Evidence, Provenance, Store};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::{Connector, ConnectorError};
+use super::{Connector, ConnectorError, Reach};
 use crate::contracts::SourceRef;
 
 pub const KIND: &str = "http_pull";
@@ -94,15 +94,14 @@ impl HttpPullConfig {
 
 pub struct HttpPullConnector {
     store: Arc<dyn Store>,
+    reach: Reach,
     http: reqwest::Client,
 }
 
 impl HttpPullConnector {
-    pub fn new(store: Arc<dyn Store>) -> Self {
-        Self {
-            store,
-            http: reqwest::Client::new(),
-        }
+    pub fn new(store: Arc<dyn Store>, reach: Reach) -> Self {
+        let http = reach.client();
+        Self { store, reach, http }
     }
 }
 
@@ -124,7 +123,7 @@ impl Connector for HttpPullConnector {
         let token = registration
             .secret_ref
             .as_deref()
-            .map(super::resolve_secret)
+            .map(|r| self.reach.secrets.resolve(tenant_id, r))
             .transpose()?;
         let cursor = self
             .store
@@ -140,6 +139,7 @@ impl Connector for HttpPullConnector {
         let mut newest: Option<DateTime<Utc>> = cursor.as_deref().and_then(|c| c.parse().ok());
         let mut pacer = super::pacer::Pacer::new(config.max_requests_per_second);
         for _ in 0..MAX_PAGES {
+            self.reach.check(&url)?;
             pacer.ready().await;
             let mut request = self.http.get(url.clone());
             if let Some(t) = &token {
@@ -148,7 +148,7 @@ impl Connector for HttpPullConnector {
             let response = request
                 .send()
                 .await
-                .map_err(|e| ConnectorError::Unavailable(format!("GET {url}: {e}")))?;
+                .map_err(|e| Reach::request_error(&url, &e))?;
             let status = response.status();
             if !status.is_success() {
                 let error = format!("GET {url}: HTTP {status}");

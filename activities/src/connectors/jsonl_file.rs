@@ -1,40 +1,19 @@
-//! JSONL file drop: reads one file of canonical records from the worker's disk.
-
-use std::path::{Path, PathBuf};
+//! JSONL file: reads one file of canonical records from the tenant's inbox folder.
 
 use async_trait::async_trait;
 use revloop_store::{Evidence, Provenance};
 
+use super::inbox::Inbox;
 use super::{Connector, ConnectorError};
 use crate::contracts::SourceRef;
 
 pub struct JsonlFileConnector {
-    /// When set, only files under this directory may be read.
-    inbox_dir: Option<PathBuf>,
+    inbox: Inbox,
 }
 
 impl JsonlFileConnector {
-    pub fn new(inbox_dir: Option<PathBuf>) -> Self {
-        Self { inbox_dir }
-    }
-
-    fn allowed(&self, path: &Path) -> Result<PathBuf, ConnectorError> {
-        let canonical = path
-            .canonicalize()
-            .map_err(|e| ConnectorError::Invalid(format!("{}: {e}", path.display())))?;
-        if let Some(inbox) = &self.inbox_dir {
-            let inbox = inbox.canonicalize().map_err(|e| {
-                ConnectorError::Unavailable(format!("inbox {}: {e}", inbox.display()))
-            })?;
-            if !canonical.starts_with(&inbox) {
-                return Err(ConnectorError::Invalid(format!(
-                    "{} is outside the inbox {}",
-                    path.display(),
-                    inbox.display()
-                )));
-            }
-        }
-        Ok(canonical)
+    pub fn new(inbox: Inbox) -> Self {
+        Self { inbox }
     }
 }
 
@@ -45,7 +24,7 @@ impl Connector for JsonlFileConnector {
     }
 
     async fn check(&self) -> Result<(), ConnectorError> {
-        match &self.inbox_dir {
+        match self.inbox.root() {
             Some(dir) if !dir.is_dir() => Err(ConnectorError::Unavailable(format!(
                 "inbox {} is not a directory",
                 dir.display()
@@ -65,7 +44,7 @@ impl Connector for JsonlFileConnector {
                 "jsonl_file connector got another source".into(),
             ));
         };
-        let path = self.allowed(Path::new(path))?;
+        let path = self.inbox.resolve(tenant_id, path)?;
         let content = tokio::fs::read(&path)
             .await
             .map_err(|e| ConnectorError::Unavailable(format!("reading {}: {e}", path.display())))?;

@@ -5,6 +5,7 @@
 
 pub mod file_drop;
 pub mod http_pull;
+pub mod inbox;
 mod jsonl_file;
 mod pacer;
 mod pushed_batch;
@@ -48,33 +49,49 @@ pub trait Connector: Send + Sync {
     ) -> Result<Evidence, ConnectorError>;
 }
 
-pub fn builtin(
-    store: Arc<dyn Store>,
-    inbox_dir: Option<std::path::PathBuf>,
-) -> Vec<Box<dyn Connector>> {
+pub fn builtin(store: Arc<dyn Store>, settings: &crate::Settings) -> Vec<Box<dyn Connector>> {
+    let inbox = inbox::Inbox::new(settings.inbox_dir.clone());
+    let reach = Reach {
+        egress: settings.egress.clone(),
+        secrets: settings.secrets.clone(),
+    };
     vec![
-        Box::new(JsonlFileConnector::new(inbox_dir.clone())),
-        Box::new(FileDropConnector::new(store.clone(), inbox_dir)),
+        Box::new(JsonlFileConnector::new(inbox.clone())),
+        Box::new(FileDropConnector::new(store.clone(), inbox)),
         Box::new(PushedBatchConnector::new(store.clone())),
-        Box::new(HttpPullConnector::new(store.clone())),
-        Box::new(SalesforceConnector::new(store)),
+        Box::new(HttpPullConnector::new(store.clone(), reach.clone())),
+        Box::new(SalesforceConnector::new(store, reach)),
     ]
 }
 
-/// Resolves a secret reference. Only `env:NAME` today (the worker's or API's environment,
-/// filled from the platform's secret store); the value is never logged or stored.
-pub fn resolve_secret(reference: &str) -> Result<String, ConnectorError> {
-    let name = reference.strip_prefix("env:").ok_or_else(|| {
-        ConnectorError::Invalid(format!(
-            "unsupported secret reference {reference:?} (use env:NAME)"
-        ))
-    })?;
-    std::env::var(name)
-        .ok()
-        .filter(|v| !v.is_empty())
-        .ok_or_else(|| {
-            ConnectorError::Unavailable(format!("environment variable {name} is not set"))
-        })
+/// What a connector that calls out needs: where it may connect and how it finds its secret.
+#[derive(Clone)]
+pub struct Reach {
+    pub egress: revloop_domain::security::EgressPolicy,
+    pub secrets: crate::secrets::TenantSecrets,
+}
+
+impl Reach {
+    /// An HTTP client held to the egress policy.
+    pub fn client(&self) -> reqwest::Client {
+        crate::egress::client(&self.egress)
+    }
+
+    /// A failed request as a connector error: final when the egress policy refused it.
+    pub fn request_error(url: &url::Url, error: &reqwest::Error) -> ConnectorError {
+        let message = format!("GET {url}: {}", crate::egress::describe(error));
+        if crate::egress::is_refusal(error) {
+            ConnectorError::Invalid(message)
+        } else {
+            ConnectorError::Unavailable(message)
+        }
+    }
+
+    /// Refuses a URL the policy does not allow, before any request.
+    pub fn check(&self, url: &url::Url) -> Result<(), ConnectorError> {
+        crate::egress::check_url(&self.egress, url)
+            .map_err(|e| ConnectorError::Invalid(format!("{url}: {e}")))
+    }
 }
 
 /// The registration a pull source names, if it is of `kind`: every pull connector's first step.

@@ -12,7 +12,6 @@ use serde_json::{Value, json};
 
 use super::HttpError;
 use super::signature::{SIGNATURE_HEADER, verify};
-use revloop_activities::connectors::resolve_secret;
 
 use crate::error;
 use crate::intake::{self, Batch};
@@ -53,7 +52,7 @@ pub async fn push_records(
         .secret_ref
         .as_deref()
         .ok_or_else(|| "no secret reference is configured".to_string())
-        .and_then(|r| resolve_secret(r).map_err(|e| e.to_string()))
+        .and_then(|r| state.secrets.resolve(&tenant, r).map_err(|e| e.to_string()))
         .map_err(|m| {
             HttpError::new(
                 StatusCode::SERVICE_UNAVAILABLE,

@@ -2,6 +2,8 @@
 //! approve / edit / reject decisions, delivered to the ApprovalWorkflow as signals.
 
 use revloop_domain::auth::{Claims, Role};
+use revloop_domain::decision::ApprovalVerb;
+use revloop_domain::decision::approval_token::{self, ApprovalTokenClaims};
 use revloop_proto::v1 as pb;
 use revloop_proto::v1::action_service_server::ActionService;
 use revloop_store::{ActionRecord, ActionStatus};
@@ -35,12 +37,62 @@ impl ActionApi {
             .await
             .map_err(error::store)?
             .ok_or_else(|| Status::not_found(format!("action {action_id} not found")))?;
-        check_owner(claims, &action.tenant_id, &format!("action {action_id}"))?;
+        // Another tenant's action is answered like a missing one: its existence is not told.
+        check_owner(claims, &action.tenant_id, &format!("action {action_id}"))
+            .map_err(|_| Status::not_found(format!("action {action_id} not found")))?;
         Ok(action)
     }
 
-    /// Sends one approval signal to the action's ApprovalWorkflow. The approver is the
-    /// verified caller, never a value from the request body.
+    /// An approval token for the caller and this action, refused (with the rule) unless the
+    /// caller may decide it now: an approver of the action's tenant, named by a non-empty
+    /// subject, and the action awaiting approval. The workflow would refuse anything else.
+    fn mint_token(
+        &self,
+        claims: &Claims,
+        action: &ActionRecord,
+        decisions: Vec<ApprovalVerb>,
+    ) -> Result<(String, ApprovalTokenClaims), Status> {
+        if !claims.allows(Role::Approver) {
+            return Err(Status::permission_denied(format!(
+                "{} lacks the approver role: only approvers may decide actions",
+                claims.sub
+            )));
+        }
+        if claims.sub.trim().is_empty() {
+            return Err(Status::permission_denied(
+                "the bearer token names no subject, and an approval is recorded under its approver",
+            ));
+        }
+        if action.status != ActionStatus::AwaitingApproval {
+            return Err(Status::failed_precondition(format!(
+                "action {} is {}, not awaiting approval",
+                action.action_id,
+                action.status.as_str()
+            )));
+        }
+        let now = chrono::Utc::now().timestamp().max(0) as u64;
+        let token_claims = ApprovalTokenClaims {
+            iss: approval_token::ISSUER.into(),
+            aud: approval_token::AUDIENCE.into(),
+            sub: claims.sub.clone(),
+            tenant: action.tenant_id.clone(),
+            action_id: action.action_id.clone(),
+            decisions,
+            snapshot_ref: action.bound_snapshot(),
+            iat: now,
+            exp: now + approval_token::DEFAULT_TTL_SECS,
+            jti: uuid::Uuid::new_v4().to_string(),
+        };
+        let token = self
+            .state
+            .approval_keys
+            .mint(&token_claims)
+            .map_err(|e| Status::internal(e.to_string()))?;
+        Ok((token, token_claims))
+    }
+
+    /// Sends one approval signal to the action's ApprovalWorkflow, with a token minted for the
+    /// verified caller: the approver recorded is the caller, never a value from the request.
     async fn decide<T>(
         &self,
         request: &Request<T>,
@@ -51,14 +103,13 @@ impl ActionApi {
     ) -> Result<Response<pb::DecideActionResponse>, Status> {
         let (claims, _) = require(request, Role::Approver, "")?;
         let action = self.owned_action(&claims, action_id).await?;
-        if action.status != ActionStatus::AwaitingApproval {
-            return Err(Status::failed_precondition(format!(
-                "action {action_id} is {}, not awaiting approval",
-                action.status.as_str()
-            )));
-        }
-        let mut payload =
-            json!({ "approver": claims.sub, "reason": (!reason.is_empty()).then_some(reason) });
+        let verb = ApprovalVerb::parse(signal).unwrap_or(ApprovalVerb::Reject);
+        let (token, _) = self.mint_token(&claims, &action, vec![verb])?;
+        let mut payload = json!({
+            "approver": claims.sub,
+            "reason": (!reason.is_empty()).then_some(reason),
+            "token": token,
+        });
         if let Some(changes) = changes {
             payload["changes"] = json!(changes);
         }
@@ -181,6 +232,44 @@ impl ActionService for ActionApi {
             Some(req.changes),
         )
         .await
+    }
+
+    async fn issue_approval_token(
+        &self,
+        request: Request<pb::IssueApprovalTokenRequest>,
+    ) -> Result<Response<pb::ApprovalToken>, Status> {
+        let (claims, _) = require(&request, Role::Viewer, "")?;
+        let req = request.into_inner();
+        let action = self.owned_action(&claims, &req.action_id).await?;
+        let decisions = if req.decisions.is_empty() {
+            vec![
+                ApprovalVerb::Approve,
+                ApprovalVerb::Edit,
+                ApprovalVerb::Reject,
+            ]
+        } else {
+            req.decisions
+                .iter()
+                .map(|d| {
+                    ApprovalVerb::parse(d).ok_or_else(|| {
+                        Status::invalid_argument(format!(
+                            "decisions: unknown decision {d:?}; expected approve, edit or reject"
+                        ))
+                    })
+                })
+                .collect::<Result<_, _>>()?
+        };
+        let (token, minted) = self.mint_token(&claims, &action, decisions)?;
+        let expires_at = chrono::DateTime::from_timestamp(minted.exp as i64, 0)
+            .unwrap_or_default()
+            .to_rfc3339();
+        Ok(Response::new(pb::ApprovalToken {
+            token,
+            action_id: action.action_id.clone(),
+            approver: minted.sub,
+            expires_at,
+            workflow_id: format!("{}/approval/{}", action.tenant_id, action.action_id),
+        }))
     }
 
     async fn reject_action(

@@ -9,7 +9,10 @@ use revloop_activities::connectors::file_drop::{self, FileDropConfig};
 use revloop_activities::connectors::http_pull::{self, HttpPullConfig};
 use revloop_activities::connectors::salesforce::{self, SalesforceConfig};
 use revloop_activities::contracts::{PerceptionInput, SourceRef};
+use revloop_activities::egress::check_url;
 use revloop_domain::auth::Role;
+use revloop_domain::security::SecretRef;
+use revloop_domain::security::secret_ref::TENANT_ENV_PREFIX;
 use revloop_proto::v1 as pb;
 use revloop_proto::v1::connector_service_server::ConnectorService;
 use revloop_store::ConnectorRecord;
@@ -24,8 +27,9 @@ use crate::auth::require;
 use crate::server::AppState;
 use crate::{error, intake};
 
+const HTTP_PUSH: &str = "http_push";
 const KINDS: [&str; 4] = [
-    "http_push",
+    HTTP_PUSH,
     http_pull::KIND,
     salesforce::KIND,
     file_drop::KIND,
@@ -122,10 +126,17 @@ impl ConnectorService for ConnectorApi {
                 KINDS.join(", ")
             )));
         }
-        if req.kind == "http_push" && !req.secret_ref.starts_with("env:") {
-            return Err(Status::invalid_argument(
-                "secret_ref: http_push needs a secret reference like env:NAME",
-            ));
+        let tenant_id = revloop_domain::TenantId::parse(&tenant)
+            .map_err(|e| Status::unauthenticated(format!("token tenant: {e}")))?;
+        if req.secret_ref.is_empty() && [HTTP_PUSH, salesforce::KIND].contains(&req.kind.as_str()) {
+            return Err(Status::invalid_argument(format!(
+                "secret_ref: {} needs a secret reference, like env:{TENANT_ENV_PREFIX}{tenant}__NAME",
+                req.kind
+            )));
+        }
+        if !req.secret_ref.is_empty() {
+            SecretRef::parse(&tenant_id, &req.secret_ref)
+                .map_err(|e| Status::invalid_argument(e.to_string()))?;
         }
         let config = if req.config_json.is_empty() {
             serde_json::json!({})
@@ -133,17 +144,20 @@ impl ConnectorService for ConnectorApi {
             serde_json::from_str(&req.config_json)
                 .map_err(|e| Status::invalid_argument(format!("config_json: {e}")))?
         };
-        let checked = match req.kind.as_str() {
-            k if k == http_pull::KIND => HttpPullConfig::parse(&config).map(|_| ()),
-            k if k == salesforce::KIND => SalesforceConfig::parse(&config).map(|_| ()),
-            k if k == file_drop::KIND => FileDropConfig::parse(&config).map(|_| ()),
-            _ => Ok(()),
-        };
-        checked.map_err(|e| Status::invalid_argument(format!("config_json: {e}")))?;
-        if req.kind == salesforce::KIND && !req.secret_ref.starts_with("env:") {
-            return Err(Status::invalid_argument(
-                "secret_ref: salesforce needs its access token's reference, like env:NAME",
-            ));
+        let outbound_url = match req.kind.as_str() {
+            k if k == http_pull::KIND => HttpPullConfig::parse(&config).map(|c| Some(c.url)),
+            k if k == salesforce::KIND => {
+                SalesforceConfig::parse(&config).map(|c| Some(c.instance_url))
+            }
+            k if k == file_drop::KIND => FileDropConfig::parse(&config).map(|_| None),
+            _ => Ok(None),
+        }
+        .map_err(|e| Status::invalid_argument(format!("config_json: {e}")))?;
+        if let Some(url) = outbound_url {
+            let parsed = url::Url::parse(&url)
+                .map_err(|e| Status::invalid_argument(format!("config_json: {url}: {e}")))?;
+            check_url(&self.state.egress, &parsed)
+                .map_err(|e| Status::invalid_argument(format!("config_json: {url}: {e}")))?;
         }
         intake::ensure_tenant(&self.state, &tenant).await?;
         let record = ConnectorRecord {

@@ -63,9 +63,11 @@ impl IngestService for IngestApi {
     ) -> Result<Response<pb::StartPerceptionResponse>, Status> {
         let (_, tenant) = require(&request, Role::Admin, &request.get_ref().tenant_id)?;
         let req = request.into_inner();
-        if req.path.is_empty() {
-            return Err(Status::invalid_argument("path: required"));
-        }
+        revloop_activities::connectors::inbox::check_relative(&req.path).map_err(|e| {
+            Status::invalid_argument(format!(
+                "path: {e} (paths are relative to the tenant's inbox folder)"
+            ))
+        })?;
         intake::ensure_tenant(&self.state, &tenant).await?;
         let trace_id = uuid::Uuid::new_v4().to_string();
         let workflow_id = intake::start_perception(

@@ -97,6 +97,41 @@ pub async fn decide(
     report(sent.map_err(ApiError::from)?.into_inner(), json)
 }
 
+/// Prints an approval token alone on stdout (or the whole answer as JSON), so that
+/// `--input "{\"token\": \"$(revloop approval-token …)\"}"` works.
+pub async fn approval_token(
+    mut client: ApiClient,
+    action_id: &str,
+    decisions: &[String],
+    json: bool,
+) -> anyhow::Result<i32> {
+    let issued = client
+        .actions
+        .issue_approval_token(pb::IssueApprovalTokenRequest {
+            action_id: action_id.to_string(),
+            decisions: decisions.to_vec(),
+        })
+        .await
+        .map_err(ApiError::from)?
+        .into_inner();
+    if json {
+        print_json(&serde_json::json!({
+            "token": issued.token,
+            "action_id": issued.action_id,
+            "approver": issued.approver,
+            "expires_at": issued.expires_at,
+            "workflow_id": issued.workflow_id,
+        }))?;
+    } else {
+        println!("{}", issued.token);
+        eprintln!(
+            "approval token for {} as {}, valid until {}; send it to {}",
+            issued.action_id, issued.approver, issued.expires_at, issued.workflow_id
+        );
+    }
+    Ok(0)
+}
+
 pub async fn edit(
     mut client: ApiClient,
     action_id: &str,

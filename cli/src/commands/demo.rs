@@ -63,12 +63,22 @@ pub async fn run(args: &DemoArgs) -> anyhow::Result<i32> {
         uuid::Uuid::new_v4().simple(),
         uuid::Uuid::new_v4().simple()
     );
+    let approval_key = format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    );
     let store = home.join("revloop.db");
+    // The demo's own inbox: file perception reads `.revloop/inbox/demo/`.
+    let inbox = home.join("inbox");
+    std::fs::create_dir_all(inbox.join(DEMO_TENANT))?;
     let env = |cmd: &mut Command| {
         cmd.env("TEMPORAL_ADDRESS", &server.address)
             .env("TEMPORAL_NAMESPACE", "default")
             .env("REVLOOP_STORE", &store)
             .env("REVLOOP_JWT_SECRET", &secret)
+            .env("REVLOOP_APPROVAL_KEY", &approval_key)
+            .env("REVLOOP_INBOX_DIR", &inbox)
             .env("REVLOOP_DEBOUNCE_SECS", "2");
     };
     let mut worker_cmd = Command::new(sibling_binary("revloop-worker")?);

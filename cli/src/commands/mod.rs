@@ -89,6 +89,14 @@ pub enum Command {
         #[arg(long, default_value = "")]
         reason: String,
     },
+    /// Print an approval token for this action, alone on stdout, to send with a plain
+    /// Temporal signal: `--input '{"approver": …, "reason": …, "token": "…"}'`.
+    ApprovalToken {
+        action_id: String,
+        /// Decisions the token allows (approve, edit, reject); all three by default.
+        #[arg(long = "allow", value_name = "DECISION")]
+        decisions: Vec<String>,
+    },
     /// Reject an action that awaits approval.
     Reject {
         action_id: String,
@@ -152,6 +160,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
                     changes,
                     reason,
                 } => actions::edit(client, action_id, changes, reason, cli.json).await,
+                Command::ApprovalToken {
+                    action_id,
+                    decisions,
+                } => actions::approval_token(client, action_id, decisions, cli.json).await,
                 Command::Reject { action_id, reason } => {
                     actions::decide(client, action_id, reason, false, cli.json).await
                 }

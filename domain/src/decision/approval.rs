@@ -29,14 +29,19 @@ impl ApprovalVerb {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ApprovalCommand {
     pub verb: ApprovalVerb,
-    pub approver: String,
+    /// The name the sender wrote. Never recorded as the approver: that is the token's subject.
+    pub approver: Option<String>,
+    /// The signed approval token ([`super::approval_token`]) that makes the command count.
+    pub token: Option<String>,
     pub reason: Option<String>,
     /// For `edit`: the new values of editable parameters.
     pub changes: Map<String, Value>,
 }
 
-/// Checks a signal payload: `{"approver": "...", "reason": "..."}`, plus `"changes": {...}` for
-/// edits. Unknown fields are refused too, so a misspelt field never passes silently.
+/// Checks a signal payload: `{"token": "...", "approver": "...", "reason": "..."}`, plus
+/// `"changes": {...}` for edits. Unknown fields are refused too, so a misspelt field never
+/// passes silently. The token is verified by the caller (it needs the key); a payload without
+/// one parses, so that its refusal can be recorded with the reason.
 pub fn parse_approval(
     signal: &str,
     payload: &Value,
@@ -46,13 +51,13 @@ pub fn parse_approval(
         ApprovalVerb::parse(signal).ok_or_else(|| format!("unknown approval signal {signal:?}"))?;
     let Value::Object(fields) = payload else {
         return Err(format!(
-            "{signal}: payload must be a JSON object with \"approver\", found {}",
+            "{signal}: payload must be a JSON object with \"token\", found {}",
             kind_of(payload)
         ));
     };
     let allowed: &[&str] = match verb {
-        ApprovalVerb::Edit => &["approver", "reason", "changes"],
-        _ => &["approver", "reason"],
+        ApprovalVerb::Edit => &["token", "approver", "reason", "changes"],
+        _ => &["token", "approver", "reason"],
     };
     if let Some(unknown) = fields.keys().find(|k| !allowed.contains(&k.as_str())) {
         return Err(format!(
@@ -60,8 +65,19 @@ pub fn parse_approval(
             allowed.join(", ")
         ));
     }
+    let token = match fields.get("token") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_string()),
+        Some(other) => {
+            return Err(format!(
+                "{signal}: field \"token\" must be non-empty text, found {}",
+                kind_of(other)
+            ));
+        }
+    };
     let approver = match fields.get("approver") {
-        Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_string()),
         Some(Value::String(_)) => {
             return Err(format!("{signal}: field \"approver\" must not be empty"));
         }
@@ -71,7 +87,6 @@ pub fn parse_approval(
                 kind_of(other)
             ));
         }
-        None => return Err(format!("{signal}: missing field \"approver\"")),
     };
     let reason = match fields.get("reason") {
         None | Some(Value::Null) => None,
@@ -111,6 +126,7 @@ pub fn parse_approval(
     Ok(ApprovalCommand {
         verb,
         approver,
+        token,
         reason,
         changes,
     })
@@ -141,7 +157,15 @@ mod tests {
         )
         .unwrap();
         assert_eq!(cmd.verb, ApprovalVerb::Approve);
-        assert_eq!(cmd.approver, "carol");
+        assert_eq!(cmd.approver.as_deref(), Some("carol"));
+        assert_eq!(cmd.token, None);
+        let signed = parse_approval(
+            "approve",
+            &json!({"token": "t.k.n"}),
+            ActionKind::SendFollowUp,
+        )
+        .unwrap();
+        assert_eq!(signed.token.as_deref(), Some("t.k.n"));
     }
 
     #[test]
@@ -164,9 +188,14 @@ mod tests {
         );
         assert!(parse_approval("approve", &Value::Null, kind).is_err());
         assert!(
-            parse_approval("approve", &json!({}), kind)
+            parse_approval("approve", &json!({"approver": ""}), kind)
                 .unwrap_err()
-                .contains("missing field \"approver\"")
+                .contains("\"approver\" must not be empty")
+        );
+        assert!(
+            parse_approval("approve", &json!({"token": 7}), kind)
+                .unwrap_err()
+                .contains("\"token\" must be non-empty text")
         );
     }
 

@@ -3,6 +3,7 @@
 
 mod actions;
 mod approval;
+pub mod approval_token;
 mod brief;
 mod playbooks;
 mod proposal;

@@ -16,7 +16,7 @@ use revloop_store::{Evidence, Provenance, Store};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{Connector, ConnectorError, resolve_secret};
+use super::{Connector, ConnectorError, Reach};
 use crate::contracts::SourceRef;
 
 pub use mapping::{OBJECTS, parse_datetime, to_canonical};
@@ -72,25 +72,25 @@ impl SalesforceConfig {
 
 pub struct SalesforceConnector {
     store: Arc<dyn Store>,
+    reach: Reach,
     http: reqwest::Client,
 }
 
 impl SalesforceConnector {
-    pub fn new(store: Arc<dyn Store>) -> Self {
-        Self {
-            store,
-            http: reqwest::Client::new(),
-        }
+    pub fn new(store: Arc<dyn Store>, reach: Reach) -> Self {
+        let http = reach.client();
+        Self { store, reach, http }
     }
 
     async fn get(&self, url: &url::Url, token: &str) -> Result<Value, ConnectorError> {
+        self.reach.check(url)?;
         let response = self
             .http
             .get(url.clone())
             .bearer_auth(token)
             .send()
             .await
-            .map_err(|e| ConnectorError::Unavailable(format!("GET {url}: {e}")))?;
+            .map_err(|e| Reach::request_error(url, &e))?;
         let status = response.status();
         if !status.is_success() {
             let body = response.text().await.unwrap_or_default();
@@ -126,9 +126,10 @@ impl Connector for SalesforceConnector {
         let registration = super::pull_registration(&*self.store, tenant_id, source, KIND).await?;
         let connector_id = &registration.connector_id;
         let config = SalesforceConfig::parse(&registration.config)?;
-        let token = resolve_secret(registration.secret_ref.as_deref().ok_or_else(|| {
+        let reference = registration.secret_ref.as_deref().ok_or_else(|| {
             ConnectorError::Invalid("salesforce needs a secret_ref for its access token".into())
-        })?)?;
+        })?;
+        let token = self.reach.secrets.resolve(tenant_id, reference)?;
         let cursor = self
             .store
             .get_cursor(tenant_id, connector_id)

@@ -1,0 +1,183 @@
+//! What an approval token says and when it counts. A token is minted by the API for one
+//! authenticated person allowed to decide one action, and checked by the approval activity
+//! before a signal counts: Temporal access alone can no longer approve anything. Signing and
+//! verifying the signature happen in `activities::approval_token`; the rules are here.
+
+use serde::{Deserialize, Serialize};
+
+use super::approval::ApprovalVerb;
+
+/// Who issues approval tokens (the `iss` claim).
+pub const ISSUER: &str = "revloop";
+/// The audience of approval tokens: never accepted as an API bearer token, and the reverse.
+pub const AUDIENCE: &str = "revloop-approval";
+/// Default lifetime of a token.
+pub const DEFAULT_TTL_SECS: u64 = 15 * 60;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApprovalTokenClaims {
+    pub iss: String,
+    pub aud: String,
+    /// The person deciding; recorded as the approver.
+    pub sub: String,
+    pub tenant: String,
+    pub action_id: String,
+    /// The decisions the token allows.
+    pub decisions: Vec<ApprovalVerb>,
+    /// The snapshot the action is bound to, as the approver saw it.
+    pub snapshot_ref: Option<String>,
+    pub iat: u64,
+    pub exp: u64,
+    /// A unique id per token, so a token can be named in the ledger without being stored.
+    pub jti: String,
+}
+
+/// What the signal is for, from the action it reached.
+#[derive(Debug, Clone, Copy)]
+pub struct Expected<'a> {
+    pub tenant: &'a str,
+    pub action_id: &'a str,
+    pub verb: ApprovalVerb,
+    pub snapshot_ref: Option<&'a str>,
+    /// The instant the signal is judged at (workflow time), seconds since the epoch.
+    pub now: u64,
+}
+
+/// Checks a verified token's claims against the signal; the message says why it does not count.
+pub fn check_claims(claims: &ApprovalTokenClaims, expected: &Expected<'_>) -> Result<(), String> {
+    if claims.iss != ISSUER || claims.aud != AUDIENCE {
+        return Err("not an approval token".into());
+    }
+    if claims.tenant != expected.tenant {
+        return Err(format!(
+            "the token is for another tenant ({})",
+            claims.tenant
+        ));
+    }
+    if claims.action_id != expected.action_id {
+        return Err(format!(
+            "the token is for another action ({})",
+            claims.action_id
+        ));
+    }
+    if claims.sub.trim().is_empty() {
+        return Err("the token names no approver".into());
+    }
+    if expected.now >= claims.exp {
+        return Err(format!(
+            "the token expired {} s ago",
+            expected.now - claims.exp
+        ));
+    }
+    if claims.iat > expected.now + 5 {
+        return Err("the token was issued in the future".into());
+    }
+    if !claims.decisions.contains(&expected.verb) {
+        return Err(format!("the token does not allow {:?}", expected.verb).to_lowercase());
+    }
+    if claims.snapshot_ref.as_deref() != expected.snapshot_ref {
+        return Err(format!(
+            "the token was issued for snapshot {:?}, the action is bound to {:?}",
+            claims.snapshot_ref, expected.snapshot_ref
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claims() -> ApprovalTokenClaims {
+        ApprovalTokenClaims {
+            iss: ISSUER.into(),
+            aud: AUDIENCE.into(),
+            sub: "carol".into(),
+            tenant: "acme".into(),
+            action_id: "act-1".into(),
+            decisions: vec![ApprovalVerb::Approve, ApprovalVerb::Reject],
+            snapshot_ref: Some("art-1".into()),
+            iat: 1_000,
+            exp: 1_900,
+            jti: "j1".into(),
+        }
+    }
+
+    fn expected() -> Expected<'static> {
+        Expected {
+            tenant: "acme",
+            action_id: "act-1",
+            verb: ApprovalVerb::Approve,
+            snapshot_ref: Some("art-1"),
+            now: 1_100,
+        }
+    }
+
+    #[test]
+    fn a_token_for_this_action_counts() {
+        assert_eq!(check_claims(&claims(), &expected()), Ok(()));
+    }
+
+    #[test]
+    fn each_binding_is_checked() {
+        let refused = |e: Expected<'static>, what: &str| {
+            let err = check_claims(&claims(), &e).unwrap_err();
+            assert!(err.contains(what), "{err}");
+        };
+        refused(
+            Expected {
+                tenant: "globex",
+                ..expected()
+            },
+            "another tenant",
+        );
+        refused(
+            Expected {
+                action_id: "act-2",
+                ..expected()
+            },
+            "another action",
+        );
+        refused(
+            Expected {
+                now: 1_900,
+                ..expected()
+            },
+            "expired 0 s ago",
+        );
+        refused(
+            Expected {
+                now: 900,
+                ..expected()
+            },
+            "in the future",
+        );
+        refused(
+            Expected {
+                verb: ApprovalVerb::Edit,
+                ..expected()
+            },
+            "does not allow edit",
+        );
+        refused(
+            Expected {
+                snapshot_ref: Some("art-2"),
+                ..expected()
+            },
+            "snapshot",
+        );
+        let mut api_token = claims();
+        api_token.aud = "revloop-api".into();
+        assert_eq!(
+            check_claims(&api_token, &expected()).unwrap_err(),
+            "not an approval token"
+        );
+        let mut nobody = claims();
+        nobody.sub = " ".into();
+        assert!(
+            check_claims(&nobody, &expected())
+                .unwrap_err()
+                .contains("no approver")
+        );
+    }
+}
