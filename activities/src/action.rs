@@ -21,13 +21,9 @@ use crate::governance::{
 use crate::ledger_hook::{LedgerRecord, record};
 use crate::{Deps, error, metrics};
 
-/// The cost class of each action kind's tool call: internal writes are cheap, anything that
-/// leaves revloop costs more.
+/// The cost class of each action kind's tool call, as the action catalog states it.
 pub fn tool_cost_class(kind: ActionKind) -> CostClass {
-    match kind {
-        ActionKind::AttachBrief | ActionKind::CreateTask => CostClass::Cheap,
-        ActionKind::SendFollowUp => CostClass::Medium,
-    }
+    kind.cost_class()
 }
 
 /// The key an action's side effect is recorded under: the action's own, so the effect happens

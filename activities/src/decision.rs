@@ -296,6 +296,8 @@ impl DecisionActivities {
         let stored: serde_json::Value =
             load_json_artifact(store, &input.tenant_id, &input.brief.artifact_key).await?;
         let brief: MeetingBrief = serde_json::from_value(stored["brief"].clone())?;
+        // The decision-model call is EXPENSIVE and goes through the budget service first.
+        let config = tenant_config(store, &input.tenant_id).await?;
         let playbook_input = PlaybookInput {
             decision_id: &input.decision_id,
             view: &view,
@@ -303,9 +305,8 @@ impl DecisionActivities {
             brief: &brief,
             brief_artifact_key: &input.brief.artifact_key,
             now: input.now,
+            config: &config.playbooks,
         };
-        // The decision-model call is EXPENSIVE and goes through the budget service first.
-        let config = tenant_config(store, &input.tenant_id).await?;
         let scope = LedgerScope::from_activity(&ctx, &input.tenant_id, &input.trace_id);
         let model_name = self.model.name().to_string();
         let budget = reserve_budget(

@@ -91,7 +91,11 @@ pub async fn serve(args: ApiArgs) -> anyhow::Result<()> {
         )),
         temporal,
         task_queue: args.task_queue.clone(),
-        egress: args.trust.egress.policy().context("REVLOOP_EGRESS_ALLOW_NETS")?,
+        egress: args
+            .trust
+            .egress
+            .policy()
+            .context("REVLOOP_EGRESS_ALLOW_NETS")?,
         secrets: TenantSecrets::from_args(&args.trust.secrets),
         approval_keys: ApprovalKeys::from_args(&args.trust.approval_keys)?,
     };

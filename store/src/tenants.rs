@@ -2,6 +2,7 @@
 
 use async_trait::async_trait;
 use revloop_domain::budget::BudgetCap;
+use revloop_domain::decision::PlaybookConfig;
 use revloop_domain::signals::SignalConfig;
 use revloop_domain::validators::GovernancePolicy;
 use revloop_domain::world::state::StateConfig;
@@ -18,6 +19,8 @@ pub struct TenantConfig {
     pub budgets: Vec<BudgetCap>,
     /// Which sources the world state trusts, in what order, and their TTLs.
     pub world: StateConfig,
+    /// Playbooks turned off, or proposing an internal task instead of their own action.
+    pub playbooks: PlaybookConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -99,7 +99,11 @@ async fn main() -> anyhow::Result<()> {
             debounce_secs: args.debounce_secs,
             approval_timeout_secs: args.approval_timeout_secs,
             inbox_dir: args.inbox_dir.clone(),
-            egress: args.trust.egress.policy().context("REVLOOP_EGRESS_ALLOW_NETS")?,
+            egress: args
+                .trust
+                .egress
+                .policy()
+                .context("REVLOOP_EGRESS_ALLOW_NETS")?,
             secrets: TenantSecrets::from_args(&args.trust.secrets),
         },
         approval_keys: ApprovalKeys::from_args(&args.trust.approval_keys)?,

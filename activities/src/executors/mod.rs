@@ -5,7 +5,14 @@
 
 mod attach_brief;
 mod create_task;
+mod escalate_ticket;
+mod escalate_to_exec_sponsor;
+mod log_note;
+mod outbox;
+mod request_meeting;
+mod send_email;
 mod send_follow_up;
+mod update_crm_field;
 
 use std::sync::Arc;
 
@@ -16,7 +23,14 @@ use revloop_store::{ActionRecord, Effect, Store, StoreError};
 
 pub use attach_brief::AttachBriefExecutor;
 pub use create_task::CreateTaskExecutor;
+pub use escalate_ticket::EscalateTicketExecutor;
+pub use escalate_to_exec_sponsor::EscalateToExecSponsorExecutor;
+pub use log_note::LogNoteExecutor;
+pub use outbox::{OutboxExecutor, OutboxSpec};
+pub use request_meeting::RequestMeetingExecutor;
+pub use send_email::SendEmailExecutor;
 pub use send_follow_up::SendFollowUpExecutor;
+pub use update_crm_field::UpdateCrmFieldExecutor;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExecutorError {
@@ -54,7 +68,13 @@ pub fn builtin(store: Arc<dyn Store>) -> Vec<Box<dyn ActionExecutor>> {
     vec![
         Box::new(AttachBriefExecutor::new(store.clone())),
         Box::new(CreateTaskExecutor::new(store.clone())),
-        Box::new(SendFollowUpExecutor::new(store)),
+        Box::new(SendFollowUpExecutor::new(store.clone())),
+        Box::new(LogNoteExecutor::new(store.clone())),
+        Box::new(UpdateCrmFieldExecutor::new(store.clone())),
+        Box::new(SendEmailExecutor::new(store.clone())),
+        Box::new(RequestMeetingExecutor::new(store.clone())),
+        Box::new(EscalateTicketExecutor::new(store.clone())),
+        Box::new(EscalateToExecSponsorExecutor::new(store)),
     ]
 }
 
@@ -72,6 +92,43 @@ pub(crate) fn param<'a>(action: &'a ActionRecord, name: &str) -> Result<&'a str,
                 action.action_id
             ))
         })
+}
+
+/// The action's required parameters (from the catalog) as the effect's payload, plus the
+/// optional ones named; a missing one, or a `to` that is no email address, is `Invalid`.
+pub(crate) fn required_payload(
+    action: &ActionRecord,
+    optional: &[&str],
+) -> Result<serde_json::Value, ExecutorError> {
+    let params = &action.proposal.params;
+    let mut payload = serde_json::Map::new();
+    for name in action.proposal.kind.required_params() {
+        let value = params
+            .get(*name)
+            .filter(|v| !v.is_null() && v.as_str() != Some(""));
+        let value = value.ok_or_else(|| {
+            ExecutorError::Invalid(format!(
+                "action {}: parameter {name:?} is missing",
+                action.action_id
+            ))
+        })?;
+        payload.insert(name.to_string(), value.clone());
+    }
+    if let Some(to) = payload.get("to").and_then(|v| v.as_str())
+        && !to.contains('@')
+    {
+        return Err(ExecutorError::Invalid(format!(
+            "action {}: {to:?} is not an email address",
+            action.action_id
+        )));
+    }
+    for name in optional {
+        if let Some(v) = params.get(*name) {
+            payload.insert(name.to_string(), v.clone());
+        }
+    }
+    payload.insert("account_id".into(), serde_json::json!(action.account_id));
+    Ok(serde_json::Value::Object(payload))
 }
 
 /// Records an effect; shared by the executors whose effect is a record in revloop's own store.

@@ -1,6 +1,7 @@
 //! TenantService: read and replace a tenant's configuration (signal thresholds, governance).
 
 use revloop_domain::auth::Role;
+use revloop_domain::decision::builtin_playbooks;
 use revloop_proto::v1 as pb;
 use revloop_proto::v1::tenant_service_server::TenantService;
 use revloop_store::{Tenant, TenantConfig};
@@ -87,6 +88,11 @@ pub fn parse_tenant_config(text: &str) -> Result<TenantConfig, String> {
         .compliance
         .check()
         .map_err(|e| format!("config_toml: governance.compliance: {e}"))?;
+    let playbooks: Vec<&str> = builtin_playbooks().iter().map(|p| p.name()).collect();
+    config
+        .playbooks
+        .check(&playbooks)
+        .map_err(|e| format!("config_toml: {e}"))?;
     Ok(config)
 }
 
@@ -134,5 +140,19 @@ mod tests {
         let typo = "[governance.compliance]\ndenied_action = [\"x\"]\n";
         let err = parse_tenant_config(typo).unwrap_err();
         assert!(err.contains("denied_action"), "{err}");
+        let unknown = "[playbooks.usage_drop]\nenabled = false\n";
+        let err = parse_tenant_config(unknown).unwrap_err();
+        assert!(
+            err.contains("playbooks.usage_drop: no such playbook"),
+            "{err}"
+        );
+        let bad_key = "[playbooks.usage_drop_check_in]\nenable = false\n";
+        assert!(parse_tenant_config(bad_key).unwrap_err().contains("enable"));
+    }
+
+    #[test]
+    fn the_readme_playbooks_example_is_a_valid_config() {
+        let config = parse_tenant_config(&readme_example("[playbooks.")).unwrap();
+        assert!(!config.playbooks.setting("partnership_note").enabled);
     }
 }

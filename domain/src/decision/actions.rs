@@ -1,6 +1,10 @@
-//! The action catalog: every kind of action revloop can take and the class that routes it.
+//! The action catalog: every kind of action revloop can take, the class that routes it, the
+//! parameters it needs and a person may change, and what its tool call costs. Kind names are
+//! written into the ledger and the API: add new ones, never rename old ones.
 
 use serde::{Deserialize, Serialize};
+
+use crate::budget::CostClass;
 
 /// Action classes of DESIGN §6.4; the class decides whether a person must approve.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -21,17 +25,49 @@ pub enum ActionKind {
     AttachBrief,
     CreateTask,
     SendFollowUp,
+    LogNote,
+    UpdateCrmField,
+    SendEmail,
+    RequestMeeting,
+    EscalateTicket,
+    EscalateToExecSponsor,
 }
 
 impl ActionKind {
+    /// Every kind, in catalog order.
+    pub const ALL: [ActionKind; 9] = [
+        ActionKind::AttachBrief,
+        ActionKind::CreateTask,
+        ActionKind::SendFollowUp,
+        ActionKind::LogNote,
+        ActionKind::UpdateCrmField,
+        ActionKind::SendEmail,
+        ActionKind::RequestMeeting,
+        ActionKind::EscalateTicket,
+        ActionKind::EscalateToExecSponsor,
+    ];
+
     pub fn class(self) -> ActionClass {
         match self {
-            ActionKind::AttachBrief | ActionKind::CreateTask => ActionClass::InternalNonDestructive,
-            ActionKind::SendFollowUp => ActionClass::ExternalHumanTouch,
+            ActionKind::AttachBrief
+            | ActionKind::CreateTask
+            | ActionKind::LogNote
+            // A hand-off to the support lead: it stays inside the company.
+            | ActionKind::EscalateTicket => ActionClass::InternalNonDestructive,
+            ActionKind::UpdateCrmField => ActionClass::InternalMutation,
+            ActionKind::SendFollowUp
+            | ActionKind::SendEmail
+            | ActionKind::RequestMeeting
+            | ActionKind::EscalateToExecSponsor => ActionClass::ExternalHumanTouch,
         }
     }
 
     pub fn requires_approval(self) -> bool {
+        self.class() == ActionClass::ExternalHumanTouch
+    }
+
+    /// Whether the action reaches someone outside the company (it needs a recipient).
+    pub fn is_customer_facing(self) -> bool {
         self.class() == ActionClass::ExternalHumanTouch
     }
 
@@ -41,6 +77,32 @@ impl ActionKind {
             ActionKind::AttachBrief => "attach_brief",
             ActionKind::CreateTask => "create_task",
             ActionKind::SendFollowUp => "send_follow_up",
+            ActionKind::LogNote => "log_note",
+            ActionKind::UpdateCrmField => "update_crm_field",
+            ActionKind::SendEmail => "send_email",
+            ActionKind::RequestMeeting => "request_meeting",
+            ActionKind::EscalateTicket => "escalate_ticket",
+            ActionKind::EscalateToExecSponsor => "escalate_to_exec_sponsor",
+        }
+    }
+
+    /// The kind a name stands for, if any.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
+    /// Parameters the executor cannot do without.
+    pub fn required_params(self) -> &'static [&'static str] {
+        match self {
+            ActionKind::AttachBrief => &["artifact_key", "meeting_id"],
+            ActionKind::CreateTask => &["title"],
+            ActionKind::SendFollowUp => &["to", "subject", "body"],
+            ActionKind::LogNote => &["body"],
+            ActionKind::UpdateCrmField => &["entity", "field", "value"],
+            ActionKind::SendEmail => &["to", "purpose", "subject", "body"],
+            ActionKind::RequestMeeting => &["to", "subject", "body", "duration_minutes"],
+            ActionKind::EscalateTicket => &["ticket_id", "reason"],
+            ActionKind::EscalateToExecSponsor => &["to", "ticket_id", "subject", "body"],
         }
     }
 
@@ -50,6 +112,42 @@ impl ActionKind {
             ActionKind::AttachBrief => &[],
             ActionKind::CreateTask => &["title", "due_date", "owner"],
             ActionKind::SendFollowUp => &["to", "subject", "body"],
+            ActionKind::LogNote => &["body"],
+            ActionKind::UpdateCrmField => &["value"],
+            ActionKind::SendEmail => &["to", "subject", "body"],
+            ActionKind::RequestMeeting => &["to", "subject", "body", "duration_minutes"],
+            ActionKind::EscalateTicket => &["reason"],
+            ActionKind::EscalateToExecSponsor => &["to", "subject", "body"],
+        }
+    }
+
+    /// What the action's tool call costs: internal writes are cheap, anything that leaves
+    /// revloop or changes a system of record costs more.
+    pub fn cost_class(self) -> CostClass {
+        match self.class() {
+            ActionClass::InternalNonDestructive => CostClass::Cheap,
+            ActionClass::InternalMutation
+            | ActionClass::ExternalHumanTouch
+            | ActionClass::ClarificationEscalation => CostClass::Medium,
+        }
+    }
+}
+
+/// Why a `send_email` is sent; written into its params and shown to the approver.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EmailPurpose {
+    CheckIn,
+    Introduction,
+    Congratulations,
+}
+
+impl EmailPurpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EmailPurpose::CheckIn => "check_in",
+            EmailPurpose::Introduction => "introduction",
+            EmailPurpose::Congratulations => "congratulations",
         }
     }
 }
@@ -60,8 +158,47 @@ mod tests {
 
     #[test]
     fn only_customer_facing_actions_need_approval() {
-        assert!(ActionKind::SendFollowUp.requires_approval());
-        assert!(!ActionKind::CreateTask.requires_approval());
-        assert!(!ActionKind::AttachBrief.requires_approval());
+        for kind in ActionKind::ALL {
+            let external = matches!(
+                kind,
+                ActionKind::SendFollowUp
+                    | ActionKind::SendEmail
+                    | ActionKind::RequestMeeting
+                    | ActionKind::EscalateToExecSponsor
+            );
+            assert_eq!(kind.requires_approval(), external, "{}", kind.as_str());
+        }
+        assert_eq!(
+            ActionKind::UpdateCrmField.class(),
+            ActionClass::InternalMutation
+        );
+        assert_eq!(
+            ActionKind::EscalateTicket.class(),
+            ActionClass::InternalNonDestructive
+        );
+    }
+
+    #[test]
+    fn names_are_stable_and_parse_back() {
+        for kind in ActionKind::ALL {
+            assert_eq!(ActionKind::parse(kind.as_str()), Some(kind));
+            assert_eq!(
+                serde_json::to_value(kind).unwrap(),
+                serde_json::Value::String(kind.as_str().into())
+            );
+        }
+        assert_eq!(ActionKind::parse("send_mail"), None);
+    }
+
+    #[test]
+    fn editable_params_are_named_params_and_customer_facing_kinds_need_a_recipient() {
+        for kind in ActionKind::ALL {
+            if kind.is_customer_facing() {
+                assert!(kind.required_params().contains(&"to"), "{}", kind.as_str());
+            }
+        }
+        assert_eq!(ActionKind::CreateTask.cost_class(), CostClass::Cheap);
+        assert_eq!(ActionKind::SendEmail.cost_class(), CostClass::Medium);
+        assert_eq!(ActionKind::UpdateCrmField.cost_class(), CostClass::Medium);
     }
 }

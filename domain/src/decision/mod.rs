@@ -5,13 +5,15 @@ mod actions;
 mod approval;
 pub mod approval_token;
 mod brief;
-mod playbooks;
+pub mod playbooks;
 mod proposal;
 mod protocol;
 
-pub use actions::{ActionClass, ActionKind};
+pub use actions::{ActionClass, ActionKind, EmailPurpose};
 pub use approval::{ApprovalCommand, ApprovalVerb, parse_approval};
 pub use brief::{MeetingBrief, OpenIssue, RenewalFacts, Risk, UpcomingMeeting, UsageTrend};
-pub use playbooks::{Playbook, PlaybookInput, builtin_playbooks, run_playbooks};
+pub use playbooks::{
+    Playbook, PlaybookConfig, PlaybookInput, PlaybookSetting, builtin_playbooks, run_playbooks,
+};
 pub use proposal::Proposal;
 pub use protocol::DecisionMessage;

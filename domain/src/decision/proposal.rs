@@ -20,6 +20,9 @@ pub struct Proposal {
     pub signal_ids: Vec<String>,
     /// Executor parameters (`to`, `subject`, `artifact_key`, …).
     pub params: serde_json::Value,
+    /// The playbook (or model) that proposed it; merged proposals name each, joined by `+`.
+    #[serde(default)]
+    pub playbook: String,
 }
 
 impl Proposal {
@@ -29,10 +32,24 @@ impl Proposal {
         short_id("act", &[decision_id, kind.as_str()])
     }
 
+    /// The id of a proposal of `kind` for one purpose (`key`): two playbooks proposing the
+    /// same thing (a meeting with the same person) get the same id and are merged.
+    pub fn derive_keyed_id(decision_id: &str, kind: ActionKind, key: &str) -> String {
+        short_id("act", &[decision_id, kind.as_str(), key])
+    }
+
     pub fn new_for(decision_id: &str, kind: ActionKind) -> ProposalBuilder {
+        Self::builder(Self::derive_id(decision_id, kind), kind)
+    }
+
+    pub fn new_keyed(decision_id: &str, kind: ActionKind, key: &str) -> ProposalBuilder {
+        Self::builder(Self::derive_keyed_id(decision_id, kind, key), kind)
+    }
+
+    fn builder(proposal_id: String, kind: ActionKind) -> ProposalBuilder {
         ProposalBuilder {
             proposal: Proposal {
-                proposal_id: Self::derive_id(decision_id, kind),
+                proposal_id,
                 kind,
                 class: kind.class(),
                 rank: 0,
@@ -42,6 +59,7 @@ impl Proposal {
                 evidence_refs: Vec::new(),
                 signal_ids: Vec::new(),
                 params: serde_json::Value::Null,
+                playbook: String::new(),
             },
         }
     }
@@ -68,6 +86,10 @@ impl ProposalBuilder {
     pub fn evidence(mut self, refs: Vec<String>, signal_ids: Vec<String>) -> Self {
         self.proposal.evidence_refs = refs;
         self.proposal.signal_ids = signal_ids;
+        self
+    }
+    pub fn playbook(mut self, name: impl Into<String>) -> Self {
+        self.proposal.playbook = name.into();
         self
     }
     pub fn params(mut self, params: serde_json::Value) -> Self {

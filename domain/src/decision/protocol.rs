@@ -10,7 +10,7 @@ pub enum DecisionMessage {
     ActionProposals { proposals: Vec<Proposal> },
     DataRequest { tool_calls: Vec<serde_json::Value> },
     ClarificationRequest { question: String },
-    ApprovalRequest { proposal: Proposal },
+    ApprovalRequest { proposal: Box<Proposal> },
     NoAction { reason: String },
 }
 

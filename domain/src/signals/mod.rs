@@ -40,7 +40,7 @@ pub use no_meeting_in_21_days::NoMeetingIn21DaysDetector;
 pub use opportunity_stage_changed::OpportunityStageChangedDetector;
 pub use product_usage_spike::ProductUsageSpikeDetector;
 pub use renewal_window_entered::RenewalWindowEnteredDetector;
-pub use signal::{Severity, Signal, SignalType};
+pub use signal::{Severity, Signal, SignalParts, SignalType};
 pub use stakeholder_changed::StakeholderChangedDetector;
 pub use support_sev2_aging::SupportSev2AgingDetector;
 pub use support_ticket_escalation::SupportTicketEscalationDetector;

@@ -74,16 +74,15 @@ impl ActionStore for SqliteStore {
             let mut actions: Vec<ActionRecord> = rows
                 .map(|b| from_json("action", &b.map_err(sql_err)?))
                 .collect::<StoreResult<_>>()?;
+            // The feed across accounts: what needs a person first, then the most urgent
+            // (most confident) proposal, then each account's own rank, then the newest.
             actions.sort_by(|a, b| {
-                let key = |x: &ActionRecord| {
-                    (
-                        x.status.attention_order(),
-                        x.proposal.rank,
-                        std::cmp::Reverse(x.created_at),
-                    )
-                };
-                key(a)
-                    .cmp(&key(b))
+                a.status
+                    .attention_order()
+                    .cmp(&b.status.attention_order())
+                    .then_with(|| b.proposal.confidence.total_cmp(&a.proposal.confidence))
+                    .then_with(|| a.proposal.rank.cmp(&b.proposal.rank))
+                    .then_with(|| b.created_at.cmp(&a.created_at))
                     .then_with(|| a.action_id.cmp(&b.action_id))
             });
             Ok(actions)
