@@ -245,6 +245,16 @@ impl TestEnv {
 
     /// Waits for a workflow to complete and returns its result as JSON.
     pub async fn workflow_result(&self, workflow_id: &str) -> anyhow::Result<serde_json::Value> {
+        self.workflow_result_within(workflow_id, Duration::from_secs(90))
+            .await
+    }
+
+    /// [`Self::workflow_result`], waiting at most `limit` for it to complete.
+    pub async fn workflow_result_within(
+        &self,
+        workflow_id: &str,
+        limit: Duration,
+    ) -> anyhow::Result<serde_json::Value> {
         let handle = self
             .temporal
             .get_workflow_handle::<UntypedWorkflow>(workflow_id.to_string());
@@ -255,12 +265,9 @@ impl TestEnv {
             || async { Ok(handle.describe(Default::default()).await.ok().map(|_| ())) },
         )
         .await?;
-        let raw = tokio::time::timeout(
-            Duration::from_secs(90),
-            handle.get_result(Default::default()),
-        )
-        .await
-        .with_context(|| format!("{workflow_id} did not complete in time"))??;
+        let raw = tokio::time::timeout(limit, handle.get_result(Default::default()))
+            .await
+            .with_context(|| format!("{workflow_id} did not complete in time"))??;
         let payload = raw
             .payloads
             .first()

@@ -131,20 +131,21 @@ async fn signed_batches_land_and_everything_else_is_refused_without_a_trace() ->
             code: "MALFORMED_JSON",
         },
         Refusal {
+            // Answered as a bad signature: which tenants exist is not told.
             what: "unknown tenant",
             url: other_tenant,
             body: bad.clone(),
             signature: signed(&bad),
-            status: 404,
-            code: "NOT_FOUND",
+            status: 401,
+            code: "BAD_SIGNATURE",
         },
         Refusal {
             what: "unknown connector",
             url: other_connector,
             body: bad.clone(),
             signature: signed(&bad),
-            status: 404,
-            code: "NOT_FOUND",
+            status: 401,
+            code: "BAD_SIGNATURE",
         },
     ];
     for Refusal {

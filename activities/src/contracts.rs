@@ -87,7 +87,14 @@ pub struct NormalizeOutput {
     pub accepted: usize,
     pub unchanged: usize,
     pub rejected: usize,
+    /// Inline changes: only in histories recorded before change sets; new runs leave it empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub changes: Vec<RecordChange>,
+    /// How many records changed, and where their list is stored ([`crate::batch_sets`]).
+    #[serde(default)]
+    pub changed: usize,
+    #[serde(default)]
+    pub change_set: Option<String>,
     /// Snapshots written for the touched accounts, and states the schema registry refused.
     #[serde(default)]
     pub world: crate::world::WorldUpdate,
@@ -97,7 +104,12 @@ pub struct NormalizeOutput {
 pub struct DetectInput {
     pub tenant_id: String,
     pub trace_id: String,
+    /// Inline changes, as histories recorded before change sets carry them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub changes: Vec<RecordChange>,
+    /// The stored change set to read.
+    #[serde(default)]
+    pub change_set: Option<String>,
     pub now: DateTime<Utc>,
 }
 
@@ -111,20 +123,35 @@ pub struct SignalRef {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DetectOutput {
+    /// Inline new signals: only in histories recorded before signal sets.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub new_signals: Vec<SignalRef>,
     pub already_known: usize,
+    /// How many new signals, and where their list is stored.
+    #[serde(default)]
+    pub new_signal_count: usize,
+    #[serde(default)]
+    pub signal_set: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EmitInput {
     pub tenant_id: String,
     pub trace_id: String,
+    /// Inline signals, as histories recorded before signal sets carry them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub signals: Vec<SignalRef>,
+    #[serde(default)]
+    pub signal_set: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EmitOutput {
+    /// The first accounts signalled ([`crate::batch_sets::SAMPLE`] at most).
     pub accounts: Vec<String>,
+    /// How many accounts were signalled in all.
+    #[serde(default)]
+    pub account_count: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -134,8 +161,11 @@ pub struct PerceptionResult {
     pub rejected: usize,
     pub changed: usize,
     pub new_signals: usize,
+    /// The first accounts signalled; `account_count` says how many in all.
     pub accounts: Vec<String>,
-    /// Entity states the schema registry refused (nothing was written for them).
+    #[serde(default)]
+    pub account_count: usize,
+    /// The first entity states the schema registry refused (nothing was written for them).
     #[serde(default)]
     pub world_errors: Vec<String>,
 }

@@ -8,6 +8,7 @@
 pub mod action;
 pub mod approval;
 pub mod approval_token;
+pub mod batch_sets;
 pub mod connectors;
 pub mod contracts;
 pub mod decision;
@@ -15,6 +16,7 @@ pub mod egress;
 pub mod error;
 pub mod executors;
 pub mod governance;
+pub mod heartbeat;
 pub mod ledger_hook;
 pub mod memory;
 pub mod metrics;

@@ -17,11 +17,13 @@ use temporalio_common::data_converters::{PayloadConverter, RawValue};
 use temporalio_macros::activities;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
 
+use crate::batch_sets;
 use crate::connectors::{self, Connector, ConnectorError, source_kind};
 use crate::contracts::*;
 use crate::governance::{
     BudgetCall, LedgerScope, link_deal_outcomes, reserve_budget, settle_budget, validate_read,
 };
+use crate::heartbeat;
 use crate::ledger_hook::{LedgerRecord, record};
 use crate::{Deps, error, pipeline, search_attributes};
 
@@ -249,18 +251,31 @@ impl PerceptionActivities {
         input: NormalizeInput,
     ) -> Result<NormalizeOutput, ActivityError> {
         let store = &self.deps.store;
-        let mut out =
-            pipeline::normalize_batch(&**store, &input.tenant_id, &input.evidence_id, input.now)
-                .await
-                .map_err(pipeline_error)?;
+        let mut out = heartbeat::while_working(
+            &ctx,
+            pipeline::normalize_batch(&**store, &input.tenant_id, &input.evidence_id, input.now),
+        )
+        .await?
+        .map_err(pipeline_error)?;
         // The touched accounts' world state, checked against the schema registry, becomes new
         // snapshots; a refused state is ledgered and reported, never written.
         let scope = LedgerScope::from_activity(&ctx, &input.tenant_id, &input.trace_id);
         let memory = &*self.deps.memory;
-        out.world =
-            crate::world::update_snapshots(&**store, memory, &scope, &out.changes, input.now)
-                .await
-                .map_err(error::store)?;
+        out.world = heartbeat::while_working(
+            &ctx,
+            crate::world::update_snapshots(&**store, memory, &scope, &out.changes, input.now),
+        )
+        .await?
+        .map_err(error::store)?;
+        // The change set goes to the store; the workflow carries its key and count.
+        let changes = std::mem::take(&mut out.changes);
+        out.changed = changes.len();
+        if !changes.is_empty() {
+            out.change_set = Some(
+                batch_sets::put(&**store, &input.tenant_id, batch_sets::CHANGE_SET, &changes)
+                    .await?,
+            );
+        }
         record(
             &**store,
             &ctx,
@@ -285,15 +300,20 @@ impl PerceptionActivities {
     ) -> Result<DetectOutput, ActivityError> {
         let store = &self.deps.store;
         let config = tenant_config(&self.deps, &input.tenant_id).await?;
-        let out = pipeline::detect_changes(
+        let changes = match &input.change_set {
+            Some(key) => batch_sets::get(&**store, &input.tenant_id, key).await?,
+            None => input.changes.clone(),
+        };
+        let detect = pipeline::detect_changes(
             &**store,
             &input.tenant_id,
-            &input.changes,
+            &changes,
             input.now,
             &config.signals,
-        )
-        .await
-        .map_err(pipeline_error)?;
+        );
+        let mut out = heartbeat::while_working(&ctx, detect)
+            .await?
+            .map_err(pipeline_error)?;
         for signal in &out.new_signals {
             crate::metrics::signal_detected(&signal.signal_type);
         }
@@ -324,6 +344,19 @@ impl PerceptionActivities {
             link_deal_outcomes(&**store, &scope, &found)
                 .await
                 .map_err(error::store)?;
+        }
+        let new_signals = std::mem::take(&mut out.new_signals);
+        out.new_signal_count = new_signals.len();
+        if !new_signals.is_empty() {
+            out.signal_set = Some(
+                batch_sets::put(
+                    &**store,
+                    &input.tenant_id,
+                    batch_sets::SIGNAL_SET,
+                    &new_signals,
+                )
+                .await?,
+            );
         }
         // If an earlier attempt completed its ledger entry, that entry's result is the one the
         // workflow sees, so history and ledger agree.
@@ -402,8 +435,12 @@ impl PerceptionActivities {
         let client = self.deps.temporal.clone().ok_or_else(|| {
             error::non_retryable("Misconfigured", "emit_signals needs a Temporal client")
         })?;
+        let signals: Vec<SignalRef> = match &input.signal_set {
+            Some(key) => batch_sets::get(&*self.deps.store, &input.tenant_id, key).await?,
+            None => input.signals.clone(),
+        };
         let mut by_account: BTreeMap<&str, Vec<SignalRef>> = BTreeMap::new();
-        for s in &input.signals {
+        for s in &signals {
             by_account
                 .entry(s.account_id.as_str())
                 .or_default()
@@ -412,6 +449,8 @@ impl PerceptionActivities {
         let converter = PayloadConverter::default();
         let settings = &self.deps.settings;
         for (account, signals) in &by_account {
+            // One signal-with-start per account: a large batch takes a while, so say so.
+            ctx.record_heartbeat(()).await?;
             let start = AccountInput {
                 tenant_id: input.tenant_id.clone(),
                 account_id: account.to_string(),
@@ -450,8 +489,10 @@ impl PerceptionActivities {
                     ActivityError::from(anyhow::anyhow!("signal-with-start {account}: {e}"))
                 })?;
         }
+        let accounts: Vec<String> = by_account.keys().map(|a| a.to_string()).collect();
         let out = EmitOutput {
-            accounts: by_account.keys().map(|a| a.to_string()).collect(),
+            accounts: batch_sets::sample(&accounts),
+            account_count: accounts.len(),
         };
         record(
             &*self.deps.store,

@@ -111,7 +111,9 @@ pub async fn normalize_batch(
         accepted,
         unchanged,
         rejected: parsed.rejected.len(),
+        changed: changes.len(),
         changes,
+        change_set: None,
         world: Default::default(),
     })
 }
@@ -163,12 +165,15 @@ pub async fn detect_changes(
     let mut output = DetectOutput {
         new_signals: Vec::new(),
         already_known: 0,
+        new_signal_count: 0,
+        signal_set: None,
     };
     for result in per_account {
         let account_output = result?;
         output.new_signals.extend(account_output.new_signals);
         output.already_known += account_output.already_known;
     }
+    output.new_signal_count = output.new_signals.len();
     Ok(output)
 }
 
@@ -214,6 +219,8 @@ async fn detect_account(
     let mut output = DetectOutput {
         new_signals: Vec::new(),
         already_known: 0,
+        new_signal_count: 0,
+        signal_set: None,
     };
     for (stored, inserted) in store.put_signals(&signals).await? {
         if inserted || stored.detected_at == now {
@@ -226,5 +233,6 @@ async fn detect_account(
             output.already_known += 1;
         }
     }
+    output.new_signal_count = output.new_signals.len();
     Ok(output)
 }

@@ -185,8 +185,12 @@ pub async fn account_world(
 pub struct WorldUpdate {
     /// New snapshots written (states that did not change are not written again).
     pub snapshots: usize,
-    /// States refused by the schema registry: `{entity}: {why}`. Nothing was written for them.
+    /// The first states refused by the schema registry: `{entity}: {why}` (each refusal is
+    /// ledgered). Nothing was written for them.
     pub errors: Vec<String>,
+    /// How many states were refused in all.
+    #[serde(default)]
+    pub refused: usize,
 }
 
 /// For the batch's changes: links what the changed records assert into the graph, indexes their
@@ -265,7 +269,10 @@ pub async fn update_snapshots(
                             &payload,
                         )
                         .await?;
-                    update.errors.push(format!("{entity}: {e}"));
+                    update.refused += 1;
+                    if update.errors.len() < crate::batch_sets::SAMPLE {
+                        update.errors.push(format!("{entity}: {e}"));
+                    }
                 }
             }
         }

@@ -2,6 +2,7 @@
 //! the request's extensions; handlers then check tenant and role with [`require`].
 
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode};
+use revloop_domain::TenantId;
 use revloop_domain::auth::{Claims, Role};
 use tonic::{Request, Status};
 
@@ -11,20 +12,37 @@ pub struct Authenticator {
     validation: Validation,
 }
 
+/// Clock skew tolerated on `exp` and `nbf`, by default: small, so a stolen token does not
+/// outlive its expiry by much.
+pub const DEFAULT_LEEWAY_SECS: u64 = 5;
+
 impl Authenticator {
     pub fn new(secret: &str) -> Self {
+        Self::with_leeway(secret, DEFAULT_LEEWAY_SECS)
+    }
+
+    pub fn with_leeway(secret: &str, leeway_secs: u64) -> Self {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_required_spec_claims(&["exp", "sub"]);
+        validation.validate_nbf = true;
+        validation.leeway = leeway_secs;
         Self {
             key: DecodingKey::from_secret(secret.as_bytes()),
             validation,
         }
     }
 
+    /// The token's claims, refused unless signed, current, and naming a valid tenant: the
+    /// tenant becomes part of workflow ids and store keys, so `""`, `*`, `../` or a 5000-character
+    /// name never get past here.
     pub fn verify(&self, token: &str) -> Result<Claims, Status> {
-        decode::<Claims>(token, &self.key, &self.validation)
+        let claims = decode::<Claims>(token, &self.key, &self.validation)
             .map(|data| data.claims)
-            .map_err(|e| Status::unauthenticated(format!("invalid bearer token: {e}")))
+            .map_err(|e| Status::unauthenticated(format!("invalid bearer token: {e}")))?;
+        TenantId::parse(&claims.tenant).map_err(|e| {
+            Status::unauthenticated(format!("invalid bearer token: tenant claim: {e}"))
+        })?;
+        Ok(claims)
     }
 
     /// The interceptor: refuses calls without a valid `authorization: Bearer …` header.
@@ -83,4 +101,78 @@ pub fn check_owner(claims: &Claims, owner_tenant: &str, what: &str) -> Result<()
         )));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jsonwebtoken::{EncodingKey, Header, encode};
+    use serde_json::json;
+
+    const SECRET: &str = "a-test-secret-of-some-length";
+
+    fn token(claims: serde_json::Value) -> String {
+        encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &EncodingKey::from_secret(SECRET.as_bytes()),
+        )
+        .unwrap()
+    }
+
+    fn now() -> u64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+    }
+
+    #[test]
+    fn tenant_claims_that_are_no_tenant_id_are_unauthenticated() {
+        let auth = Authenticator::new(SECRET);
+        for tenant in [
+            "",
+            "*",
+            "../",
+            "demo/approval",
+            "has space",
+            &"x".repeat(5000),
+        ] {
+            let t = token(
+                json!({"sub": "a", "tenant": tenant, "roles": ["admin"], "exp": now() + 600}),
+            );
+            let status = auth.verify(&t).unwrap_err();
+            assert_eq!(status.code(), tonic::Code::Unauthenticated, "{tenant:?}");
+            assert!(
+                status.message().contains("tenant claim"),
+                "{}",
+                status.message()
+            );
+        }
+        let ok =
+            token(json!({"sub": "a", "tenant": "acme", "roles": ["admin"], "exp": now() + 600}));
+        assert!(auth.verify(&ok).is_ok());
+    }
+
+    #[test]
+    fn a_token_not_yet_valid_or_just_expired_is_refused() {
+        let auth = Authenticator::new(SECRET);
+        let early = token(
+            json!({"sub": "a", "tenant": "acme", "roles": [], "exp": now() + 600, "nbf": now() + 60}),
+        );
+        assert!(
+            auth.verify(&early)
+                .unwrap_err()
+                .message()
+                .contains("ImmatureSignature")
+        );
+        // Expired 30 s ago: past the 5 s leeway (jsonwebtoken's default would have been 60 s).
+        let late = token(json!({"sub": "a", "tenant": "acme", "roles": [], "exp": now() - 30}));
+        assert!(
+            auth.verify(&late)
+                .unwrap_err()
+                .message()
+                .contains("ExpiredSignature")
+        );
+    }
 }

@@ -35,6 +35,10 @@ pub struct ApiArgs {
     /// first). Each entry holds only while its account is unchanged.
     #[arg(long, env = "REVLOOP_ACCOUNT_CACHE", default_value_t = 10_000)]
     pub account_cache: usize,
+    /// Clock skew tolerated on bearer tokens' `exp` and `nbf`, in seconds (at most 60).
+    #[arg(long, env = "REVLOOP_JWT_LEEWAY_SECS", default_value_t = crate::auth::DEFAULT_LEEWAY_SECS,
+          value_parser = clap::value_parser!(u64).range(0..=60))]
+    pub jwt_leeway_secs: u64,
     /// HMAC secret that signs bearer tokens (HS256). Required; never logged.
     #[arg(long, env = "REVLOOP_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: String,

@@ -99,7 +99,7 @@ pub async fn serve(args: ApiArgs) -> anyhow::Result<()> {
         secrets: TenantSecrets::from_args(&args.trust.secrets),
         approval_keys: ApprovalKeys::from_args(&args.trust.approval_keys)?,
     };
-    let auth = Authenticator::new(&args.jwt_secret);
+    let auth = Authenticator::with_leeway(&args.jwt_secret, args.jwt_leeway_secs);
 
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
     health_reporter

@@ -7,6 +7,7 @@
 
 pub mod auth;
 pub mod budget;
+pub mod config_rules;
 pub mod decision;
 pub mod error;
 pub mod hashing;

@@ -19,22 +19,26 @@ pub fn workflow_now(time: Option<std::time::SystemTime>) -> DateTime<Utc> {
 /// below come from `revloop_activities::error`.
 pub fn activity_options() -> ActivityOptions {
     ActivityOptions::with_start_to_close_timeout(Duration::from_secs(60))
-        .retry_policy(
-            RetryPolicy::builder()
-                .initial_interval(Duration::from_millis(500))
-                .backoff_coefficient(2.0)
-                .maximum_interval(Duration::from_secs(30))
-                .non_retryable_error_types(["InvalidInput", "TenantMismatch", "NotFound"])
-                .build(),
-        )
+        .retry_policy(retry_policy())
         .build()
 }
 
-/// For activities that heartbeat (long pulls): a dead worker is noticed after 10 s.
+fn retry_policy() -> RetryPolicy {
+    RetryPolicy::builder()
+        .initial_interval(Duration::from_millis(500))
+        .backoff_coefficient(2.0)
+        .maximum_interval(Duration::from_secs(30))
+        .non_retryable_error_types(["InvalidInput", "TenantMismatch", "NotFound"])
+        .build()
+}
+
+/// For activities that heartbeat (pulls, and every step that reads a whole batch): they may
+/// run as long as a batch of any size needs, and a dead worker is noticed after 20 s.
 pub fn heartbeating_activity_options() -> ActivityOptions {
-    let mut options = activity_options();
-    options.heartbeat_timeout = Some(Duration::from_secs(10));
-    options
+    ActivityOptions::with_start_to_close_timeout(Duration::from_secs(30 * 60))
+        .heartbeat_timeout(Duration::from_secs(20))
+        .retry_policy(retry_policy())
+        .build()
 }
 
 pub struct Child<'a> {

@@ -51,6 +51,8 @@ impl PerceptionWorkflow {
                 unchanged: 0,
                 rejected: 0,
                 changes: Vec::new(),
+                changed: 0,
+                change_set: None,
                 world: Default::default(),
             }
         } else {
@@ -63,7 +65,7 @@ impl PerceptionWorkflow {
                     evidence_id: fetched.evidence_id.clone(),
                     now,
                 },
-                activity_options(),
+                heartbeating_activity_options(),
             )
             .await?
         };
@@ -71,9 +73,11 @@ impl PerceptionWorkflow {
             evidence_id: fetched.evidence_id.clone(),
             accepted: normalized.accepted,
             rejected: normalized.rejected,
-            changed: normalized.changes.len(),
+            // Histories recorded before change sets carry the changes inline.
+            changed: normalized.changed.max(normalized.changes.len()),
             new_signals: 0,
             accounts: Vec::new(),
+            account_count: 0,
             world_errors: normalized.world.errors.clone(),
         };
         if !result.world_errors.is_empty() {
@@ -82,7 +86,7 @@ impl PerceptionWorkflow {
                 result.world_errors.join("; ")
             ));
         }
-        if !normalized.changes.is_empty() {
+        if result.changed > 0 {
             ctx.set_current_details("detecting signals".to_string());
             let detected = ctx
                 .execute_activity(
@@ -91,13 +95,14 @@ impl PerceptionWorkflow {
                         tenant_id: tenant_id.clone(),
                         trace_id: trace_id.clone(),
                         changes: normalized.changes,
+                        change_set: normalized.change_set,
                         now,
                     },
-                    activity_options(),
+                    heartbeating_activity_options(),
                 )
                 .await?;
-            result.new_signals = detected.new_signals.len();
-            if !detected.new_signals.is_empty() {
+            result.new_signals = detected.new_signal_count.max(detected.new_signals.len());
+            if result.new_signals > 0 {
                 ctx.set_current_details("emitting signals to accounts".to_string());
                 let emitted = ctx
                     .execute_activity(
@@ -106,10 +111,12 @@ impl PerceptionWorkflow {
                             tenant_id: tenant_id.clone(),
                             trace_id: trace_id.clone(),
                             signals: detected.new_signals,
+                            signal_set: detected.signal_set,
                         },
-                        activity_options(),
+                        heartbeating_activity_options(),
                     )
                     .await?;
+                result.account_count = emitted.account_count.max(emitted.accounts.len());
                 result.accounts = emitted.accounts;
             }
         }

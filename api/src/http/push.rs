@@ -25,39 +25,44 @@ pub async fn push_records(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), HttpError> {
-    let not_found = |what: String| HttpError::new(StatusCode::NOT_FOUND, "NOT_FOUND", what);
+    // An unknown tenant or connector is answered exactly like a bad signature: before the
+    // signature is checked, nothing may tell a caller which tenants or connectors exist.
+    let unverified = || {
+        HttpError::new(
+            StatusCode::UNAUTHORIZED,
+            "BAD_SIGNATURE",
+            format!("the {SIGNATURE_HEADER} signature does not verify for this connector"),
+        )
+    };
     TenantId::parse(&tenant)
         .map_err(|e| HttpError::new(StatusCode::BAD_REQUEST, "BAD_TENANT", e.to_string()))?;
-    if state
+    let connector = match state
         .store
         .get_tenant(&tenant)
         .await
         .map_err(error::store)?
-        .is_none()
     {
-        return Err(not_found(format!("unknown tenant {tenant:?}")));
-    }
-    let connector = state
-        .store
-        .get_connector(&tenant, &connector_id)
-        .await
-        .map_err(error::store)?
-        .filter(|c| c.kind == HTTP_PUSH)
-        .ok_or_else(|| {
-            not_found(format!(
-                "tenant {tenant:?} has no http_push connector {connector_id:?}"
-            ))
-        })?;
+        None => None,
+        Some(_) => state
+            .store
+            .get_connector(&tenant, &connector_id)
+            .await
+            .map_err(error::store)?
+            .filter(|c| c.kind == HTTP_PUSH),
+    };
+    let connector = connector.ok_or_else(unverified)?;
     let secret = connector
         .secret_ref
         .as_deref()
         .ok_or_else(|| "no secret reference is configured".to_string())
         .and_then(|r| state.secrets.resolve(&tenant, r).map_err(|e| e.to_string()))
         .map_err(|m| {
+            // The detail (which variable or file) is for the operator's log, not the caller.
+            tracing::warn!(tenant_id = %tenant, connector_id = %connector_id, error = %m, "push secret unavailable");
             HttpError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "SECRET_UNAVAILABLE",
-                format!("connector {connector_id:?}: {m}"),
+                format!("connector {connector_id:?}: its secret is not available; the operator's log says why"),
             )
         })?;
     let header = headers
@@ -70,8 +75,7 @@ pub async fn push_records(
                 format!("missing {SIGNATURE_HEADER} header"),
             )
         })?;
-    verify(secret.as_bytes(), &body, header)
-        .map_err(|m| HttpError::new(StatusCode::UNAUTHORIZED, "BAD_SIGNATURE", m))?;
+    verify(secret.as_bytes(), &body, header).map_err(|_| unverified())?;
     let jsonl = to_jsonl(&body)
         .map_err(|m| HttpError::new(StatusCode::BAD_REQUEST, "MALFORMED_JSON", m))?;
     let batch = Batch {

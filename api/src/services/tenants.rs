@@ -1,6 +1,7 @@
 //! TenantService: read and replace a tenant's configuration (signal thresholds, governance).
 
 use revloop_domain::auth::Role;
+use revloop_domain::config_rules;
 use revloop_domain::decision::builtin_playbooks;
 use revloop_proto::v1 as pb;
 use revloop_proto::v1::tenant_service_server::TenantService;
@@ -82,7 +83,21 @@ impl TenantService for TenantApi {
 /// Reads a tenant config from TOML and checks what TOML alone cannot: that its compliance
 /// policies parse as Cedar. Errors name the key.
 pub fn parse_tenant_config(text: &str) -> Result<TenantConfig, String> {
+    if text.len() > config_rules::MAX_CONFIG_BYTES {
+        return Err(format!(
+            "config_toml: {} bytes is more than the {} a tenant config may have",
+            text.len(),
+            config_rules::MAX_CONFIG_BYTES
+        ));
+    }
     let config: TenantConfig = toml::from_str(text).map_err(|e| format!("config_toml: {e}"))?;
+    config_rules::check(
+        &config.signals,
+        &config.governance,
+        &config.budgets,
+        &config.world,
+    )
+    .map_err(|e| format!("config_toml: {e}"))?;
     config
         .governance
         .compliance
@@ -148,6 +163,52 @@ mod tests {
         );
         let bad_key = "[playbooks.usage_drop_check_in]\nenable = false\n";
         assert!(parse_tenant_config(bad_key).unwrap_err().contains("enable"));
+    }
+
+    #[test]
+    fn settings_that_turn_controls_off_are_refused_with_the_key() {
+        for (toml, key) in [
+            (
+                "[signals]\nusage_drop_pct = -50\n",
+                "signals.usage_drop_pct",
+            ),
+            (
+                "[signals]\nchampion_drop_pct = 500\n",
+                "signals.champion_drop_pct",
+            ),
+            (
+                "[signals]\nrenewal_window_days = 0\n",
+                "signals.renewal_window_days",
+            ),
+            (
+                "[governance]\nungrounded_verdict = \"ALLOW\"\n",
+                "governance.ungrounded_verdict",
+            ),
+            (
+                "[governance.compliance]\ndenied_actions = [\"send_folow_up\"]\n",
+                "governance.compliance.denied_actions",
+            ),
+            (
+                "[governance.default_ttl]\nsoft_secs = 10\nhard_secs = 5\n",
+                "governance.default_ttl",
+            ),
+            (
+                "[[budgets]]\nscope = \"tenant\"\nperiod = \"day\"\ncost_class = \"CHEAP\"\nsoft = 9\nhard = 1\n",
+                "budgets[0]",
+            ),
+        ] {
+            let err = parse_tenant_config(toml).unwrap_err();
+            assert!(
+                err.starts_with(&format!("config_toml: {key}")),
+                "{toml}: {err}"
+            );
+        }
+        let huge = format!("# {}\n", "x".repeat(3 * 1024 * 1024));
+        assert!(
+            parse_tenant_config(&huge)
+                .unwrap_err()
+                .contains("more than")
+        );
     }
 
     #[test]
