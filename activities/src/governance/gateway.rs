@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use revloop_domain::ledger::LedgerKind;
+use revloop_domain::records::{Contact, Record, RecordKey};
 use revloop_domain::validators::{
     self, Checkpoint, EvidenceFact, GatewayOutcome, GovernancePolicy, ReadRequest, Subject,
     ValidationContext, Verdict, run_gateway,
@@ -28,6 +29,27 @@ async fn load_snapshot(
     };
     let artifact = store.get_artifact(tenant_id, key).await?;
     Ok(artifact.and_then(|a| serde_json::from_slice(&a.content).ok()))
+}
+
+/// The latest record of the action's recipient contact, with its evidence ref.
+async fn current_recipient(
+    store: &dyn Store,
+    action: &ActionRecord,
+) -> Result<Option<(Contact, String)>, StoreError> {
+    let Some(contact_id) = action.proposal.params["contact_id"].as_str() else {
+        return Ok(None);
+    };
+    let key = RecordKey {
+        record_type: "contact".into(),
+        id: contact_id.to_string(),
+    };
+    Ok(store
+        .latest_version(&action.tenant_id, &key)
+        .await?
+        .and_then(|v| match v.record {
+            Record::Contact(c) => Some((c, v.evidence_ref)),
+            _ => None,
+        }))
 }
 
 /// Runs the gateway on one action at each checkpoint in turn (stopping after one that blocks:
@@ -68,7 +90,17 @@ pub async fn validate_action(
             snapshot_ref: action.snapshot_ref.as_deref(),
             policy,
         };
-        let outcome = run_gateway(&validators::builtin(), &vctx);
+        let mut outcome = run_gateway(&validators::builtin(), &vctx);
+        if checkpoint == Checkpoint::BeforeExternalWriteback {
+            // The recipient as they are now, not as planning saw them.
+            let current = current_recipient(store, action).await?;
+            let checked = validators::recipient_current::check(
+                &action.proposal,
+                current.as_ref().map(|(c, r)| (c, r.as_str())),
+            );
+            outcome.aggregate = outcome.aggregate.max(checked.result);
+            outcome.results.push(checked);
+        }
         crate::metrics::gateway(&outcome);
         let seqs = ledger_outcome(
             store,

@@ -10,6 +10,7 @@ mod gateway;
 mod grounding;
 mod pii;
 mod policy;
+pub mod recipient_current;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
