@@ -331,3 +331,68 @@ async fn file_perception_reads_only_the_tenants_inbox_folder() -> anyhow::Result
     assert_eq!(batches()?, 1);
     Ok(())
 }
+
+/// Finding 4 (medium): 100 000 bad lines. The report used to travel in status trailers and was
+/// lost past about 40 lines; now the answer's body says how many, lists the first ones with
+/// line and field, and the rest are paged from quarantine. The CLI exits 2.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hundred_thousand_bad_lines_give_a_clear_report() -> anyhow::Result<()> {
+    let env = spawn_env().await?;
+    let mut lines: Vec<String> = (0..100_000).map(|i| format!("not json {i}")).collect();
+    lines.push(json!({"type": "account", "id": "last-good", "updated_at": "2026-03-01T00:00:00Z", "name": "Good"}).to_string());
+    let path = env.dir.path().join("bad.jsonl");
+    std::fs::write(&path, lines.join("\n") + "\n")?;
+    let out = env.revloop_cli(
+        TENANT,
+        &[revloop_domain::auth::Role::Admin],
+        &["ingest", path.to_str().unwrap_or_default()],
+    )?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("100000 line(s) rejected, 1 accepted and processed"),
+        "{}",
+        &stderr[..stderr.len().min(500)]
+    );
+    assert!(
+        stderr.contains("line 1: "),
+        "line numbers of the whole file"
+    );
+    assert!(
+        stderr.contains("… and 99900 more: revloop quarantine ev-"),
+        "{}",
+        &stderr[stderr.len().saturating_sub(300)..]
+    );
+
+    // The rest is in quarantine, a page at a time.
+    let evidence_id = stderr
+        .rsplit("revloop quarantine ")
+        .next()
+        .map(str::trim)
+        .context("the evidence id")?
+        .to_string();
+    let mut client = env.admin().await?;
+    let mut seen = 0;
+    let mut token = String::new();
+    loop {
+        let page = client
+            .ingest
+            .list_quarantined(pb::ListQuarantinedRequest {
+                tenant_id: TENANT.into(),
+                evidence_id: evidence_id.clone(),
+                page_size: 1000,
+                page_token: token.clone(),
+            })
+            .await?
+            .into_inner();
+        assert_eq!(page.total, 100_000);
+        seen += page.lines.len();
+        if page.next_page_token.is_empty() {
+            assert_eq!(page.lines.last().map(|l| l.line), Some(100_000));
+            break;
+        }
+        token = page.next_page_token;
+    }
+    assert_eq!(seen, 100_000);
+    Ok(())
+}

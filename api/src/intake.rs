@@ -90,8 +90,10 @@ pub async fn accept_batch(state: &AppState, batch: Batch) -> Result<Accepted, St
         .put_evidence(&evidence)
         .await
         .map_err(error::store)?;
-    for rejected in &parsed.rejected {
-        let line = QuarantinedLine {
+    let quarantined: Vec<QuarantinedLine> = parsed
+        .rejected
+        .iter()
+        .map(|rejected| QuarantinedLine {
             tenant_id: batch.tenant_id.clone(),
             batch_id: evidence.evidence_id.clone(),
             line: rejected.line,
@@ -99,9 +101,13 @@ pub async fn accept_batch(state: &AppState, batch: Batch) -> Result<Accepted, St
             message: rejected.message.clone(),
             raw: rejected.raw.clone(),
             at: now,
-        };
-        state.store.quarantine(&line).await.map_err(error::store)?;
-    }
+        })
+        .collect();
+    state
+        .store
+        .quarantine_all(&quarantined)
+        .await
+        .map_err(error::store)?;
     let trace_id = uuid::Uuid::new_v4().to_string();
     let workflow_id = if parsed.records.is_empty() {
         String::new()

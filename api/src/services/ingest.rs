@@ -1,16 +1,13 @@
 //! IngestService: push a JSONL batch, or start perception of a file drop.
 
-use std::collections::HashMap;
-
 use revloop_activities::contracts::SourceRef;
 use revloop_domain::auth::Role;
 use revloop_proto::v1 as pb;
 use revloop_proto::v1::ingest_service_server::IngestService;
-use tonic::{Code, Request, Response, Status};
-use tonic_types::{ErrorDetails, StatusExt};
+use tonic::{Request, Response, Status};
 
 use crate::auth::require;
-use crate::intake::{self, Accepted, Batch};
+use crate::intake::{self, Batch};
 use crate::server::AppState;
 
 pub struct IngestApi {
@@ -44,16 +41,62 @@ impl IngestService for IngestApi {
             connector: "pushed_batch".into(),
         };
         let accepted = intake::accept_batch(&self.state, batch).await?;
-        if !accepted.rejected.is_empty() {
-            return Err(rejected_status(&accepted));
-        }
+        // The report travels in the body: status trailers have a size limit that a few dozen
+        // bad lines pass. The first lines are shown; the rest are listed from quarantine.
+        let rejected_lines = accepted
+            .rejected
+            .iter()
+            .take(REPORTED_LINES)
+            .map(|r| pb::RejectedLine {
+                line: r.line as u32,
+                field: r.field.clone().unwrap_or_default(),
+                message: r.message.clone(),
+            })
+            .collect();
         Ok(Response::new(pb::IngestRecordsResponse {
             trace_id: accepted.trace_id,
             workflow_id: accepted.workflow_id,
             evidence_id: accepted.evidence_id,
             accepted: accepted.accepted as u32,
-            rejected: 0,
-            rejected_lines: Vec::new(),
+            rejected: accepted.rejected.len() as u32,
+            rejected_lines,
+        }))
+    }
+
+    async fn list_quarantined(
+        &self,
+        request: Request<pb::ListQuarantinedRequest>,
+    ) -> Result<Response<pb::ListQuarantinedResponse>, Status> {
+        let (_, tenant) = require(&request, Role::Viewer, &request.get_ref().tenant_id)?;
+        let req = request.into_inner();
+        if req.evidence_id.is_empty() {
+            return Err(Status::invalid_argument("evidence_id: required"));
+        }
+        let (size, after) = page_bounds(req.page_size, &req.page_token)?;
+        let (mut lines, total) = self
+            .state
+            .store
+            .quarantined_page(&tenant, &req.evidence_id, after, size + 1)
+            .await
+            .map_err(crate::error::store)?;
+        let next_page_token = match lines.len() > size {
+            true => {
+                lines.truncate(size);
+                lines.last().map(|l| l.line.to_string()).unwrap_or_default()
+            }
+            false => String::new(),
+        };
+        Ok(Response::new(pb::ListQuarantinedResponse {
+            lines: lines
+                .into_iter()
+                .map(|l| pb::RejectedLine {
+                    line: l.line as u32,
+                    field: l.field.unwrap_or_default(),
+                    message: l.message,
+                })
+                .collect(),
+            next_page_token,
+            total: total as u32,
         }))
     }
 
@@ -84,34 +127,21 @@ impl IngestService for IngestApi {
     }
 }
 
-/// INVALID_ARGUMENT with a BadRequest violation per rejected line (field `line N: <field>`) and
-/// an ErrorInfo saying what was accepted: the good lines were processed all the same.
-fn rejected_status(accepted: &Accepted) -> Status {
-    let mut details = ErrorDetails::new();
-    for r in &accepted.rejected {
-        let field = match &r.field {
-            Some(f) => format!("line {}: {f}", r.line),
-            None => format!("line {}", r.line),
-        };
-        details.add_bad_request_violation(field, r.message.clone());
-    }
-    details.set_error_info(
-        "RECORDS_REJECTED",
-        "revloop",
-        HashMap::from([
-            ("accepted".to_string(), accepted.accepted.to_string()),
-            ("rejected".to_string(), accepted.rejected.len().to_string()),
-            ("trace_id".to_string(), accepted.trace_id.clone()),
-            ("workflow_id".to_string(), accepted.workflow_id.clone()),
-            ("evidence_id".to_string(), accepted.evidence_id.clone()),
-        ]),
-    );
-    let lines: Vec<String> = accepted.rejected.iter().map(|r| r.to_string()).collect();
-    let message = format!(
-        "{} line(s) rejected, {} accepted and processed: {}",
-        accepted.rejected.len(),
-        accepted.accepted,
-        lines.join("; ")
-    );
-    Status::with_error_details(Code::InvalidArgument, message, details)
+/// Rejected lines an ingest answer lists; the others are in quarantine.
+pub const REPORTED_LINES: usize = 100;
+const MAX_PAGE: usize = 1000;
+
+/// The page size asked for, within bounds, and the line the token names.
+fn page_bounds(page_size: u32, page_token: &str) -> Result<(usize, usize), Status> {
+    let after = match page_token {
+        "" => 0,
+        t => t.parse().map_err(|_| {
+            Status::invalid_argument(format!("page_token: {t:?} is not a token this API gave"))
+        })?,
+    };
+    let size = match page_size as usize {
+        0 => REPORTED_LINES,
+        n => n.min(MAX_PAGE),
+    };
+    Ok((size, after))
 }

@@ -63,6 +63,8 @@ pub enum Command {
         #[arg(long, default_value = "")]
         tenant: String,
     },
+    /// Every quarantined line of one batch (the evidence id `ingest` printed), in line order.
+    Quarantine { evidence_id: String },
     /// List actions, most important first.
     Actions {
         #[arg(long, default_value = "")]
@@ -146,6 +148,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             match &cli.command {
                 Command::Ingest { file, tenant } => {
                     ingest::run(client, file, tenant, cli.json).await
+                }
+                Command::Quarantine { evidence_id } => {
+                    ingest::quarantine(client, evidence_id, cli.json).await
                 }
                 Command::Actions { status, limit } => {
                     actions::list(client, status, *limit, cli.json).await

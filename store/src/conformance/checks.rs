@@ -219,6 +219,41 @@ pub async fn quarantine_keeps_every_line<S: Store>(store: S) {
         .map(|q| q.line)
         .collect();
     assert_eq!(lines, vec![3, 5]);
+    // A whole batch at once, again idempotent per line.
+    let batch: Vec<QuarantinedLine> = [5, 7, 9, 7]
+        .into_iter()
+        .map(|line| QuarantinedLine {
+            tenant_id: "t1".into(),
+            batch_id: "b1".into(),
+            line,
+            field: None,
+            message: "bad".into(),
+            raw: "x".into(),
+            at: at(),
+        })
+        .collect();
+    store.quarantine_all(&batch).await.unwrap();
+    let lines: Vec<usize> = store
+        .list_quarantined("t1")
+        .await
+        .unwrap()
+        .iter()
+        .map(|q| q.line)
+        .collect();
+    assert_eq!(lines, vec![3, 5, 7, 9]);
+    let (page, total) = store.quarantined_page("t1", "b1", 3, 2).await.unwrap();
+    assert_eq!(page.iter().map(|q| q.line).collect::<Vec<_>>(), vec![5, 7]);
+    assert_eq!(total, 4);
+    let (rest, _) = store.quarantined_page("t1", "b1", 7, 2).await.unwrap();
+    assert_eq!(rest.iter().map(|q| q.line).collect::<Vec<_>>(), vec![9]);
+    assert!(
+        store
+            .quarantined_page("t1", "other", 0, 9)
+            .await
+            .unwrap()
+            .0
+            .is_empty()
+    );
 }
 
 pub async fn ledger_appends_once_per_key_and_chains<S: Store>(store: S) {
