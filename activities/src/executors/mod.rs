@@ -114,6 +114,12 @@ pub(crate) fn required_payload(
         })?;
         payload.insert(name.to_string(), value.clone());
     }
+    for (name, value) in &payload {
+        if let Some(text) = value.as_str() {
+            revloop_domain::decision::check_param(name, text)
+                .map_err(|e| ExecutorError::Invalid(format!("action {}: {e}", action.action_id)))?;
+        }
+    }
     if let Some(to) = payload.get("to").and_then(|v| v.as_str())
         && !to.contains('@')
     {

@@ -224,6 +224,11 @@ impl ActionService for ActionApi {
                 "changes: at least one parameter to change is required",
             ));
         }
+        // Refused here as the approval activity would refuse it, so the caller hears why.
+        for (name, value) in &req.changes {
+            revloop_domain::decision::check_param(name, value)
+                .map_err(|e| Status::invalid_argument(format!("changes.{name}: {e}")))?;
+        }
         self.decide(
             &request,
             &req.action_id,

@@ -133,6 +133,35 @@ impl ActionKind {
     }
 }
 
+/// The longest value a parameter may have, in characters; an edit or a proposal past it is
+/// refused (a 1 MB body would make every page that shows the action too big to answer).
+pub fn param_limit(name: &str) -> usize {
+    match name {
+        "to" => 320,
+        "subject" | "title" => 300,
+        "body" | "reason" => 20_000,
+        _ => 2_000,
+    }
+}
+
+/// Parameters that become mail headers: a line break in one could add a header of its own.
+pub const HEADER_PARAMS: [&str; 2] = ["to", "subject"];
+
+/// Checks one text parameter against its limit and, for header-like ones, line breaks.
+pub fn check_param(name: &str, value: &str) -> Result<(), String> {
+    let limit = param_limit(name);
+    let length = value.chars().count();
+    if length > limit {
+        return Err(format!(
+            "parameter {name:?} has {length} characters; at most {limit} are allowed"
+        ));
+    }
+    if HEADER_PARAMS.contains(&name) && value.contains(['\r', '\n']) {
+        return Err(format!("parameter {name:?} may not contain line breaks"));
+    }
+    Ok(())
+}
+
 /// Why a `send_email` is sent; written into its params and shown to the approver.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -176,6 +205,17 @@ mod tests {
             ActionKind::EscalateTicket.class(),
             ActionClass::InternalNonDestructive
         );
+    }
+
+    #[test]
+    fn params_have_limits_and_headers_no_line_breaks() {
+        assert!(check_param("body", &"x".repeat(20_000)).is_ok());
+        let huge = check_param("body", &"x".repeat(1_000_000)).unwrap_err();
+        assert!(huge.contains("at most 20000"), "{huge}");
+        let injected = check_param("subject", "Hi\r\nBcc: all@evil.test").unwrap_err();
+        assert!(injected.contains("line breaks"));
+        assert!(check_param("to", "a@b.test\nBcc: x@y.test").is_err());
+        assert!(check_param("body", "two\nlines").is_ok());
     }
 
     #[test]

@@ -109,12 +109,13 @@ pub fn parse_approval(
                         editable.join(", ")
                     ));
                 }
-                if !value.is_string() {
+                let Some(text) = value.as_str() else {
                     return Err(format!(
                         "edit: change {name:?} must be text, found {}",
                         kind_of(value)
                     ));
-                }
+                };
+                super::actions::check_param(name, text).map_err(|e| format!("edit: {e}"))?;
             }
             changes.clone()
         }
@@ -226,5 +227,17 @@ mod tests {
             .is_err()
         );
         assert!(parse_approval("edit", &json!({"approver": "a"}), kind).is_err());
+        let huge = json!({"changes": {"body": "x".repeat(1_000_000)}});
+        assert!(
+            parse_approval("edit", &huge, kind)
+                .unwrap_err()
+                .contains("at most 20000")
+        );
+        let crlf = json!({"changes": {"subject": "Hi\r\nBcc: all@evil.test"}});
+        assert!(
+            parse_approval("edit", &crlf, kind)
+                .unwrap_err()
+                .contains("line breaks")
+        );
     }
 }

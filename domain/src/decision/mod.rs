@@ -9,7 +9,7 @@ pub mod playbooks;
 mod proposal;
 mod protocol;
 
-pub use actions::{ActionClass, ActionKind, EmailPurpose};
+pub use actions::{ActionClass, ActionKind, EmailPurpose, check_param, param_limit};
 pub use approval::{ApprovalCommand, ApprovalVerb, parse_approval};
 pub use brief::{MeetingBrief, OpenIssue, RenewalFacts, Risk, UpcomingMeeting, UsageTrend};
 pub use playbooks::{

@@ -36,18 +36,69 @@ pub struct ParseOutcome {
 }
 
 /// Parses JSONL text. Blank lines are skipped; every other line is a record or a rejection.
+/// When a batch holds two versions of one record, the newest `updated_at` wins (the later line
+/// on a tie) and the other is reported as rejected, naming the line that replaced it.
 pub fn parse_jsonl(text: &str) -> ParseOutcome {
     let mut outcome = ParseOutcome::default();
+    let mut raws = Vec::new();
     for (index, raw) in text.lines().enumerate() {
         if raw.trim().is_empty() {
             continue;
         }
         match parse_line(index + 1, raw) {
-            Ok(record) => outcome.records.push((index + 1, record)),
+            Ok(record) => {
+                outcome.records.push((index + 1, record));
+                raws.push(raw);
+            }
             Err(rejected) => outcome.rejected.push(rejected),
         }
     }
+    keep_newest_versions(&mut outcome, &raws);
     outcome
+}
+
+/// Of several versions of one record in a batch, keeps the newest; the others become rejected
+/// lines, so the counts say what was really accepted.
+fn keep_newest_versions(outcome: &mut ParseOutcome, raws: &[&str]) {
+    let mut newest: std::collections::HashMap<super::RecordKey, usize> = Default::default();
+    for (i, (_, record)) in outcome.records.iter().enumerate() {
+        newest
+            .entry(record.key())
+            .and_modify(|kept| {
+                if record.updated_at() >= outcome.records[*kept].1.updated_at() {
+                    *kept = i;
+                }
+            })
+            .or_insert(i);
+    }
+    if newest.len() == outcome.records.len() {
+        return;
+    }
+    let kept_at: Vec<(usize, chrono::DateTime<chrono::Utc>)> = outcome
+        .records
+        .iter()
+        .map(|(line, r)| (*line, r.updated_at()))
+        .collect();
+    let records = std::mem::take(&mut outcome.records);
+    for (i, (line, record)) in records.into_iter().enumerate() {
+        let kept = newest[&record.key()];
+        if kept == i {
+            outcome.records.push((line, record));
+        } else {
+            let (kept_line, kept_updated) = kept_at[kept];
+            outcome.rejected.push(RejectedLine {
+                line,
+                field: Some("id".into()),
+                message: format!(
+                    "{} {} appears again on line {kept_line} with a newer or equal updated_at ({kept_updated}), which wins",
+                    record.record_type(),
+                    record.id(),
+                ),
+                raw: raws[i].to_string(),
+            });
+        }
+    }
+    outcome.rejected.sort_by_key(|r| r.line);
 }
 
 /// Parses one line into a record, or says precisely which field of which line is wrong.
@@ -73,14 +124,21 @@ pub fn parse_line(line: usize, raw: &str) -> Result<Record, RejectedLine> {
             ));
         }
     };
-    let typed =
-        |value: Value| -> Result<Record, RejectedLine> {
-            match record_type.as_str() {
-            "account" => body(value).map(Record::Account),
+    let typed = |value: Value| -> Result<Record, RejectedLine> {
+        match record_type.as_str() {
+            "account" => body::<Account>(value)
+                .and_then(check_account)
+                .map(Record::Account),
             "contact" => body(value).map(Record::Contact),
-            "opportunity" => body(value).map(Record::Opportunity),
-            "contract" => body(value).map(Record::Contract),
-            "ticket" => body::<Ticket>(value).and_then(check_ticket).map(Record::Ticket),
+            "opportunity" => body::<Opportunity>(value)
+                .and_then(check_opportunity)
+                .map(Record::Opportunity),
+            "contract" => body::<Contract>(value)
+                .and_then(check_contract)
+                .map(Record::Contract),
+            "ticket" => body::<Ticket>(value)
+                .and_then(check_ticket)
+                .map(Record::Ticket),
             "usage" => body(value).map(Record::Usage),
             "meeting" => body(value).map(Record::Meeting),
             "activity" => body(value).map(Record::Activity),
@@ -95,7 +153,7 @@ pub fn parse_line(line: usize, raw: &str) -> Result<Record, RejectedLine> {
             )),
         }
         .map_err(|(field, message)| reject(Some(&field), message))
-        };
+    };
     typed(value)
 }
 
@@ -118,6 +176,41 @@ fn body<T: DeserializeOwned>(value: Value) -> Result<T, (String, String)> {
         }
         (path, inner)
     })
+}
+
+/// Money is never negative: a negative ARR or amount is a broken export, not a fact.
+fn not_negative(field: &str, value: Option<i64>) -> Result<(), (String, String)> {
+    match value {
+        Some(v) if v < 0 => Err((
+            field.to_string(),
+            format!("must not be negative, found {v}"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn check_account(account: Account) -> Result<Account, (String, String)> {
+    not_negative("arr", account.arr)?;
+    Ok(account)
+}
+
+fn check_opportunity(opportunity: Opportunity) -> Result<Opportunity, (String, String)> {
+    not_negative("amount", opportunity.amount)?;
+    Ok(opportunity)
+}
+
+fn check_contract(contract: Contract) -> Result<Contract, (String, String)> {
+    not_negative("arr", contract.arr)?;
+    if contract.end_date < contract.start_date {
+        return Err((
+            "end_date".to_string(),
+            format!(
+                "{} is before the start date {}",
+                contract.end_date, contract.start_date
+            ),
+        ));
+    }
+    Ok(contract)
 }
 
 fn check_ticket(ticket: Ticket) -> Result<Ticket, (String, String)> {
@@ -146,6 +239,51 @@ mod tests {
     use super::*;
 
     const ACCOUNT: &str = r#"{"type":"account","id":"acme","updated_at":"2026-01-02T03:04:05Z","name":"Acme","arr":120000}"#;
+
+    #[test]
+    fn impossible_values_are_refused_by_field() {
+        let negative = r#"{"type":"account","id":"a","updated_at":"2026-01-02T03:04:05Z","name":"A","arr":-5}"#;
+        let err = parse_line(7, negative).unwrap_err();
+        assert_eq!((err.line, err.field.as_deref()), (7, Some("arr")));
+        assert!(err.message.contains("must not be negative"));
+        let backwards = r#"{"type":"contract","id":"c","account_id":"a","updated_at":"2026-01-02T03:04:05Z","start_date":"2026-05-01","end_date":"2026-04-01"}"#;
+        let err = parse_line(1, backwards).unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("end_date"));
+        assert!(
+            err.message.contains("before the start date 2026-05-01"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn of_two_versions_in_a_batch_the_newest_wins_and_the_other_is_reported() {
+        let older =
+            r#"{"type":"account","id":"acme","updated_at":"2026-01-01T00:00:00Z","name":"Old"}"#;
+        let newer =
+            r#"{"type":"account","id":"acme","updated_at":"2026-02-01T00:00:00Z","name":"New"}"#;
+        for (text, kept_line, dropped_line) in [
+            (format!("{newer}\n{older}\n"), 1, 2),
+            (format!("{older}\n{newer}\n"), 2, 1),
+        ] {
+            let out = parse_jsonl(&text);
+            assert_eq!(out.records.len(), 1);
+            assert_eq!(out.records[0].0, kept_line);
+            let Record::Account(a) = &out.records[0].1 else {
+                panic!()
+            };
+            assert_eq!(a.name, "New");
+            assert_eq!(out.rejected.len(), 1);
+            assert_eq!(out.rejected[0].line, dropped_line);
+            assert!(
+                out.rejected[0]
+                    .message
+                    .contains(&format!("appears again on line {kept_line}")),
+                "{}",
+                out.rejected[0].message
+            );
+        }
+    }
 
     #[test]
     fn parses_a_valid_account() {
@@ -205,7 +343,8 @@ mod tests {
 
     #[test]
     fn a_batch_keeps_good_lines_and_rejects_bad_ones() {
-        let text = format!("{ACCOUNT}\n\n{{bad\n{ACCOUNT}\n");
+        let other = ACCOUNT.replace("\"acme\"", "\"globex\"");
+        let text = format!("{ACCOUNT}\n\n{{bad\n{other}\n");
         let outcome = parse_jsonl(&text);
         assert_eq!(outcome.records.len(), 2);
         assert_eq!(outcome.records[1].0, 4);
