@@ -231,10 +231,12 @@ async fn meeting_prep_runs_end_to_end_and_the_ledger_proves_it() -> anyhow::Resu
     );
     for run in &action.validations {
         let names: Vec<&str> = run.results.iter().map(|r| r.validator.as_str()).collect();
-        assert_eq!(
-            names,
-            ["freshness", "grounding", "contradiction", "compliance"]
-        );
+        let mut expected = vec!["freshness", "grounding", "contradiction", "compliance"];
+        // Right before it leaves revloop, the recipient is checked against their current record.
+        if run.checkpoint.as_str() == "before_external_writeback" {
+            expected.push("recipient_current");
+        }
+        assert_eq!(names, expected);
         assert!(
             run.results
                 .iter()
@@ -331,8 +333,9 @@ async fn meeting_prep_runs_end_to_end_and_the_ledger_proves_it() -> anyhow::Resu
         .iter()
         .filter(|e| governance(e) && e.payload_json.contains(&follow_up.action_id))
         .count();
-    // 3 gateway runs × (4 validators + aggregate), the tool budget decision, two outcomes.
-    assert_eq!(follow_up_governance, 15 + 1 + 2);
+    // 3 gateway runs × (4 validators + aggregate), recipient_current at the external
+    // writeback, the tool budget decision, two outcomes.
+    assert_eq!(follow_up_governance, 15 + 1 + 1 + 2);
     let brief_entry = entries
         .iter()
         .find(|e| e.activity.ends_with("prepare_brief"))

@@ -345,6 +345,9 @@ pub struct ApprovalResult {
     pub decision: String,
     pub approver: Option<String>,
     pub invalid_signals: usize,
+    /// Signals that came after the decision, recorded on the action as ignored.
+    #[serde(default)]
+    pub late_signals: usize,
     pub executed: bool,
 }
 

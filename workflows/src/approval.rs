@@ -34,6 +34,8 @@ pub struct ApprovalWorkflow {
     inbox: VecDeque<(String, serde_json::Value)>,
     decision: Option<String>,
     invalid_signals: usize,
+    /// Signals recorded as ignored because they came after the decision.
+    late_signals: usize,
 }
 
 #[workflow_methods]
@@ -45,6 +47,7 @@ impl ApprovalWorkflow {
             inbox: VecDeque::new(),
             decision: None,
             invalid_signals: 0,
+            late_signals: 0,
         }
     }
 
@@ -125,11 +128,33 @@ impl ApprovalWorkflow {
                 .await?;
             executed = started.result().await?.status == "executed";
         }
+        // Signals that came after the decision (a second approve, a reject too late) are
+        // recorded on the action as ignored: nothing runs twice, and nothing goes untraced.
+        if ctx.patched("record-late-signals") {
+            while let Some((signal, payload)) = ctx.state_mut(|s| s.inbox.pop_front()) {
+                let event = ApprovalEventInput {
+                    tenant_id: tenant.clone(),
+                    trace_id: trace.clone(),
+                    action_id: input.action_id.clone(),
+                    signal,
+                    payload,
+                    at: workflow_now(ctx.workflow_time()),
+                };
+                ctx.execute_activity(
+                    ApprovalActivities::record_approval_event,
+                    event,
+                    activity_options(),
+                )
+                .await?;
+                ctx.state_mut(|s| s.late_signals += 1);
+            }
+        }
         Ok(ApprovalResult {
             action_id: input.action_id,
             decision,
             approver,
             invalid_signals: ctx.state(|s| s.invalid_signals),
+            late_signals: ctx.state(|s| s.late_signals),
             executed,
         })
     }
