@@ -60,7 +60,9 @@ pub fn client(policy: &EgressPolicy) -> reqwest::Client {
             policy: policy.clone(),
         }))
         .build()
-        .unwrap_or_else(|_| reqwest::Client::new())
+        // Never fall back to an unguarded client: with no TLS backend and no proxy to set up,
+        // building cannot fail short of a broken binary, and then nothing should connect.
+        .expect("an HTTP client with a redirect policy and a resolver")
 }
 
 /// System resolution, keeping only the addresses the policy allows.
