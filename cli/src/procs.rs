@@ -86,6 +86,60 @@ impl Drop for ManagedChild {
 
 /// A binary built beside the running one (`target/debug/<name>`), also from test binaries
 /// that live one level deeper (`target/debug/deps`).
+/// A child that is started again when it dies, as a supervisor would (the demo's worker: a
+/// crashed worker loses nothing, since Temporal holds its work, so starting a new one is all it
+/// takes). Gives up after [`Restartable::MAX_RESTARTS`] restarts.
+pub struct Restartable {
+    make: Box<dyn Fn() -> Command + Send>,
+    child: ManagedChild,
+    restarts: u32,
+}
+
+impl Restartable {
+    pub const MAX_RESTARTS: u32 = 10;
+
+    /// Starts the process `make` builds; the same builder starts every later one.
+    pub fn spawn(
+        name: &str,
+        make: impl Fn() -> Command + Send + 'static,
+        log_file: &Path,
+    ) -> anyhow::Result<Self> {
+        let child = ManagedChild::spawn(name, make(), log_file)?;
+        Ok(Self {
+            make: Box::new(make),
+            child,
+            restarts: 0,
+        })
+    }
+
+    pub fn child(&mut self) -> &mut ManagedChild {
+        &mut self.child
+    }
+
+    pub fn restarts(&self) -> u32 {
+        self.restarts
+    }
+
+    /// Starts the process again if it has exited; `Ok(true)` when it did.
+    pub fn keep_alive(&mut self) -> anyhow::Result<bool> {
+        if !self.child.has_exited() {
+            return Ok(false);
+        }
+        if self.restarts >= Self::MAX_RESTARTS {
+            anyhow::bail!(
+                "{} exited {} times; see {}",
+                self.child.name,
+                self.restarts + 1,
+                self.child.log_file.display()
+            );
+        }
+        let (name, log) = (self.child.name.clone(), self.child.log_file.clone());
+        self.child = ManagedChild::spawn(&name, (self.make)(), &log)?;
+        self.restarts += 1;
+        Ok(true)
+    }
+}
+
 pub fn sibling_binary(name: &str) -> anyhow::Result<PathBuf> {
     let exe = std::env::current_exe()?;
     let mut dir = exe.parent().map(Path::to_path_buf);
@@ -103,4 +157,43 @@ pub fn sibling_binary(name: &str) -> anyhow::Result<PathBuf> {
         "{name} was not found beside {}: build it first (`cargo build --workspace --bins`)",
         exe.display()
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_process_that_dies_is_started_again_until_the_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("child.log");
+        let mut proc = Restartable::spawn(
+            "sleeper",
+            || {
+                let mut c = Command::new("sleep");
+                c.arg("30");
+                c
+            },
+            &log,
+        )
+        .unwrap();
+        assert!(!proc.keep_alive().unwrap(), "alive: nothing to do");
+        let first = proc.child().pid();
+        proc.child().kill_hard();
+        assert!(proc.keep_alive().unwrap(), "dead: started again");
+        assert_ne!(proc.child().pid(), first);
+        assert!(!proc.child().has_exited());
+        assert_eq!(proc.restarts(), 1);
+        for _ in 1..Restartable::MAX_RESTARTS {
+            proc.child().kill_hard();
+            proc.keep_alive().unwrap();
+        }
+        proc.child().kill_hard();
+        assert!(
+            proc.keep_alive()
+                .unwrap_err()
+                .to_string()
+                .contains("exited 11 times")
+        );
+    }
 }

@@ -11,7 +11,7 @@ use chrono::Utc;
 use revloop_cli::client::ApiClient;
 use revloop_cli::devserver::{DevServer, DevServerOptions, find_temporal_bin};
 use revloop_cli::output::action_line;
-use revloop_cli::procs::{ManagedChild, sibling_binary};
+use revloop_cli::procs::{ManagedChild, Restartable, sibling_binary};
 use revloop_cli::{fixtures, token};
 use revloop_domain::auth::Role;
 use revloop_proto::v1 as pb;
@@ -81,9 +81,25 @@ pub async fn run(args: &DemoArgs) -> anyhow::Result<i32> {
             .env("REVLOOP_INBOX_DIR", &inbox)
             .env("REVLOOP_DEBOUNCE_SECS", "2");
     };
-    let mut worker_cmd = Command::new(sibling_binary("revloop-worker")?);
-    env(&mut worker_cmd);
-    let mut worker = ManagedChild::spawn("revloop-worker", worker_cmd, &home.join("worker.log"))?;
+    let worker_bin = sibling_binary("revloop-worker")?;
+    let worker_env: Vec<(String, std::ffi::OsString)> = {
+        let mut probe = Command::new(&worker_bin);
+        env(&mut probe);
+        probe
+            .get_envs()
+            .filter_map(|(k, v)| Some((k.to_string_lossy().to_string(), v?.to_os_string())))
+            .collect()
+    };
+    // A worker that dies is started again: Temporal kept its work, so nothing is lost.
+    let mut worker = Restartable::spawn(
+        "revloop-worker",
+        move || {
+            let mut cmd = Command::new(&worker_bin);
+            cmd.envs(worker_env.iter().map(|(k, v)| (k, v)));
+            cmd
+        },
+        &home.join("worker.log"),
+    )?;
     let mut api_cmd = Command::new(sibling_binary("revloop-api")?);
     env(&mut api_cmd);
     api_cmd.env("REVLOOP_API_LISTEN", &args.api_listen);
@@ -121,7 +137,7 @@ pub async fn run(args: &DemoArgs) -> anyhow::Result<i32> {
     }
     println!("stopping …");
     api.stop();
-    worker.stop();
+    worker.child().stop();
     server.stop();
     outcome.map(|_| 0)
 }
@@ -129,7 +145,7 @@ pub async fn run(args: &DemoArgs) -> anyhow::Result<i32> {
 async fn show_loop(
     api_url: &str,
     token: &str,
-    worker: &mut ManagedChild,
+    worker: &mut Restartable,
     api: &mut ManagedChild,
 ) -> anyhow::Result<()> {
     let mut client = ApiClient::connect_when_ready(api_url, token, Duration::from_secs(60), || {
@@ -155,8 +171,11 @@ async fn show_loop(
     println!("running the loop: perception → signals → decisions → validation …");
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
-        if worker.has_exited() {
-            bail!("the worker exited; see {}", worker.log_file.display());
+        if worker.keep_alive()? {
+            eprintln!(
+                "the worker exited; started it again (see {})",
+                worker.child().log_file.display()
+            );
         }
         let actions = client
             .actions
@@ -191,7 +210,7 @@ async fn show_loop(
     }
 }
 
-async fn wait_for_stop(worker: &mut ManagedChild, api: &mut ManagedChild) {
+async fn wait_for_stop(worker: &mut Restartable, api: &mut ManagedChild) {
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .expect("SIGTERM handler");
     let mut tick = tokio::time::interval(Duration::from_secs(2));
@@ -200,8 +219,19 @@ async fn wait_for_stop(worker: &mut ManagedChild, api: &mut ManagedChild) {
             _ = tokio::signal::ctrl_c() => return,
             _ = term.recv() => return,
             _ = tick.tick() => {
-                if worker.has_exited() || api.has_exited() {
-                    eprintln!("a revloop process exited; see the logs under .revloop/");
+                match worker.keep_alive() {
+                    Ok(true) => eprintln!(
+                        "the worker exited; started it again (see {})",
+                        worker.child().log_file.display()
+                    ),
+                    Ok(false) => {}
+                    Err(e) => {
+                        eprintln!("{e:#}");
+                        return;
+                    }
+                }
+                if api.has_exited() {
+                    eprintln!("the API exited; see its log under .revloop/");
                     return;
                 }
             }
