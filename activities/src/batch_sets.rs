@@ -36,17 +36,7 @@ pub async fn get<T: DeserializeOwned>(
     tenant_id: &str,
     key: &str,
 ) -> Result<Vec<T>, ActivityError> {
-    let artifact = store
-        .get_artifact(tenant_id, key)
-        .await
-        .map_err(error::store)?
-        .ok_or_else(|| {
-            error::non_retryable(
-                error::NOT_FOUND,
-                format!("batch list {key} of tenant {tenant_id} is not in the store"),
-            )
-        })?;
-    Ok(serde_json::from_slice(&artifact.content)?)
+    crate::decision::load_json_artifact(store, tenant_id, key).await
 }
 
 /// The first [`SAMPLE`] items, for a result a person reads; the full list is in the store.

@@ -155,7 +155,8 @@ pub async fn tenant_config(
 /// The content type of stored account-view snapshots.
 pub const SNAPSHOT_CONTENT_TYPE: &str = "application/vnd.revloop.account-view+json";
 
-async fn load_json_artifact<T: serde::de::DeserializeOwned>(
+/// A stored JSON artifact, decoded; a missing one is a non-retryable error naming it.
+pub(crate) async fn load_json_artifact<T: serde::de::DeserializeOwned>(
     store: &dyn Store,
     tenant_id: &str,
     key: &str,
