@@ -39,6 +39,24 @@ fn platform_env(cmd: &mut Command) {
         .env("REVLOOP_EGRESS_ALLOW_NETS", "127.0.0.1/32");
 }
 
+/// A push delivery's `x-revloop-signature` value, signed at `timestamp` (unix seconds): the wire
+/// format a source implements, written here independently of the API's own code.
+pub fn push_signature_at(secret: &str, timestamp: i64, body: &[u8]) -> String {
+    use hmac::Mac;
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(format!("{timestamp}.").as_bytes());
+    mac.update(body);
+    format!(
+        "t={timestamp},v1={}",
+        hex::encode(mac.finalize().into_bytes())
+    )
+}
+
+/// [`push_signature_at`] now.
+pub fn push_signature(secret: &str, body: &[u8]) -> String {
+    push_signature_at(secret, Utc::now().timestamp(), body)
+}
+
 /// The tenant's inbox folder, beside the store: the only place the worker reads files from.
 pub fn inbox_of(store: &std::path::Path) -> PathBuf {
     store.with_file_name("inbox")

@@ -20,5 +20,6 @@ mod pull_schedule;
 mod push_connector;
 mod salesforce_pull;
 mod security;
+mod security_webhooks;
 mod tenant_isolation;
 mod world;

@@ -1,7 +1,6 @@
 //! HTTP push connector: a valid signed batch lands; a bad signature, malformed JSON or an
 //! unknown tenant or connector is refused with a clear error and stores nothing.
 
-use hmac::{Hmac, Mac};
 use revloop_domain::records::RecordKey;
 use revloop_proto::v1 as pb;
 use revloop_store::{EvidenceStore, RecordStore};
@@ -11,9 +10,7 @@ use sha2::Sha256;
 use crate::helpers::*;
 
 fn signature(secret: &str, body: &[u8]) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
-    mac.update(body);
-    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+    push_signature(secret, body)
 }
 
 fn evidence_id(body: &[u8]) -> String {
@@ -35,7 +32,11 @@ fn account(id: &str) -> Value {
     json!({"type": "account", "id": id, "updated_at": "2026-03-01T00:00:00Z", "name": format!("Company {id}")})
 }
 
-async fn post(url: &str, body: &[u8], signature: Option<String>) -> anyhow::Result<(u16, Value)> {
+pub async fn post(
+    url: &str,
+    body: &[u8],
+    signature: Option<String>,
+) -> anyhow::Result<(u16, Value)> {
     let mut request = reqwest::Client::new()
         .post(url)
         .header("content-type", "application/json")

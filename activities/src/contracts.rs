@@ -86,6 +86,9 @@ pub struct RecordChange {
 pub struct NormalizeOutput {
     pub accepted: usize,
     pub unchanged: usize,
+    /// Records older (by `updated_at`) than the version already stored, so not applied.
+    #[serde(default)]
+    pub stale: usize,
     pub rejected: usize,
     /// Inline changes: only in histories recorded before change sets; new runs leave it empty.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -160,6 +163,9 @@ pub struct PerceptionResult {
     pub accepted: usize,
     pub rejected: usize,
     pub changed: usize,
+    /// Records older than the version already stored (not applied).
+    #[serde(default)]
+    pub stale: usize,
     pub new_signals: usize,
     /// The first accounts signalled; `account_count` says how many in all.
     pub accounts: Vec<String>,

@@ -27,7 +27,8 @@ pub enum PipelineError {
 }
 
 /// Parses the batch (quarantining bad lines with their error) and stores each record whose
-/// content changed as its new latest version.
+/// content changed as its new latest version, unless the latest is newer (by `updated_at`):
+/// such a stale version is counted and left out, so the records and the world state agree.
 pub async fn normalize_batch(
     store: &dyn Store,
     tenant_id: &str,
@@ -57,6 +58,7 @@ pub async fn normalize_batch(
     }
     let mut changes = Vec::new();
     let mut unchanged = 0;
+    let mut stale = 0;
     // Later lines win when a batch holds two versions of one record.
     let mut latest_in_batch: BTreeMap<_, (usize, Record)> = BTreeMap::new();
     for (line, rec) in parsed.records {
@@ -65,6 +67,15 @@ pub async fn normalize_batch(
     let accepted = latest_in_batch.len();
     for (key, (line, rec)) in latest_in_batch {
         let latest = store.latest_version(tenant_id, &key).await?;
+        // A version never replaces a newer one, whatever order deliveries arrive in (a
+        // replayed or late webhook, a source re-sending its history).
+        if latest
+            .as_ref()
+            .is_some_and(|l| l.record.updated_at() > rec.updated_at())
+        {
+            stale += 1;
+            continue;
+        }
         let hash = rec.content_hash();
         if let Some(latest) = latest.as_ref().filter(|l| l.content_hash == hash) {
             // Written from this very batch (an earlier attempt, or the same bytes ingested
@@ -110,6 +121,7 @@ pub async fn normalize_batch(
     Ok(NormalizeOutput {
         accepted,
         unchanged,
+        stale,
         rejected: parsed.rejected.len(),
         changed: changes.len(),
         changes,
@@ -235,4 +247,49 @@ async fn detect_account(
     }
     output.new_signal_count = output.new_signals.len();
     Ok(output)
+}
+
+#[cfg(test)]
+mod tests {
+    use revloop_store::{Evidence, EvidenceStore, Provenance, RecordStore, SqliteStore};
+
+    use super::*;
+
+    async fn ingest(store: &SqliteStore, jsonl: &str, now: DateTime<Utc>) -> NormalizeOutput {
+        let provenance = Provenance {
+            source: "test".into(),
+            connector: "test".into(),
+            fetched_at: now,
+            cursor: None,
+            trust_class: "crm".into(),
+        };
+        let evidence = Evidence::new("t1", jsonl.as_bytes().to_vec(), provenance);
+        store.put_evidence(&evidence).await.unwrap();
+        normalize_batch(store, "t1", &evidence.evidence_id, now)
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn an_older_version_arriving_later_never_replaces_the_newer_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path().join("s.db")).unwrap();
+        let now = Utc::now();
+        let newer = r#"{"type":"account","id":"acme","updated_at":"2026-03-02T00:00:00Z","name":"Acme New"}"#;
+        let older = r#"{"type":"account","id":"acme","updated_at":"2026-03-01T00:00:00Z","name":"Acme Old"}"#;
+        assert_eq!(ingest(&store, newer, now).await.changed, 1);
+        let replayed = ingest(&store, older, now).await;
+        assert_eq!((replayed.changed, replayed.stale), (0, 1));
+        let key = RecordKey {
+            record_type: "account".into(),
+            id: "acme".into(),
+        };
+        let latest = store.latest_version("t1", &key).await.unwrap().unwrap();
+        let Record::Account(account) = latest.record else {
+            panic!("an account")
+        };
+        assert_eq!(account.name, "Acme New");
+        // The world state is computed from the versions: the stale one is not among them.
+        assert_eq!(store.account_versions("t1", "acme").await.unwrap().len(), 1);
+    }
 }

@@ -39,6 +39,11 @@ pub struct ApiArgs {
     #[arg(long, env = "REVLOOP_JWT_LEEWAY_SECS", default_value_t = crate::auth::DEFAULT_LEEWAY_SECS,
           value_parser = clap::value_parser!(u64).range(0..=60))]
     pub jwt_leeway_secs: u64,
+    /// How far a push delivery's signed timestamp may be from the server's clock, in seconds.
+    /// Older deliveries are refused; inside the window a signature is accepted once.
+    #[arg(long, env = "REVLOOP_PUSH_TOLERANCE_SECS", default_value_t = 300,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub push_tolerance_secs: u64,
     /// HMAC secret that signs bearer tokens (HS256). Required; never logged.
     #[arg(long, env = "REVLOOP_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: String,

@@ -43,6 +43,8 @@ pub struct AppState {
     pub secrets: TenantSecrets,
     /// Mints the approval tokens that make approval signals count.
     pub approval_keys: ApprovalKeys,
+    /// How far a push delivery's signed timestamp may be from now.
+    pub push_tolerance: chrono::Duration,
 }
 
 async fn connect_temporal(args: &ApiArgs) -> anyhow::Result<Client> {
@@ -98,6 +100,7 @@ pub async fn serve(args: ApiArgs) -> anyhow::Result<()> {
             .context("REVLOOP_EGRESS_ALLOW_NETS")?,
         secrets: TenantSecrets::from_args(&args.trust.secrets),
         approval_keys: ApprovalKeys::from_args(&args.trust.approval_keys)?,
+        push_tolerance: chrono::Duration::seconds(args.push_tolerance_secs as i64),
     };
     let auth = Authenticator::with_leeway(&args.jwt_secret, args.jwt_leeway_secs);
 

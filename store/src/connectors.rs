@@ -41,4 +41,15 @@ pub trait ConnectorStore {
         expected: Option<&str>,
         cursor: &str,
     ) -> StoreResult<()>;
+    /// Claims a push delivery's signature, once: `true` the first time, `false` for a replay.
+    /// The claim is kept until `keep_until` (the end of the signature's tolerance window);
+    /// claims past theirs are forgotten, since their timestamp alone refuses them by then.
+    async fn claim_push_delivery(
+        &self,
+        tenant_id: &str,
+        connector_id: &str,
+        signature: &str,
+        now: DateTime<Utc>,
+        keep_until: DateTime<Utc>,
+    ) -> StoreResult<bool>;
 }

@@ -49,6 +49,7 @@ impl PerceptionWorkflow {
             NormalizeOutput {
                 accepted: 0,
                 unchanged: 0,
+                stale: 0,
                 rejected: 0,
                 changes: Vec::new(),
                 changed: 0,
@@ -75,6 +76,7 @@ impl PerceptionWorkflow {
             rejected: normalized.rejected,
             // Histories recorded before change sets carry the changes inline.
             changed: normalized.changed.max(normalized.changes.len()),
+            stale: normalized.stale,
             new_signals: 0,
             accounts: Vec::new(),
             account_count: 0,

@@ -1,7 +1,9 @@
 //! `POST /v1/tenants/{tenant}/connectors/{connector}/records`: a source pushes records (JSONL or
-//! a JSON array), signed with the connector's secret. Nothing is stored unless the tenant and
-//! connector exist, the signature matches and the body is well-formed JSON; then the batch is
-//! accepted exactly like a gRPC ingest (bad records quarantined, perception started).
+//! a JSON array), signed with the connector's secret and a timestamp (see [`super::signature`]).
+//! Nothing is stored unless the tenant and connector exist, the signature matches, its timestamp
+//! is inside the tolerance window, it was not delivered before, and the body is well-formed JSON;
+//! then the batch is accepted exactly like a gRPC ingest (bad records quarantined, perception
+//! started).
 
 use axum::Json;
 use axum::body::Bytes;
@@ -11,7 +13,7 @@ use revloop_domain::TenantId;
 use serde_json::{Value, json};
 
 use super::HttpError;
-use super::signature::{SIGNATURE_HEADER, verify};
+use super::signature::{SIGNATURE_HEADER, STALE, verify};
 
 use crate::error;
 use crate::intake::{self, Batch};
@@ -75,7 +77,42 @@ pub async fn push_records(
                 format!("missing {SIGNATURE_HEADER} header"),
             )
         })?;
-    verify(secret.as_bytes(), &body, header).map_err(|_| unverified())?;
+    let now = chrono::Utc::now();
+    let tolerance = state.push_tolerance;
+    let verified = verify(secret.as_bytes(), &body, header, now, tolerance).map_err(|why| {
+        // A stale timestamp is the sender's clock or a replay: say so, since it does not tell
+        // an unsigned caller anything (only a correctly signed delivery gets this far).
+        if why == STALE {
+            HttpError::new(
+                StatusCode::UNAUTHORIZED,
+                "STALE_SIGNATURE",
+                format!(
+                    "the {SIGNATURE_HEADER} timestamp is more than {}s from the server's clock; sign each delivery when it is sent",
+                    tolerance.num_seconds()
+                ),
+            )
+        } else {
+            unverified()
+        }
+    })?;
+    let first_delivery = state
+        .store
+        .claim_push_delivery(
+            &tenant,
+            &connector_id,
+            &verified.signature,
+            now,
+            verified.sent_at + tolerance,
+        )
+        .await
+        .map_err(error::store)?;
+    if !first_delivery {
+        return Err(HttpError::new(
+            StatusCode::CONFLICT,
+            "REPLAYED",
+            "this signed delivery was already accepted; a new delivery needs a new timestamp and signature",
+        ));
+    }
     let jsonl = to_jsonl(&body)
         .map_err(|m| HttpError::new(StatusCode::BAD_REQUEST, "MALFORMED_JSON", m))?;
     let batch = Batch {

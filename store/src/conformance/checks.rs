@@ -472,6 +472,51 @@ pub async fn artifacts_are_content_addressed<S: Store>(store: S) {
     );
 }
 
+pub async fn push_deliveries_are_claimed_once<S: Store>(store: S) {
+    let now = at();
+    let until = now + chrono::Duration::minutes(5);
+    assert!(
+        store
+            .claim_push_delivery("t1", "crm", "sig-a", now, until)
+            .await
+            .unwrap()
+    );
+    // The replay, by whoever sends it, is refused.
+    assert!(
+        !store
+            .claim_push_delivery("t1", "crm", "sig-a", now, until)
+            .await
+            .unwrap()
+    );
+    // The same bytes are a different delivery for another connector or tenant.
+    assert!(
+        store
+            .claim_push_delivery("t1", "erp", "sig-a", now, until)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .claim_push_delivery("t2", "crm", "sig-a", now, until)
+            .await
+            .unwrap()
+    );
+    // Past its window a claim is forgotten (the timestamp refuses such a delivery by then).
+    let later = until + chrono::Duration::seconds(1);
+    assert!(
+        store
+            .claim_push_delivery(
+                "t1",
+                "crm",
+                "sig-a",
+                later,
+                later + chrono::Duration::minutes(5)
+            )
+            .await
+            .unwrap()
+    );
+}
+
 pub async fn connectors_are_registered_per_tenant<S: Store>(store: S) {
     let c = ConnectorRecord {
         tenant_id: "t1".into(),

@@ -23,6 +23,7 @@ macro_rules! store_conformance {
             tenants_are_created_once,
             artifacts_are_content_addressed,
             connectors_are_registered_per_tenant,
+            push_deliveries_are_claimed_once,
             budget_reservations_are_all_or_nothing,
             concurrent_reservations_never_overspend,
             outcomes_are_recorded_once_per_id,

@@ -1,4 +1,5 @@
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 
 use super::{SqliteStore, from_json, sql_err, to_json};
@@ -98,6 +99,42 @@ impl ConnectorStore for SqliteStore {
                 .map_err(sql_err)?;
             rows.map(|b| from_json("connector", &b.map_err(sql_err)?))
                 .collect()
+        })
+        .await
+    }
+
+    async fn claim_push_delivery(
+        &self,
+        tenant_id: &str,
+        connector_id: &str,
+        signature: &str,
+        now: DateTime<Utc>,
+        keep_until: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let (t, id, sig) = (
+            tenant_id.to_string(),
+            connector_id.to_string(),
+            signature.to_string(),
+        );
+        let (now_ms, keep_ms) = (now.timestamp_millis(), keep_until.timestamp_millis());
+        self.with(move |conn| {
+            let tx = conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .map_err(sql_err)?;
+            tx.execute(
+                "DELETE FROM push_deliveries WHERE keep_until_ms < ?1",
+                params![now_ms],
+            )
+            .map_err(sql_err)?;
+            let inserted = tx
+                .execute(
+                    "INSERT INTO push_deliveries (tenant_id, connector_id, signature, keep_until_ms)
+                     VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+                    params![t, id, sig, keep_ms],
+                )
+                .map_err(sql_err)?;
+            tx.commit().map_err(sql_err)?;
+            Ok(inserted == 1)
         })
         .await
     }

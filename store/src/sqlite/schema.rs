@@ -104,6 +104,14 @@ CREATE TABLE IF NOT EXISTS connector_cursors (
     cursor TEXT NOT NULL,
     PRIMARY KEY (tenant_id, connector_id)
 );
+CREATE TABLE IF NOT EXISTS push_deliveries (
+    tenant_id TEXT NOT NULL,
+    connector_id TEXT NOT NULL,
+    signature TEXT NOT NULL,
+    keep_until_ms INTEGER NOT NULL,
+    PRIMARY KEY (tenant_id, connector_id, signature)
+);
+CREATE INDEX IF NOT EXISTS push_deliveries_expiry ON push_deliveries (keep_until_ms);
 CREATE TABLE IF NOT EXISTS budget_counters (
     counter_key TEXT PRIMARY KEY,
     tenant_id TEXT NOT NULL,
