@@ -34,7 +34,9 @@ pub const APPROVAL_KEY: &str = "e2e-approval-key-that-is-32-bytes-or-more";
 /// What the operator allows in these tests: http to loopback (the local test servers), nothing
 /// else internal, and the approval key.
 fn platform_env(cmd: &mut Command) {
+    // The dashboards' per-tenant budget gauges exist only with tenant labels on.
     cmd.env("REVLOOP_APPROVAL_KEY", APPROVAL_KEY)
+        .env("REVLOOP_METRICS_TENANT_LABELS", "true")
         .env("REVLOOP_EGRESS_ALLOW_HTTP", "true")
         .env("REVLOOP_EGRESS_ALLOW_NETS", "127.0.0.1/32");
 }
@@ -69,6 +71,8 @@ pub struct TestEnv {
     pub api: ManagedChild,
     pub api_url: String,
     pub http_url: String,
+    /// The API's `/metrics`, on its own listener.
+    pub api_metrics_url: String,
     pub store_path: PathBuf,
     pub temporal_bin: PathBuf,
     pub temporal: Client,
@@ -100,6 +104,7 @@ pub async fn spawn_env() -> anyhow::Result<TestEnv> {
     let store_path = dir.path().join("revloop.db");
     let api_url = format!("http://127.0.0.1:{}", free_port()?);
     let http_url = format!("http://127.0.0.1:{}", free_port()?);
+    let api_metrics_addr = format!("127.0.0.1:{}", free_port()?);
     let temporal = Client::new(
         Connection::connect(
             ConnectionOptions::new(url::Url::parse(&server.address)?)
@@ -126,6 +131,7 @@ pub async fn spawn_env() -> anyhow::Result<TestEnv> {
             "REVLOOP_HTTP_LISTEN",
             http_url.trim_start_matches("http://"),
         )
+        .env("REVLOOP_API_METRICS_ADDR", &api_metrics_addr)
         .env("REVLOOP_TENANT_SECRET_acme-co__PUSH", PUSH_SECRET);
     platform_env(&mut api_cmd);
     let api = ManagedChild::spawn("revloop-api", api_cmd, &dir.path().join("api.log"))?;
@@ -136,6 +142,7 @@ pub async fn spawn_env() -> anyhow::Result<TestEnv> {
         api,
         api_url,
         http_url,
+        api_metrics_url: format!("http://{api_metrics_addr}/metrics"),
         store_path,
         temporal_bin,
         temporal,

@@ -176,7 +176,7 @@ async fn disagreeing_sources_show_as_a_contradiction_now_but_not_before() -> any
 
 /// The API's count of account-state answers with this cache outcome.
 async fn cache_answers(env: &TestEnv, outcome: &str) -> anyhow::Result<u64> {
-    let text = reqwest::get(format!("{}/metrics", env.http_url))
+    let text = reqwest::get(&env.api_metrics_url)
         .await?
         .error_for_status()?
         .text()

@@ -4,6 +4,7 @@
 //! rename (a test checks every name they use is exported).
 
 use std::sync::LazyLock;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use prometheus::{
     CounterVec, GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, Opts, TextEncoder,
@@ -11,6 +12,22 @@ use prometheus::{
 };
 use revloop_domain::validators::{GatewayOutcome, Verdict};
 use revloop_store::BudgetRecord;
+
+/// Whether series may carry tenant ids (and budget scopes their account ids): off by default,
+/// so a metrics backend shared across tenants, or a scrape that leaks, names no customer.
+static TENANT_LABELS: AtomicBool = AtomicBool::new(false);
+
+/// Set once at start-up from `REVLOOP_METRICS_TENANT_LABELS`.
+pub fn set_tenant_labels(on: bool) {
+    TENANT_LABELS.store(on, Ordering::Relaxed);
+}
+
+pub fn tenant_labels() -> bool {
+    TENANT_LABELS.load(Ordering::Relaxed)
+}
+
+/// The `tenant` label value of series that aggregate across tenants when tenant labels are off.
+pub const ALL_TENANTS: &str = "all";
 
 fn counter(name: &str, help: &str, labels: &[&str]) -> IntCounterVec {
     register_int_counter_vec!(Opts::new(name, help), labels).expect("metric registers once")
@@ -153,8 +170,10 @@ pub fn gateway(outcome: &GatewayOutcome) {
         .inc();
 }
 
-/// One budget decision: the decision itself, what it consumed, and each capped counter's
-/// usage, remainder and utilization after it.
+/// One budget decision: the decision itself, what it consumed, and (with tenant labels on) each
+/// capped counter's usage, remainder and utilization after it. Those gauges are facts of one
+/// tenant's counter and cannot be summed across tenants, so without tenant labels they are not
+/// exported; `revloop_budget_decisions_total{result="BLOCK"}` still shows caps being hit.
 pub fn budget(tenant: &str, record: &BudgetRecord, amount: u64) {
     let decision = &record.decision;
     let kind = record.operation.split(':').next().unwrap_or_default();
@@ -167,6 +186,9 @@ pub fn budget(tenant: &str, record: &BudgetRecord, amount: u64) {
         BUDGET_CONSUMED
             .with_label_values(&[class.as_str(), kind])
             .inc_by(amount as f64);
+    }
+    if !tenant_labels() {
+        return;
     }
     for r in &decision.results {
         let used = if granted { r.would_use } else { r.used } as f64;

@@ -11,6 +11,14 @@ pub struct ApiArgs {
     /// Where webhooks (HTTP push connectors) are served.
     #[arg(long, env = "REVLOOP_HTTP_LISTEN", default_value = "127.0.0.1:8080")]
     pub http_listen: SocketAddr,
+    /// Where `/metrics` is served for Prometheus: an address only the cluster reaches, e.g.
+    /// 0.0.0.0:9466 behind a NetworkPolicy; off when unset. Never the public HTTP listener.
+    #[arg(long, env = "REVLOOP_API_METRICS_ADDR")]
+    pub metrics_addr: Option<SocketAddr>,
+    /// Label series with tenant ids (and budget scopes with account ids). Off by default: then
+    /// series aggregate across tenants and name no customer.
+    #[arg(long, env = "REVLOOP_METRICS_TENANT_LABELS", default_value_t = false)]
+    pub metrics_tenant_labels: bool,
     #[arg(
         long,
         env = "TEMPORAL_ADDRESS",
@@ -29,6 +37,8 @@ pub struct ApiArgs {
     pub memory_dir: Option<PathBuf>,
     #[command(flatten)]
     pub memory: revloop_activities::memory::MemoryArgs,
+    #[command(flatten)]
+    pub http_limits: crate::http::limits::HttpLimits,
     #[command(flatten)]
     pub trust: revloop_activities::trust_args::TrustArgs,
     /// How many accounts' computed states the API keeps in memory (least recently read go

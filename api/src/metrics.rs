@@ -1,7 +1,8 @@
 //! The API's metrics: every gRPC call by method and status, its latency, and the approval
-//! backlog per tenant (read from the store at each scrape, so it is right however many API
-//! replicas run). Served at `/metrics` on the HTTP port with the worker-side names the
-//! activities record in this process.
+//! backlog (read from the store at each scrape, so it is right however many API replicas run;
+//! per tenant only with tenant labels on). Served at `/metrics` on its own listener
+//! (`REVLOOP_API_METRICS_ADDR`), meant for the cluster's scraper and never on the public HTTP
+//! port, with the worker-side names the activities record in this process.
 
 use std::sync::LazyLock;
 use std::task::{Context, Poll};
@@ -13,7 +14,7 @@ use prometheus::{
     GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, Opts, register_gauge_vec,
     register_histogram_vec, register_int_counter_vec,
 };
-use revloop_store::{ActionStatus, Store};
+use revloop_store::{ActionStatus, StatusBacklog, Store};
 
 static GRPC_REQUESTS: LazyLock<IntCounterVec> = LazyLock::new(|| {
     register_int_counter_vec!(
@@ -78,15 +79,12 @@ pub async fn scrape(store: &dyn Store) -> String {
         Ok(backlog) => {
             APPROVAL_BACKLOG.reset();
             APPROVAL_BACKLOG_AGE.reset();
-            let now = Utc::now();
-            for b in backlog {
-                APPROVAL_BACKLOG
-                    .with_label_values(&[b.tenant_id.as_str()])
-                    .set(b.count as f64);
-                let age = (now - b.oldest_updated_at).num_milliseconds() as f64 / 1000.0;
+            let per_tenant = revloop_activities::metrics::tenant_labels();
+            for (tenant, count, oldest) in backlog_series(&backlog, Utc::now(), per_tenant) {
+                APPROVAL_BACKLOG.with_label_values(&[&tenant]).set(count);
                 APPROVAL_BACKLOG_AGE
-                    .with_label_values(&[b.tenant_id.as_str()])
-                    .set(age.max(0.0));
+                    .with_label_values(&[&tenant])
+                    .set(oldest);
             }
         }
         Err(e) => tracing::warn!(error = %e, "approval backlog not refreshed"),
@@ -98,6 +96,32 @@ pub async fn scrape(store: &dyn Store) -> String {
         ACCOUNT_STATE_CACHE.with_label_values(&[outcome]);
     }
     revloop_activities::metrics::render()
+}
+
+/// The backlog gauges' series: `(tenant label, actions waiting, oldest wait in seconds)`, one
+/// per tenant with tenant labels on, else one for all tenants (the total, and the oldest wait
+/// anywhere).
+fn backlog_series(
+    backlog: &[StatusBacklog],
+    now: chrono::DateTime<Utc>,
+    per_tenant: bool,
+) -> Vec<(String, f64, f64)> {
+    let age = |b: &StatusBacklog| {
+        ((now - b.oldest_updated_at).num_milliseconds() as f64 / 1000.0).max(0.0)
+    };
+    if per_tenant {
+        return backlog
+            .iter()
+            .map(|b| (b.tenant_id.clone(), b.count as f64, age(b)))
+            .collect();
+    }
+    let total: u64 = backlog.iter().map(|b| b.count).sum();
+    let oldest = backlog.iter().map(age).fold(0.0, f64::max);
+    vec![(
+        revloop_activities::metrics::ALL_TENANTS.to_string(),
+        total as f64,
+        oldest,
+    )]
 }
 
 /// Counts and times every gRPC call. Errors travel as a `grpc-status` header on trailers-only
@@ -153,5 +177,34 @@ where
                 .observe(started.elapsed().as_secs_f64());
             response
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn without_tenant_labels_the_backlog_names_no_tenant() {
+        let now = Utc::now();
+        let backlog = [
+            StatusBacklog {
+                tenant_id: "secret-customer".into(),
+                count: 3,
+                oldest_updated_at: now - chrono::Duration::seconds(50),
+            },
+            StatusBacklog {
+                tenant_id: "other-customer".into(),
+                count: 2,
+                oldest_updated_at: now - chrono::Duration::seconds(90),
+            },
+        ];
+        assert_eq!(
+            backlog_series(&backlog, now, false),
+            vec![("all".to_string(), 5.0, 90.0)]
+        );
+        let labelled = backlog_series(&backlog, now, true);
+        assert_eq!(labelled.len(), 2);
+        assert_eq!(labelled[0], ("secret-customer".to_string(), 3.0, 50.0));
     }
 }

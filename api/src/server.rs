@@ -45,6 +45,8 @@ pub struct AppState {
     pub approval_keys: ApprovalKeys,
     /// How far a push delivery's signed timestamp may be from now.
     pub push_tolerance: chrono::Duration,
+    /// Header and body timeouts, body size and connection bounds of the HTTP listener.
+    pub http_limits: crate::http::limits::HttpLimits,
 }
 
 async fn connect_temporal(args: &ApiArgs) -> anyhow::Result<Client> {
@@ -101,6 +103,7 @@ pub async fn serve(args: ApiArgs) -> anyhow::Result<()> {
         secrets: TenantSecrets::from_args(&args.trust.secrets),
         approval_keys: ApprovalKeys::from_args(&args.trust.approval_keys)?,
         push_tolerance: chrono::Duration::seconds(args.push_tolerance_secs as i64),
+        http_limits: args.http_limits.clone(),
     };
     let auth = Authenticator::with_leeway(&args.jwt_secret, args.jwt_leeway_secs);
 
@@ -153,11 +156,37 @@ pub async fn serve(args: ApiArgs) -> anyhow::Result<()> {
         "revloop-api http listening on {}",
         http_listener.local_addr()?
     );
-    let http = axum::serve(
+    revloop_activities::metrics::set_tenant_labels(args.metrics_tenant_labels);
+    let metrics = match args.metrics_addr {
+        Some(addr) => {
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("binding the metrics listener {addr}"))?;
+            println!(
+                "revloop-api metrics listening on {}",
+                listener.local_addr()?
+            );
+            Some(crate::http::listener::serve(
+                listener,
+                crate::http::metrics_router(state.clone()),
+                &args.http_limits,
+                shutdown_signal(),
+            ))
+        }
+        None => None,
+    };
+    let metrics = async move {
+        match metrics {
+            Some(serving) => serving.await,
+            None => Ok(()),
+        }
+    };
+    let http = crate::http::listener::serve(
         http_listener,
-        crate::http::router(state.clone()).into_make_service(),
-    )
-    .with_graceful_shutdown(shutdown_signal());
+        crate::http::router(state.clone()),
+        &args.http_limits,
+        shutdown_signal(),
+    );
     let grpc = Server::builder()
         .layer(crate::metrics::GrpcMetricsLayer)
         .add_service(health_service)
@@ -194,9 +223,10 @@ pub async fn serve(args: ApiArgs) -> anyhow::Result<()> {
             tokio_stream::wrappers::TcpListenerStream::new(listener),
             shutdown_signal(),
         );
-    let (grpc, http) = tokio::join!(grpc, http);
+    let (grpc, http, metrics) = tokio::join!(grpc, http, metrics);
     grpc?;
     http?;
+    metrics?;
     Ok(())
 }
 

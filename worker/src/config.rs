@@ -36,6 +36,10 @@ pub struct WorkerArgs {
     /// at `/metrics`, e.g. 0.0.0.0:9464; off when unset.
     #[arg(long, env = "REVLOOP_WORKER_METRICS_ADDR")]
     pub metrics_addr: Option<SocketAddr>,
+    /// Label series with tenant ids (and budget scopes with account ids). Off by default: then
+    /// series aggregate across tenants and name no customer.
+    #[arg(long, env = "REVLOOP_METRICS_TENANT_LABELS", default_value_t = false)]
+    pub metrics_tenant_labels: bool,
     /// Where the Temporal SDK serves its own worker metrics (`temporal_*`: task slots, poll and
     /// schedule-to-start latencies), e.g. 0.0.0.0:9465; off when unset.
     #[arg(long, env = "REVLOOP_TEMPORAL_METRICS_ADDR")]

@@ -41,6 +41,7 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
 
+    revloop_activities::metrics::set_tenant_labels(args.metrics_tenant_labels);
     if let Some(addr) = args.metrics_addr {
         let listener = tokio::net::TcpListener::bind(addr)
             .await

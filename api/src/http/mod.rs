@@ -1,6 +1,9 @@
-//! The HTTP side of the API: webhooks that sources push to, and `/metrics` for Prometheus. Errors are JSON bodies
+//! The HTTP side of the API: webhooks that sources push to on the public listener, and
+//! `/metrics` for Prometheus on a separate one meant for the cluster. Errors are JSON bodies
 //! `{"error": {"code": "...", "message": "..."}}` with a 4xx/5xx status.
 
+pub mod limits;
+pub mod listener;
 mod push;
 mod signature;
 
@@ -21,6 +24,12 @@ pub fn router(state: AppState) -> axum::Router {
             "/v1/tenants/{tenant}/connectors/{connector}/records",
             post(push::push_records),
         )
+        .with_state(state)
+}
+
+/// The metrics listener's routes: `/metrics` only.
+pub fn metrics_router(state: AppState) -> axum::Router {
+    axum::Router::new()
         .route(
             "/metrics",
             get(|State(state): State<AppState>| async move {

@@ -6,13 +6,14 @@
 //! started).
 
 use axum::Json;
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use revloop_domain::TenantId;
 use serde_json::{Value, json};
 
 use super::HttpError;
+use super::limits::read_body;
 use super::signature::{SIGNATURE_HEADER, STALE, verify};
 
 use crate::error;
@@ -25,7 +26,7 @@ pub async fn push_records(
     State(state): State<AppState>,
     Path((tenant, connector_id)): Path<(String, String)>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Result<(StatusCode, Json<Value>), HttpError> {
     // An unknown tenant or connector is answered exactly like a bad signature: before the
     // signature is checked, nothing may tell a caller which tenants or connectors exist.
@@ -77,6 +78,8 @@ pub async fn push_records(
                 format!("missing {SIGNATURE_HEADER} header"),
             )
         })?;
+    // Read only now: an unknown connector's caller is refused without buffering anything.
+    let body = read_body(body, &state.http_limits).await?;
     let now = chrono::Utc::now();
     let tolerance = state.push_tolerance;
     let verified = verify(secret.as_bytes(), &body, header, now, tolerance).map_err(|why| {
