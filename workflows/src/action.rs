@@ -7,7 +7,7 @@ use revloop_domain::validators::{Checkpoint, Verdict};
 use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::{WorkflowContext, WorkflowContextView, WorkflowResult};
 
-use crate::common::{activity_options, workflow_now};
+use crate::common::{activity_options, short_activity_options, workflow_now};
 
 #[workflow]
 pub struct ActionWorkflow {
@@ -36,7 +36,7 @@ impl ActionWorkflow {
                     checkpoint: Checkpoint::BeforeStepExecution,
                     now,
                 },
-                activity_options(),
+                short_activity_options(),
             )
             .await?;
         if verdicts.verdicts.iter().any(|(_, v)| *v == Verdict::Block) {

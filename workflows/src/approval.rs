@@ -18,7 +18,7 @@ use temporalio_sdk::{
 };
 
 use crate::action::ActionWorkflow;
-use crate::common::{Child, activity_options, child_options, payload_json, workflow_now};
+use crate::common::{Child, child_options, payload_json, short_activity_options, workflow_now};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ApprovalStatus {
@@ -62,7 +62,7 @@ impl ApprovalWorkflow {
                 trace_id: trace.clone(),
                 action_id: input.action_id.clone(),
             },
-            activity_options(),
+            short_activity_options(),
         )
         .await?;
         ctx.set_current_details(format!("awaiting approval of {}", input.action_id));
@@ -96,7 +96,7 @@ impl ApprovalWorkflow {
                 .execute_activity(
                     ApprovalActivities::record_approval_event,
                     event,
-                    activity_options(),
+                    short_activity_options(),
                 )
                 .await?;
             if let Some(decision) = outcome.decision {
@@ -143,7 +143,7 @@ impl ApprovalWorkflow {
                 ctx.execute_activity(
                     ApprovalActivities::record_approval_event,
                     event,
-                    activity_options(),
+                    short_activity_options(),
                 )
                 .await?;
                 ctx.state_mut(|s| s.late_signals += 1);

@@ -15,10 +15,26 @@ pub fn workflow_now(time: Option<std::time::SystemTime>) -> DateTime<Utc> {
         .unwrap_or(DateTime::<Utc>::UNIX_EPOCH)
 }
 
-/// Activities retry with backoff until they succeed or fail non-retryably; the type names
-/// below come from `revloop_activities::error`.
+/// How long a short activity may run: store reads and writes, the gateway, a token check.
+/// They finish in milliseconds; when a worker dies in one, the retry starts after this.
+pub const SHORT_ACTIVITY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a model call or an action's side effect may run before it is retried.
+pub const CALL_ACTIVITY_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// For activities that call out (a decision model, an executor's side effect): they retry with
+/// backoff until they succeed or fail non-retryably; the type names below come from
+/// `revloop_activities::error`.
 pub fn activity_options() -> ActivityOptions {
-    ActivityOptions::with_start_to_close_timeout(Duration::from_secs(60))
+    ActivityOptions::with_start_to_close_timeout(CALL_ACTIVITY_TIMEOUT)
+        .retry_policy(retry_policy())
+        .build()
+}
+
+/// For short activities: a crashed worker's attempt is retried after
+/// [`SHORT_ACTIVITY_TIMEOUT`], not after a call's minute.
+pub fn short_activity_options() -> ActivityOptions {
+    ActivityOptions::with_start_to_close_timeout(SHORT_ACTIVITY_TIMEOUT)
         .retry_policy(retry_policy())
         .build()
 }
@@ -89,5 +105,34 @@ pub fn payload_json(raw: &RawValue) -> serde_json::Value {
         other => {
             serde_json::json!({ "undecodable_payload": format!("unsupported encoding {other:?}") })
         }
+    }
+}
+
+#[cfg(test)]
+mod timeout_tests {
+    use temporalio_sdk::ActivityCloseTimeouts;
+
+    use super::*;
+
+    fn start_to_close(options: ActivityOptions) -> Duration {
+        match options.close_timeouts {
+            ActivityCloseTimeouts::StartToClose(d) => d,
+            other => panic!("a start-to-close timeout, not {other:?}"),
+        }
+    }
+
+    /// Security finding 14: a worker that dies in a short activity held its action for the
+    /// 60 s a call may take. Short steps now retry after 10 s, batch steps after a missed
+    /// 20 s heartbeat.
+    #[test]
+    fn a_crashed_attempt_is_retried_after_a_timeout_that_fits_the_step() {
+        assert_eq!(
+            start_to_close(short_activity_options()),
+            Duration::from_secs(10)
+        );
+        assert_eq!(start_to_close(activity_options()), Duration::from_secs(60));
+        let batch = heartbeating_activity_options();
+        assert_eq!(batch.heartbeat_timeout, Some(Duration::from_secs(20)));
+        assert!(start_to_close(batch) >= Duration::from_secs(30 * 60));
     }
 }

@@ -9,7 +9,7 @@ use temporalio_sdk::{WorkflowContext, WorkflowContextView, WorkflowResult};
 
 use crate::action::ActionWorkflow;
 use crate::approval::ApprovalWorkflow;
-use crate::common::{Child, activity_options, child_options, workflow_now};
+use crate::common::{Child, activity_options, child_options, short_activity_options, workflow_now};
 
 #[workflow]
 pub struct DecisionWorkflow {
@@ -45,7 +45,7 @@ impl DecisionWorkflow {
                     trace_id: trace.clone(),
                     as_of: now,
                 },
-                activity_options(),
+                short_activity_options(),
             )
             .await?
             .world_snapshots
@@ -64,7 +64,7 @@ impl DecisionWorkflow {
                     now,
                     world_snapshots,
                 },
-                activity_options(),
+                short_activity_options(),
             )
             .await?;
         ctx.set_current_details("asking the decision model".to_string());
@@ -108,7 +108,7 @@ impl DecisionWorkflow {
                     checkpoint: Checkpoint::BeforePlanApproval,
                     now,
                 },
-                activity_options(),
+                short_activity_options(),
             )
             .await?;
         for proposal in &proposed.proposals {

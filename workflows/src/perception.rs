@@ -6,7 +6,7 @@ use revloop_activities::perception::PerceptionActivities;
 use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::{WorkflowContext, WorkflowContextView, WorkflowResult};
 
-use crate::common::{activity_options, heartbeating_activity_options, workflow_now};
+use crate::common::{heartbeating_activity_options, short_activity_options, workflow_now};
 
 #[workflow]
 pub struct PerceptionWorkflow {
@@ -132,7 +132,7 @@ impl PerceptionWorkflow {
                     connector_id: connector_id.clone(),
                     cursor,
                 },
-                activity_options(),
+                short_activity_options(),
             )
             .await?;
         }
