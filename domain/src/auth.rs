@@ -31,6 +31,10 @@ pub struct Claims {
     pub sub: String,
     pub tenant: String,
     pub roles: Vec<Role>,
+    /// Groups the identity provider puts the person in (`manager`, `emea`, …): what a tenant's
+    /// approval rules can name (`group:manager`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<String>,
     /// Expiry, seconds since the Unix epoch.
     pub exp: u64,
     #[serde(default)]
@@ -54,6 +58,7 @@ mod tests {
             sub: "a".into(),
             tenant: "t".into(),
             roles,
+            groups: vec![],
             exp: 0,
             iat: 0,
         };

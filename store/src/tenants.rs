@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 use revloop_domain::budget::BudgetCap;
 use revloop_domain::decision::PlaybookConfig;
+use revloop_domain::decision::approvers::ApprovalConfig;
 use revloop_domain::signals::SignalConfig;
 use revloop_domain::validators::GovernancePolicy;
 use revloop_domain::world::state::StateConfig;
@@ -21,6 +22,8 @@ pub struct TenantConfig {
     pub world: StateConfig,
     /// Playbooks turned off, or proposing an internal task instead of their own action.
     pub playbooks: PlaybookConfig,
+    /// Who may approve what (the approval web page, CLI and API mint tokens only for them).
+    pub approval: ApprovalConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

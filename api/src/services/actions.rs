@@ -4,6 +4,8 @@
 use revloop_domain::auth::{Claims, Role};
 use revloop_domain::decision::ApprovalVerb;
 use revloop_domain::decision::approval_token::{self, ApprovalTokenClaims};
+use revloop_domain::decision::approvers::Decidable;
+use revloop_domain::records::{Record, RecordKey};
 use revloop_proto::v1 as pb;
 use revloop_proto::v1::action_service_server::ActionService;
 use revloop_store::{ActionRecord, ActionStatus};
@@ -12,6 +14,7 @@ use serde_json::json;
 use temporalio_client::WorkflowSignalOptions;
 use temporalio_common::data_converters::{PayloadConverter, RawValue};
 use tonic::{Request, Response, Status};
+use tonic_types::{ErrorDetails, StatusExt};
 
 use crate::auth::{check_owner, require};
 use crate::server::AppState;
@@ -44,25 +47,45 @@ impl ActionApi {
     }
 
     /// An approval token for the caller and this action, refused (with the rule) unless the
-    /// caller may decide it now: an approver of the action's tenant, named by a non-empty
-    /// subject, and the action awaiting approval. The workflow would refuse anything else.
-    fn mint_token(
+    /// caller may decide it now: named by a non-empty subject, permitted by the tenant's
+    /// `[approval]` rules (role, owner or group, then its Cedar policies) for every decision
+    /// asked, and the action awaiting approval. The workflow would refuse anything else.
+    async fn mint_token(
         &self,
         claims: &Claims,
         action: &ActionRecord,
         decisions: Vec<ApprovalVerb>,
     ) -> Result<(String, ApprovalTokenClaims), Status> {
-        if !claims.allows(Role::Approver) {
-            return Err(Status::permission_denied(format!(
-                "{} lacks the approver role: only approvers may decide actions",
-                claims.sub
-            )));
-        }
         if claims.sub.trim().is_empty() {
             return Err(Status::permission_denied(
                 "the bearer token names no subject, and an approval is recorded under its approver",
             ));
         }
+        let config = self
+            .state
+            .store
+            .get_tenant(&action.tenant_id)
+            .await
+            .map_err(error::store)?
+            .map(|t| t.config.approval)
+            .unwrap_or_default();
+        let owner = self.account_owner(action).await?;
+        let decidable = Decidable {
+            proposal: &action.proposal,
+            account_id: &action.account_id,
+            account_owner: owner.as_deref(),
+        };
+        config
+            .may_decide(claims, decidable, &decisions)
+            .map_err(|refusal| {
+                let mut info = std::collections::HashMap::new();
+                info.insert("rule".to_string(), refusal.rule.clone());
+                Status::with_error_details(
+                    tonic::Code::PermissionDenied,
+                    refusal.to_string(),
+                    ErrorDetails::with_error_info("APPROVER_NOT_PERMITTED", "revloop", info),
+                )
+            })?;
         if action.status != ActionStatus::AwaitingApproval {
             return Err(Status::failed_precondition(format!(
                 "action {} is {}, not awaiting approval",
@@ -91,6 +114,24 @@ impl ActionApi {
         Ok((token, token_claims))
     }
 
+    /// The account's owner as its latest account record names them.
+    async fn account_owner(&self, action: &ActionRecord) -> Result<Option<String>, Status> {
+        let key = RecordKey {
+            record_type: "account".into(),
+            id: action.account_id.clone(),
+        };
+        let latest = self
+            .state
+            .store
+            .latest_version(&action.tenant_id, &key)
+            .await
+            .map_err(error::store)?;
+        Ok(latest.and_then(|v| match v.record {
+            Record::Account(a) => a.owner,
+            _ => None,
+        }))
+    }
+
     /// Sends one approval signal to the action's ApprovalWorkflow, with a token minted for the
     /// verified caller: the approver recorded is the caller, never a value from the request.
     async fn decide<T>(
@@ -104,7 +145,7 @@ impl ActionApi {
         let (claims, _) = require(request, Role::Approver, "")?;
         let action = self.owned_action(&claims, action_id).await?;
         let verb = ApprovalVerb::parse(signal).unwrap_or(ApprovalVerb::Reject);
-        let (token, _) = self.mint_token(&claims, &action, vec![verb])?;
+        let (token, _) = self.mint_token(&claims, &action, vec![verb]).await?;
         let mut payload = json!({
             "approver": claims.sub,
             "reason": (!reason.is_empty()).then_some(reason),
@@ -264,7 +305,7 @@ impl ActionService for ActionApi {
                 })
                 .collect::<Result<_, _>>()?
         };
-        let (token, minted) = self.mint_token(&claims, &action, decisions)?;
+        let (token, minted) = self.mint_token(&claims, &action, decisions).await?;
         let expires_at = chrono::DateTime::from_timestamp(minted.exp as i64, 0)
             .unwrap_or_default()
             .to_rfc3339();

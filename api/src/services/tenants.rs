@@ -108,6 +108,10 @@ pub fn parse_tenant_config(text: &str) -> Result<TenantConfig, String> {
         .playbooks
         .check(&playbooks)
         .map_err(|e| format!("config_toml: {e}"))?;
+    config
+        .approval
+        .check()
+        .map_err(|e| format!("config_toml: approval: {e}"))?;
     Ok(config)
 }
 

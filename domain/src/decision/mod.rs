@@ -4,6 +4,7 @@
 mod actions;
 mod approval;
 pub mod approval_token;
+pub mod approvers;
 mod brief;
 pub mod playbooks;
 mod proposal;
