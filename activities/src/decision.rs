@@ -6,7 +6,7 @@ use std::sync::Arc;
 use revloop_domain::AccountId;
 use revloop_domain::budget::CostClass;
 use revloop_domain::decision::ActionClass;
-use revloop_domain::decision::{MeetingBrief, PlaybookInput};
+use revloop_domain::decision::{MeetingBrief, ModelInputRefs, PlaybookInput};
 use revloop_domain::hashing::canonical_json;
 use revloop_domain::ledger::LedgerKind;
 use revloop_domain::signals::Signal;
@@ -25,31 +25,49 @@ use crate::{Deps, error, metrics};
 
 pub struct DecisionActivities {
     deps: Deps,
-    model: Box<dyn DecisionModel>,
+    /// Every registered model; each tenant's `[decision] model` picks one per call.
+    models: Vec<Box<dyn DecisionModel>>,
 }
 
 impl DecisionActivities {
-    /// Calls the decision model within its granted budget (settled at 1 when it answered, 0
-    /// when it failed) and stores every proposal as an action bound to the planning snapshot.
+    /// Calls the tenant's decision model within its granted budget (settled at 1 when it
+    /// answered, 0 when it failed), checks the answer against the protocol (a broken one is
+    /// kept for the ledger and the playbooks answer instead), and stores every proposal as an
+    /// action bound to the planning snapshot.
     async fn ask_model(
         &self,
         store: &dyn Store,
         input: &ProposeInput,
         playbook_input: &PlaybookInput<'_>,
         budget: &BudgetRecord,
+        chosen: &str,
     ) -> Result<(ProposeOutput, serde_json::Value), ActivityError> {
-        let message = match self.model.decide(playbook_input).await {
-            Ok(message) => message,
-            Err(e) => {
-                settle_budget(store, &input.tenant_id, budget, 0)
-                    .await
-                    .map_err(error::store)?;
-                return Err(ActivityError::from(anyhow::anyhow!(e.to_string())));
-            }
+        let refs = ModelInputRefs {
+            evidence_refs: playbook_input
+                .signals
+                .iter()
+                .flat_map(|s| s.evidence_refs.iter().cloned())
+                .collect(),
+            signal_ids: playbook_input
+                .signals
+                .iter()
+                .map(|s| s.signal_id.clone())
+                .collect(),
         };
+        let checked =
+            match models::decide_checked(&self.models, chosen, playbook_input, &refs).await {
+                Ok(checked) => checked,
+                Err(e) => {
+                    settle_budget(store, &input.tenant_id, budget, 0)
+                        .await
+                        .map_err(error::store)?;
+                    return Err(ActivityError::from(anyhow::anyhow!(e.to_string())));
+                }
+            };
         settle_budget(store, &input.tenant_id, budget, 1)
             .await
             .map_err(error::store)?;
+        let message = &checked.message;
         let mut proposals = Vec::new();
         for proposal in message.proposals() {
             let action = ActionRecord {
@@ -79,22 +97,24 @@ impl DecisionActivities {
                 requires_approval: proposal.kind.requires_approval(),
             });
         }
-        let message_type = serde_json::to_value(&message)?["message"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
         let out = ProposeOutput {
-            message: message_type,
-            model: self.model.name().into(),
+            message: message.name().into(),
+            model: checked.model.into(),
             proposals,
         };
-        let ledgered = json!({ "output": out, "model_answer": message });
+        let mut ledgered = json!({ "output": out, "model_answer": message });
+        if let Some(refused) = &checked.refused {
+            // The refused answer stays on record: what the model said and every rule it broke.
+            ledgered["refused_answer"] = serde_json::to_value(refused)?;
+        }
         Ok((out, ledgered))
     }
 
     pub fn new(deps: Deps) -> Self {
-        let model = models::builtin().remove(0);
-        Self { deps, model }
+        Self {
+            deps,
+            models: models::builtin(),
+        }
     }
 }
 
@@ -309,7 +329,7 @@ impl DecisionActivities {
             config: &config.playbooks,
         };
         let scope = LedgerScope::from_activity(&ctx, &input.tenant_id, &input.trace_id);
-        let model_name = self.model.name().to_string();
+        let model_name = config.decision.model.clone();
         let budget = reserve_budget(
             store,
             &scope,
@@ -340,7 +360,7 @@ impl DecisionActivities {
             let ledgered = json!({ "output": out, "budget": budget });
             (out, ledgered)
         } else {
-            self.ask_model(store, &input, &playbook_input, &budget)
+            self.ask_model(store, &input, &playbook_input, &budget, &model_name)
                 .await?
         };
         record(

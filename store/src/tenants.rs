@@ -2,8 +2,8 @@
 
 use async_trait::async_trait;
 use revloop_domain::budget::BudgetCap;
-use revloop_domain::decision::PlaybookConfig;
 use revloop_domain::decision::approvers::ApprovalConfig;
+use revloop_domain::decision::{DecisionConfig, PlaybookConfig};
 use revloop_domain::signals::SignalConfig;
 use revloop_domain::validators::GovernancePolicy;
 use revloop_domain::world::state::StateConfig;
@@ -24,6 +24,8 @@ pub struct TenantConfig {
     pub playbooks: PlaybookConfig,
     /// Who may approve what (the approval web page, CLI and API mint tokens only for them).
     pub approval: ApprovalConfig,
+    /// Which decision model answers (`[decision] model`).
+    pub decision: DecisionConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

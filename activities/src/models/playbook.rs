@@ -1,9 +1,7 @@
 //! The playbook model: runs the deterministic playbooks from the domain crate.
 
 use async_trait::async_trait;
-use revloop_domain::decision::{
-    DecisionMessage, Playbook, PlaybookInput, builtin_playbooks, run_playbooks,
-};
+use revloop_domain::decision::{Playbook, PlaybookInput, builtin_playbooks, run_playbooks};
 
 use super::{DecisionModel, ModelError};
 
@@ -22,10 +20,13 @@ impl Default for PlaybookModel {
 #[async_trait]
 impl DecisionModel for PlaybookModel {
     fn name(&self) -> &'static str {
-        "playbooks"
+        super::FALLBACK_MODEL
     }
 
-    async fn decide(&self, input: &PlaybookInput<'_>) -> Result<DecisionMessage, ModelError> {
-        Ok(run_playbooks(&self.playbooks, input))
+    async fn decide(&self, input: &PlaybookInput<'_>) -> Result<serde_json::Value, ModelError> {
+        serde_json::to_value(run_playbooks(&self.playbooks, input)).map_err(|e| ModelError {
+            model: super::FALLBACK_MODEL,
+            message: e.to_string(),
+        })
     }
 }

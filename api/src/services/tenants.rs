@@ -109,6 +109,10 @@ pub fn parse_tenant_config(text: &str) -> Result<TenantConfig, String> {
         .check(&playbooks)
         .map_err(|e| format!("config_toml: {e}"))?;
     config
+        .decision
+        .check(&revloop_activities::models::names())
+        .map_err(|e| format!("config_toml: {e}"))?;
+    config
         .approval
         .check()
         .map_err(|e| format!("config_toml: approval: {e}"))?;

@@ -6,6 +6,7 @@ mod approval;
 pub mod approval_token;
 pub mod approvers;
 mod brief;
+mod model_config;
 pub mod playbooks;
 mod proposal;
 mod protocol;
@@ -13,8 +14,11 @@ mod protocol;
 pub use actions::{ActionClass, ActionKind, EmailPurpose, check_param, param_limit};
 pub use approval::{ApprovalCommand, ApprovalVerb, parse_approval};
 pub use brief::{MeetingBrief, OpenIssue, RenewalFacts, Risk, UpcomingMeeting, UsageTrend};
+pub use model_config::DecisionConfig;
 pub use playbooks::{
     Playbook, PlaybookConfig, PlaybookInput, PlaybookSetting, builtin_playbooks, run_playbooks,
 };
 pub use proposal::Proposal;
-pub use protocol::DecisionMessage;
+pub use protocol::{
+    DecisionMessage, ModelInputRefs, Question, QuestionOption, ToolCall, Violation, check_answer,
+};

@@ -330,6 +330,14 @@ mod tests {
             let a = decide(&v, &signals, &PlaybookConfig::default());
             let b = decide(&v, &shuffled, &PlaybookConfig::default());
             prop_assert_eq!(&a, &b);
+            // What the playbooks answer always passes the protocol check that every model's
+            // answer must pass (they are what a refused answer falls back to).
+            let refs = crate::decision::ModelInputRefs {
+                evidence_refs: signals.iter().flat_map(|s| s.evidence_refs.clone()).collect(),
+                signal_ids: signals.iter().map(|s| s.signal_id.clone()).collect(),
+            };
+            let violations = crate::decision::check_answer(&a, &refs);
+            prop_assert!(violations.is_empty(), "{:?}", violations);
             let cited: Vec<&String> = signals.iter().flat_map(|s| &s.evidence_refs).collect();
             for p in a.proposals() {
                 prop_assert!(!p.evidence_refs.is_empty());
