@@ -11,7 +11,7 @@ use revloop_domain::auth::Role;
 use revloop_domain::decision::ApprovalVerb;
 use revloop_domain::decision::approval_token::{AUDIENCE, ApprovalTokenClaims, ISSUER};
 use revloop_proto::v1 as pb;
-use revloop_store::{ActionStore, EffectStore, OutcomeStore};
+use revloop_store::{ActionStore, EffectStore, LedgerStore, OutcomeStore};
 use temporalio_common::protos::temporal::api::history::v1::history_event::Attributes;
 
 use crate::helpers::*;
@@ -93,6 +93,50 @@ async fn temporal_cli_signals_approve_after_malformed_ones_are_refused() -> anyh
     .await?;
     assert_eq!(refused.status.as_str(), "awaiting_approval");
     assert!(refused.approval_events.iter().all(|e| !e.accepted));
+
+    // Security finding 11: a signal under a name no handler takes (the SDK drops it before
+    // workflow code) is recorded in the ledger as ignored, with who sent it; nothing changes.
+    temporal_cli(
+        &env.temporal_bin,
+        &env.server.address,
+        &[
+            "workflow",
+            "signal",
+            "--workflow-id",
+            &workflow_id,
+            "--name",
+            "aprove",
+            "--input",
+            r#"{"approver": "mallory"}"#,
+        ],
+    )?;
+    let ignored = eventually(
+        "the misspelt signal in the ledger",
+        std::time::Duration::from_secs(30),
+        || {
+            let store = store.clone();
+            async move {
+                let entries = store.list_entries(TENANT, 0, 10_000).await?;
+                Ok(entries
+                    .into_iter()
+                    .find(|e| e.activity == "ignored_signal" && e.payload["signal"] == "aprove"))
+            }
+        },
+    )
+    .await?;
+    assert_eq!(ignored.workflow_id, workflow_id);
+    assert!(
+        ignored.payload["ignored"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("it handles approve, edit, reject"),
+        "{}",
+        ignored.payload
+    );
+    assert!(
+        ignored.payload.get("approver").is_none(),
+        "the payload itself is not kept"
+    );
     let errors: Vec<String> = refused
         .approval_events
         .iter()
@@ -216,11 +260,12 @@ async fn temporal_cli_signals_approve_after_malformed_ones_are_refused() -> anyh
         }
     }
     assert!(
-        payloads_seen >= 16,
-        "start, 7 signals, 4 activities in and out, result: {payloads_seen}"
+        payloads_seen >= 17,
+        "start, 8 signals, 4 activities in and out, result: {payloads_seen}"
     );
-    assert_eq!(signals.len(), 7);
-    assert_eq!(signals[6]["approver"], "mallory");
+    // Six refused, the misspelt one, the approval that counted.
+    assert_eq!(signals.len(), 8);
+    assert_eq!(signals[7]["approver"], "mallory");
 
     let action = client
         .actions

@@ -149,6 +149,13 @@ static SIGNALS_DETECTED: LazyLock<IntCounterVec> = LazyLock::new(|| {
         &["signal_type"],
     )
 });
+static SIGNALS_IGNORED: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    counter(
+        "revloop_signals_ignored_total",
+        "Temporal signals a workflow ignored (recorded in the ledger), by workflow type and why.",
+        &["workflow", "reason"],
+    )
+});
 static ACTIVITIES_COMPLETED: LazyLock<IntCounterVec> = LazyLock::new(|| {
     counter(
         "revloop_activities_completed_total",
@@ -210,6 +217,11 @@ pub fn budget(tenant: &str, record: &BudgetRecord, amount: u64) {
             BUDGET_UTILIZATION.with_label_values(&labels).set(ratio);
         }
     }
+}
+
+/// A signal a workflow ignored: `unknown_name` (no handler takes it).
+pub fn signal_ignored(workflow: &str, reason: &str) {
+    SIGNALS_IGNORED.with_label_values(&[workflow, reason]).inc();
 }
 
 /// `outcome`: success, paused or aborted; `attribution`: the validator, `budget`, `person` or

@@ -4,6 +4,7 @@
 //! remove replicas freely. SIGTERM stops polling and lets running tasks finish.
 
 mod config;
+mod ignored_signals;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -127,6 +128,7 @@ async fn main() -> anyhow::Result<()> {
         .register_activities(DecisionActivities::new(deps.clone()))
         .register_activities(ApprovalActivities::new(deps.clone()))
         .register_activities(actions)
+        .worker_interceptor(ignored_signals::IgnoredSignals::new(deps.store.clone()))
         .graceful_shutdown_period(Duration::from_secs(args.graceful_shutdown_secs))
         .build();
     let mut worker = Worker::new(&runtime, client, options)?;

@@ -18,12 +18,52 @@ pub use approval::{ApprovalStatus, ApprovalWorkflow};
 pub use decision::DecisionWorkflow;
 pub use perception::PerceptionWorkflow;
 
+/// The signal names each workflow type handles. The SDK drops a signal under any other name
+/// before workflow code sees it, so the worker records those itself (as ignored, in the ledger).
+pub fn handled_signals(workflow_type: &str) -> Option<Vec<&'static str>> {
+    use temporalio_common::{SignalDefinition, WorkflowDefinition};
+    let handled = if workflow_type == ApprovalWorkflow::run.name() {
+        vec![
+            ApprovalWorkflow::approve.name(),
+            ApprovalWorkflow::edit.name(),
+            ApprovalWorkflow::reject.name(),
+        ]
+    } else if workflow_type == AccountWorkflow::run.name() {
+        vec![AccountWorkflow::signals_detected.name()]
+    } else if [
+        PerceptionWorkflow::run.name(),
+        DecisionWorkflow::run.name(),
+        ActionWorkflow::run.name(),
+    ]
+    .contains(&workflow_type)
+    {
+        Vec::new()
+    } else {
+        return None;
+    };
+    Some(handled)
+}
+
 #[cfg(test)]
 mod tests {
     use revloop_activities::contracts::names;
 
     use super::*;
     use temporalio_common::{SignalDefinition, WorkflowDefinition};
+
+    #[test]
+    fn every_workflows_handled_signals_are_known() {
+        assert_eq!(
+            handled_signals(names::APPROVAL_WORKFLOW),
+            Some(vec!["approve", "edit", "reject"])
+        );
+        assert_eq!(
+            handled_signals(names::ACCOUNT_WORKFLOW),
+            Some(vec![names::SIGNALS_DETECTED])
+        );
+        assert_eq!(handled_signals(names::ACTION_WORKFLOW), Some(vec![]));
+        assert_eq!(handled_signals("SomeoneElsesWorkflow"), None);
+    }
 
     /// Activities start and signal some workflows by name (they cannot depend on this crate):
     /// the names must match the registered types.
