@@ -7,7 +7,7 @@ export REVLOOP_TEMPORAL_BIN ?= $(REVLOOP_TOOLS_DIR)/bin/temporal
 CARGO ?= cargo
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 
-.PHONY: demo test tools build lint clean
+.PHONY: demo test test-security tools build lint clean
 
 ## Run the whole loop locally: Temporal dev server + worker + API + demo tenant.
 demo: tools build
@@ -16,6 +16,17 @@ demo: tools build
 ## Run every test: unit, property, store conformance and end-to-end on a real Temporal server.
 test: tools build
 	$(CARGO) test --workspace --locked -- --test-threads=2
+
+## The security group alone: one test (or more) per finding in docs/security.md. `make test`
+## runs them too.
+SECURITY_TESTS := security:: security_webhooks:: approval_via_temporal_cli:: approvers:: \
+	tenant_isolation:: push_connector:: durability:: metrics:: approval_revalidation:: \
+	http::listener:: http::signature:: auth::tests:: config_rules:: security:: secrets:: egress:: \
+	inbox:: approval_token:: decision::approvers:: timeout_tests:: pipeline::tests:: \
+	push_deliveries_are_claimed_once records::parse:: procs::tests:: \
+	services::tenants::tests params_have_limits
+test-security: tools build
+	$(CARGO) test --workspace --locked -- --test-threads=2 $(SECURITY_TESTS)
 
 tools:
 	@scripts/install-temporal.sh

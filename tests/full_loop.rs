@@ -269,6 +269,49 @@ async fn meeting_prep_runs_end_to_end_and_the_ledger_proves_it() -> anyhow::Resu
         "one trace id across the whole flow"
     );
     assert!(entries.windows(2).all(|w| w[1].seq == w[0].seq + 1));
+    // Pages of three, followed by their tokens, give back exactly the whole ledger.
+    let mut paged = Vec::new();
+    let mut page_token = String::new();
+    loop {
+        let page = client
+            .ledger
+            .list_ledger_entries(pb::ListLedgerEntriesRequest {
+                limit: 3,
+                page_token: page_token.clone(),
+                ..Default::default()
+            })
+            .await?
+            .into_inner();
+        assert!(page.entries.len() <= 3);
+        paged.extend(page.entries);
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        page_token = page.next_page_token;
+    }
+    assert_eq!(paged, entries, "paging loses and repeats nothing");
+    let bad_token = client
+        .ledger
+        .list_ledger_entries(pb::ListLedgerEntriesRequest {
+            page_token: "seq-7".into(),
+            ..Default::default()
+        })
+        .await
+        .expect_err("a token the API never gave");
+    assert_eq!(bad_token.code(), tonic::Code::InvalidArgument);
+    let first_action = client
+        .actions
+        .list_actions(pb::ListActionsRequest {
+            limit: 1,
+            ..Default::default()
+        })
+        .await?
+        .into_inner();
+    assert_eq!(first_action.actions.len(), 1);
+    assert_eq!(
+        first_action.next_page_token, "1",
+        "more actions than one page of one"
+    );
     let started_from = entries
         .iter()
         .find(|e| e.activity.ends_with("account_state"))

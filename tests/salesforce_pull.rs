@@ -195,6 +195,7 @@ async fn scheduled_salesforce_pulls_become_signals_once() -> anyhow::Result<()> 
                 .list_signals(pb::ListSignalsRequest {
                     tenant_id: String::new(),
                     account_id: "001A000001".into(),
+                    ..Default::default()
                 })
                 .await?
                 .into_inner()

@@ -9,6 +9,7 @@ pub mod error;
 pub mod http;
 pub mod intake;
 pub mod metrics;
+pub mod paging;
 pub mod server;
 pub mod services;
 

@@ -18,7 +18,7 @@ use tonic_types::{ErrorDetails, StatusExt};
 
 use crate::auth::{check_owner, require};
 use crate::server::AppState;
-use crate::{convert, error};
+use crate::{convert, error, paging};
 
 pub struct ActionApi {
     state: AppState,
@@ -189,17 +189,34 @@ impl ActionService for ActionApi {
                 Status::invalid_argument(format!("status: unknown status {s:?}"))
             })?),
         };
-        let mut actions = self
+        let page = paging::page_request(
+            req.limit,
+            &req.page_token,
+            paging::MAX_PAGE_ITEMS,
+            paging::MAX_PAGE_ITEMS,
+        )?;
+        let actions = self
             .state
             .store
             .list_actions(&tenant, status)
             .await
             .map_err(error::store)?;
-        if req.limit > 0 {
-            actions.truncate(req.limit as usize);
-        }
+        // The token is the position in the feed's order (most urgent first).
+        let (actions, more) = paging::fill(
+            actions
+                .iter()
+                .skip(page.after as usize)
+                .map(convert::action),
+            page.size,
+        );
+        let next_page_token = if more {
+            (page.after as usize + actions.len()).to_string()
+        } else {
+            String::new()
+        };
         Ok(Response::new(pb::ListActionsResponse {
-            actions: actions.iter().map(convert::action).collect(),
+            actions,
+            next_page_token,
         }))
     }
 

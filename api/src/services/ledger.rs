@@ -9,7 +9,7 @@ use tonic::{Request, Response, Status};
 
 use crate::auth::require;
 use crate::server::AppState;
-use crate::{convert, error};
+use crate::{convert, error, paging};
 
 const PAGE: usize = 1_000;
 
@@ -36,10 +36,14 @@ impl LedgerService for LedgerApi {
         } else {
             (req.limit as usize).min(10 * PAGE)
         };
+        // The token is the last sequence number the previous page held.
+        let from = paging::page_request(0, &req.page_token, PAGE, PAGE)?.after;
+        let mut after = from.max(req.after_seq);
         let mut entries = Vec::new();
-        let mut after = req.after_seq;
+        let mut bytes = 0usize;
+        let mut more = false;
         // Filtering by trace may skip many entries: page until the limit is filled.
-        loop {
+        'pages: loop {
             let page = self
                 .state
                 .store
@@ -47,18 +51,34 @@ impl LedgerService for LedgerApi {
                 .await
                 .map_err(error::store)?;
             let done = page.len() < PAGE;
-            after = page.last().map(|e| e.seq).unwrap_or(after);
-            entries.extend(
-                page.into_iter()
-                    .filter(|e| req.trace_id.is_empty() || e.trace_id == req.trace_id),
-            );
-            if done || entries.len() >= limit {
+            for entry in page {
+                if !(req.trace_id.is_empty() || entry.trace_id == req.trace_id) {
+                    after = entry.seq;
+                    continue;
+                }
+                let converted = convert::ledger_entry(&entry);
+                let len = prost::Message::encoded_len(&converted);
+                if entries.len() >= limit
+                    || (!entries.is_empty() && bytes + len > paging::MAX_PAGE_BYTES)
+                {
+                    more = true;
+                    break 'pages;
+                }
+                bytes += len;
+                after = entry.seq;
+                entries.push(converted);
+            }
+            if done {
                 break;
             }
         }
-        entries.truncate(limit);
         Ok(Response::new(pb::ListLedgerEntriesResponse {
-            entries: entries.iter().map(convert::ledger_entry).collect(),
+            entries,
+            next_page_token: if more {
+                after.to_string()
+            } else {
+                String::new()
+            },
         }))
     }
 

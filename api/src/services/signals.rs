@@ -7,7 +7,7 @@ use tonic::{Request, Response, Status};
 
 use crate::auth::require;
 use crate::server::AppState;
-use crate::{convert, error};
+use crate::{convert, error, paging};
 
 pub struct SignalApi {
     state: AppState,
@@ -26,16 +26,35 @@ impl SignalService for SignalApi {
         request: Request<pb::ListSignalsRequest>,
     ) -> Result<Response<pb::ListSignalsResponse>, Status> {
         let (_, tenant) = require(&request, Role::Viewer, &request.get_ref().tenant_id)?;
-        let account = request.get_ref().account_id.clone();
-        let account = (!account.is_empty()).then_some(account);
+        let req = request.into_inner();
+        let page = paging::page_request(
+            req.page_size,
+            &req.page_token,
+            paging::MAX_PAGE_ITEMS,
+            paging::MAX_PAGE_ITEMS,
+        )?;
+        let account = (!req.account_id.is_empty()).then_some(req.account_id);
         let signals = self
             .state
             .store
             .list_signals(&tenant, account.as_deref())
             .await
             .map_err(error::store)?;
+        let (signals, more) = paging::fill(
+            signals
+                .iter()
+                .skip(page.after as usize)
+                .map(convert::signal),
+            page.size,
+        );
+        let next_page_token = if more {
+            (page.after as usize + signals.len()).to_string()
+        } else {
+            String::new()
+        };
         Ok(Response::new(pb::ListSignalsResponse {
-            signals: signals.iter().map(convert::signal).collect(),
+            signals,
+            next_page_token,
         }))
     }
 }

@@ -224,4 +224,17 @@ mod tests {
         let config = parse_tenant_config(&readme_example("[playbooks.")).unwrap();
         assert!(!config.playbooks.setting("partnership_note").enabled);
     }
+
+    #[test]
+    fn the_readme_approval_example_is_a_valid_config() {
+        use revloop_domain::decision::approvers::Approvers;
+        let config = parse_tenant_config(&readme_example("[approval]")).unwrap();
+        assert_eq!(
+            config.approval.rules[0].who,
+            Approvers::Group("manager".into())
+        );
+        assert!(config.approval.cedar.contains("discounts-need-a-manager"));
+        let typo = parse_tenant_config("[decision]\nmodel = \"playbook\"\n").unwrap_err();
+        assert!(typo.contains("decision.model: no decision model"), "{typo}");
+    }
 }

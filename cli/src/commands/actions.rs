@@ -14,14 +14,21 @@ pub async fn list(
         tenant_id: String::new(),
         status: status.to_string(),
         limit,
+        page_token: String::new(),
     };
-    let actions = client
+    let page = client
         .actions
         .list_actions(request)
         .await
         .map_err(ApiError::from)?
-        .into_inner()
-        .actions;
+        .into_inner();
+    let actions = page.actions;
+    if !page.next_page_token.is_empty() {
+        eprintln!(
+            "showing the first {} actions (most urgent first); more wait",
+            actions.len()
+        );
+    }
     if json {
         print_json(&actions)?;
     } else if actions.is_empty() {

@@ -183,6 +183,7 @@ async fn show_loop(
                 tenant_id: String::new(),
                 status: String::new(),
                 limit: 0,
+                ..Default::default()
             })
             .await?
             .into_inner()

@@ -50,14 +50,21 @@ pub async fn run(mut client: ApiClient, cmd: &LedgerCommand, json: bool) -> anyh
                 after_seq: *after,
                 limit: *limit,
                 trace_id: trace.clone(),
+                page_token: String::new(),
             };
-            let entries = client
+            let page = client
                 .ledger
                 .list_ledger_entries(request)
                 .await
                 .map_err(ApiError::from)?
-                .into_inner()
-                .entries;
+                .into_inner();
+            let entries = page.entries;
+            if !page.next_page_token.is_empty() {
+                eprintln!(
+                    "more entries follow: revloop ledger list --after {}",
+                    page.next_page_token
+                );
+            }
             if json {
                 print_json(&entries)?;
             } else {

@@ -52,17 +52,28 @@ struct TenantFile {
 }
 
 pub async fn list(mut client: ApiClient, account: &str, json: bool) -> anyhow::Result<i32> {
-    let request = pb::ListSignalsRequest {
-        tenant_id: String::new(),
-        account_id: account.to_string(),
-    };
-    let signals = client
-        .signals
-        .list_signals(request)
-        .await
-        .map_err(ApiError::from)?
-        .into_inner()
-        .signals;
+    // Every page, in order.
+    let mut signals = Vec::new();
+    let mut page_token = String::new();
+    loop {
+        let request = pb::ListSignalsRequest {
+            tenant_id: String::new(),
+            account_id: account.to_string(),
+            page_size: 0,
+            page_token: page_token.clone(),
+        };
+        let page = client
+            .signals
+            .list_signals(request)
+            .await
+            .map_err(ApiError::from)?
+            .into_inner();
+        signals.extend(page.signals);
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        page_token = page.next_page_token;
+    }
     if json {
         print_json(&signals)?;
     } else {
