@@ -67,7 +67,7 @@ mod tests {
             fill(small.clone(), 3),
             (vec!["0".into(), "1".into(), "2".into()], true)
         );
-        assert_eq!(fill(small, 10).1, false);
+        assert!(!fill(small, 10).1);
         // Three items of 1 MiB: two fit in a page, the third goes to the next one.
         let big: Vec<String> = (0..3).map(|_| "x".repeat(1024 * 1024 - 8)).collect();
         let (page, more) = fill(big, 100);
