@@ -4,6 +4,7 @@ mod account;
 mod actions;
 mod bench;
 mod connectors;
+mod decide;
 mod demo;
 mod graph;
 mod ingest;
@@ -108,6 +109,8 @@ pub enum Command {
     /// Signals: list what the loop detected, or detect offline on an export.
     #[command(subcommand)]
     Signals(signals::SignalsCommand),
+    /// What would revloop do with an export? Normalize, detect and decide offline, no server.
+    Decide(decide::DecideArgs),
     /// Read or verify the tamper-evident ledger.
     #[command(subcommand)]
     Ledger(ledger::LedgerCommand),
@@ -143,6 +146,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Seed(args) => seed::run(args),
         Command::Bench(cmd) => bench::run(cmd, cli.json).await,
         Command::Signals(signals::SignalsCommand::Detect(args)) => signals::detect(args, cli.json),
+        Command::Decide(args) => decide::run(args, cli.json).await,
         _ => {
             let client = connect(&cli).await?;
             match &cli.command {
@@ -185,6 +189,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
                 | Command::Token(_)
                 | Command::Seed(_)
                 | Command::Bench(_)
+                | Command::Decide(_)
                 | Command::Signals(signals::SignalsCommand::Detect(_)) => {
                     unreachable!("handled above")
                 }

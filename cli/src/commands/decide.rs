@@ -1,0 +1,220 @@
+//! `revloop decide`: what would revloop do with this export? The same pipeline the worker runs
+//! (normalize and diff, detect, the tenant's decision model with the protocol check), on an
+//! embedded store in a temporary folder, with no server. One decision per account that has a
+//! signal.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use revloop_activities::contracts::RecordChange;
+use revloop_activities::models;
+use revloop_activities::pipeline::{detect_changes, normalize_batch};
+use revloop_domain::AccountId;
+use revloop_domain::decision::{DecisionMessage, MeetingBrief, ModelInputRefs, PlaybookInput};
+use revloop_domain::records::parse_jsonl;
+use revloop_domain::signals::Signal;
+use revloop_domain::world::AccountView;
+use revloop_store::{
+    Evidence, EvidenceStore, Provenance, RecordStore, SignalStore, SqliteStore, TenantConfig,
+};
+use serde_json::json;
+
+use super::EXIT_INVALID;
+
+#[derive(Debug, clap::Args)]
+pub struct DecideArgs {
+    /// Current records (JSONL), as `[SOURCE=]FILE`; repeat for several systems. SOURCE names
+    /// the system (default `file`), as ingest's `source` does, so two systems that disagree
+    /// show as such.
+    #[arg(long = "input", required = true, value_name = "[SOURCE=]FILE")]
+    pub inputs: Vec<String>,
+    /// Earlier versions of the records (JSONL); a record absent here is new.
+    #[arg(long)]
+    pub previous: Option<PathBuf>,
+    /// Logical now (RFC 3339).
+    #[arg(long)]
+    pub now: DateTime<Utc>,
+    /// Tenant config (TOML: `[signals]`, `[playbooks]`, `[decision]`, …).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Tenant the ids are derived for.
+    #[arg(long, default_value = "local")]
+    pub tenant: String,
+}
+
+/// `SOURCE=FILE` or `FILE`.
+fn source_and_path(input: &str) -> (String, PathBuf) {
+    match input.split_once('=') {
+        Some((source, path)) if !source.is_empty() && !source.contains('/') => {
+            (source.to_string(), PathBuf::from(path))
+        }
+        _ => ("file".to_string(), PathBuf::from(input)),
+    }
+}
+
+pub async fn run(args: &DecideArgs, json: bool) -> anyhow::Result<i32> {
+    let config: TenantConfig = match &args.config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            toml::from_str(&text).with_context(|| format!("tenant config {}", path.display()))?
+        }
+        None => TenantConfig::default(),
+    };
+    config
+        .decision
+        .check(&models::names())
+        .map_err(anyhow::Error::msg)
+        .context("tenant config")?;
+    revloop_domain::TenantId::parse(&args.tenant).context("--tenant")?;
+    let dir = tempfile::tempdir().context("a temporary folder for the embedded store")?;
+    let store = SqliteStore::open(dir.path().join("decide.db"))?;
+    let tenant = args.tenant.as_str();
+    let mut rejected = 0;
+    // The previous versions are stored first, a moment earlier, so the inputs diff against them.
+    if let Some(path) = &args.previous {
+        let earlier = args.now - chrono::Duration::seconds(1);
+        load(&store, tenant, "previous", path, earlier, &mut rejected).await?;
+    }
+    let mut changes = Vec::new();
+    for input in &args.inputs {
+        let (source, path) = source_and_path(input);
+        changes.extend(load(&store, tenant, &source, &path, args.now, &mut rejected).await?);
+    }
+    let detected = detect_changes(&store, tenant, &changes, args.now, &config.signals).await?;
+    let mut by_account: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for s in &detected.new_signals {
+        by_account
+            .entry(s.account_id.clone())
+            .or_default()
+            .push(s.signal_id.clone());
+    }
+    let registry = models::builtin();
+    for (account, ids) in by_account {
+        let signals: Vec<Signal> = store
+            .list_signals(tenant, Some(&account))
+            .await?
+            .into_iter()
+            .filter(|s| ids.contains(&s.signal_id))
+            .collect();
+        let records = store.account_records(tenant, &account).await?;
+        let view = AccountView::from_records(AccountId::parse(&account)?, records);
+        let brief = MeetingBrief::compute(&view, &signals, args.now);
+        let decision_id = format!("{tenant}/decision/{account}-offline");
+        let input = PlaybookInput {
+            decision_id: &decision_id,
+            view: &view,
+            signals: &signals,
+            brief: &brief,
+            brief_artifact_key: "offline-brief",
+            now: args.now,
+            config: &config.playbooks,
+        };
+        let refs = ModelInputRefs {
+            evidence_refs: signals
+                .iter()
+                .flat_map(|s| s.evidence_refs.iter().cloned())
+                .collect(),
+            signal_ids: signals.iter().map(|s| s.signal_id.clone()).collect(),
+        };
+        let checked =
+            models::decide_checked(&registry, &config.decision.model, &input, &refs).await?;
+        print_decision(&account, &signals, &checked.message, json)?;
+    }
+    Ok(if rejected > 0 { EXIT_INVALID } else { 0 })
+}
+
+/// Stores one file as a batch from `source` and normalizes it; bad lines go to stderr with the
+/// file, line and field (and into the embedded quarantine, as on a server).
+async fn load(
+    store: &SqliteStore,
+    tenant: &str,
+    source: &str,
+    path: &std::path::Path,
+    at: DateTime<Utc>,
+    rejected: &mut usize,
+) -> anyhow::Result<Vec<RecordChange>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    for r in &parse_jsonl(&text).rejected {
+        eprintln!("{}: {r}", path.display());
+        *rejected += 1;
+    }
+    let provenance = Provenance {
+        source: source.to_string(),
+        connector: "decide".into(),
+        fetched_at: at,
+        cursor: None,
+        trust_class: "crm".into(),
+    };
+    let evidence = Evidence::new(tenant, text.into_bytes(), provenance);
+    store.put_evidence(&evidence).await?;
+    let normalized = normalize_batch(store, tenant, &evidence.evidence_id, at).await?;
+    Ok(normalized.changes)
+}
+
+fn print_decision(
+    account: &str,
+    signals: &[Signal],
+    message: &DecisionMessage,
+    json: bool,
+) -> anyhow::Result<()> {
+    let mut types: Vec<String> = signals
+        .iter()
+        .map(|s| s.signal_type.as_str().to_string())
+        .collect();
+    types.sort();
+    types.dedup();
+    let proposals: Vec<serde_json::Value> = message
+        .proposals()
+        .iter()
+        .map(|p| {
+            json!({
+                "kind": p.kind.as_str(),
+                "rank": p.rank,
+                "confidence": p.confidence,
+                "requires_approval": p.kind.requires_approval(),
+                "why_now": p.why_now,
+                "evidence_refs": p.evidence_refs,
+                "params": p.params,
+                "playbook": p.playbook,
+            })
+        })
+        .collect();
+    let questions = match message {
+        DecisionMessage::ClarificationRequest { questions } => serde_json::to_value(questions)?,
+        _ => json!([]),
+    };
+    if json {
+        let line = json!({
+            "account_id": account,
+            "message": message.name(),
+            "signals": types,
+            "proposals": proposals,
+            "questions": questions,
+        });
+        println!("{line}");
+        return Ok(());
+    }
+    println!("{account}: {} ({})", message.name(), types.join(", "));
+    if let DecisionMessage::NoAction { reason } = message {
+        println!("  {reason}");
+    }
+    for p in message.proposals() {
+        let approval = if p.kind.requires_approval() {
+            ", needs approval"
+        } else {
+            ""
+        };
+        println!(
+            "  {}. {} ({:.2}{approval}): {}",
+            p.rank,
+            p.kind.as_str(),
+            p.confidence,
+            p.why_now
+        );
+    }
+    Ok(())
+}
