@@ -17,6 +17,7 @@ mod generated_tenant;
 mod governance;
 mod ledger_tampering;
 mod metrics;
+mod next_actions;
 mod pull_schedule;
 mod push_connector;
 mod salesforce_pull;

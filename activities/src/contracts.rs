@@ -282,6 +282,61 @@ pub struct ProposeOutput {
     pub proposals: Vec<ProposalRef>,
 }
 
+/// "What should I do next?" on one account, asked through the AccountWorkflow's
+/// `next_best_actions` Update.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NextActionsInput {
+    pub tenant_id: String,
+    pub account_id: String,
+    /// Who asked (the API's verified subject, or the Temporal client's identity).
+    #[serde(default)]
+    pub asked_by: String,
+    /// Workflow time when the Update ran (filled in by the workflow).
+    #[serde(default)]
+    pub now: Option<DateTime<Utc>>,
+}
+
+/// What the caller of the `next_best_actions` Update sends: only who asks (the account is the
+/// workflow's own).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NextActionsAsk {
+    pub asked_by: String,
+}
+
+/// The ranked proposals for an account now: suggestions only (no action is created); the
+/// question and the answer are ledgered as INTENT.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NextActions {
+    pub account_id: String,
+    /// The protocol message (`ACTION_PROPOSALS`, `NO_ACTION`, …).
+    pub message: String,
+    pub model: String,
+    /// Why there is nothing to do, for NO_ACTION.
+    #[serde(default)]
+    pub reason: String,
+    /// How many current (unexpired) signals the answer rests on.
+    pub signal_count: usize,
+    /// At most [`MAX_NEXT_ACTIONS`], best first.
+    pub proposals: Vec<SuggestedAction>,
+    pub ledger_seq: u64,
+}
+
+/// The most proposals a "what next?" answer carries.
+pub const MAX_NEXT_ACTIONS: usize = 20;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SuggestedAction {
+    pub rank: u32,
+    pub kind: String,
+    pub title: String,
+    pub why_now: String,
+    pub confidence: f64,
+    pub requires_approval: bool,
+    pub playbook: String,
+    pub evidence_refs: Vec<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ValidateInput {
     pub tenant_id: String,

@@ -172,6 +172,9 @@ pub async fn tenant_config(
         .unwrap_or_default())
 }
 
+/// The most signals a "what next?" answer is computed from (the newest).
+const MAX_SIGNALS_SHOWN: usize = 200;
+
 /// The content type of stored account-view snapshots.
 pub const SNAPSHOT_CONTENT_TYPE: &str = "application/vnd.revloop.account-view+json";
 
@@ -376,6 +379,140 @@ impl DecisionActivities {
         )
         .await?;
         Ok(out)
+    }
+
+    /// "What should I do next?" for one account: the tenant's model on the account's current
+    /// (unexpired) signals, checked against the protocol, within the model-call budget. No
+    /// action is created; the question and the answer are ledgered as INTENT.
+    #[activity]
+    pub async fn next_actions(
+        self: Arc<Self>,
+        ctx: ActivityContext,
+        input: NextActionsInput,
+    ) -> Result<NextActions, ActivityError> {
+        let store = &*self.deps.store;
+        let now = input.now.unwrap_or_else(chrono::Utc::now);
+        let config = tenant_config(store, &input.tenant_id).await?;
+        let view = account_view(store, &input.tenant_id, &input.account_id).await?;
+        let mut current: Vec<Signal> = store
+            .list_signals(&input.tenant_id, Some(&input.account_id))
+            .await
+            .map_err(error::store)?
+            .into_iter()
+            .filter(|s| s.expires_at > now)
+            .collect();
+        // The newest first, bounded: what a person would read, and what the model is shown.
+        current.sort_by(|a, b| {
+            b.detected_at
+                .cmp(&a.detected_at)
+                .then(a.signal_id.cmp(&b.signal_id))
+        });
+        current.truncate(MAX_SIGNALS_SHOWN);
+        let brief = MeetingBrief::compute(&view, &current, now);
+        // Stored like a decision's brief, so a suggested attach_brief points at a real one.
+        let content =
+            serde_json::to_vec_pretty(&json!({ "brief": brief, "markdown": brief.to_markdown() }))?;
+        let brief_artifact = Artifact::new(&input.tenant_id, "application/json", content);
+        store
+            .put_artifact(&brief_artifact)
+            .await
+            .map_err(error::store)?;
+        let decision_id = format!("{}/next/{}", input.tenant_id, input.account_id);
+        let playbook_input = PlaybookInput {
+            decision_id: &decision_id,
+            view: &view,
+            signals: &current,
+            brief: &brief,
+            brief_artifact_key: &brief_artifact.artifact_key,
+            now,
+            config: &config.playbooks,
+        };
+        let scope = LedgerScope::from_activity(&ctx, &input.tenant_id, &decision_id);
+        let model_name = config.decision.model.clone();
+        let budget = reserve_budget(
+            store,
+            &scope,
+            &config.budgets,
+            &BudgetCall {
+                operation: format!("model:{model_name}"),
+                cost_class: CostClass::Expensive,
+                account_id: Some(input.account_id.clone()),
+                plan_id: None,
+                tool: Some(format!("model:{model_name}")),
+                amount: 1,
+                at: now,
+            },
+        )
+        .await
+        .map_err(error::store)?;
+        let mut answer = NextActions {
+            account_id: input.account_id.clone(),
+            message: "budget_blocked".into(),
+            model: model_name.clone(),
+            reason: String::new(),
+            signal_count: current.len(),
+            proposals: Vec::new(),
+            ledger_seq: 0,
+        };
+        let mut refused = None;
+        if budget.decision.verdict != Verdict::Block {
+            let refs = ModelInputRefs {
+                evidence_refs: current
+                    .iter()
+                    .flat_map(|s| s.evidence_refs.iter().cloned())
+                    .collect(),
+                signal_ids: current.iter().map(|s| s.signal_id.clone()).collect(),
+            };
+            let checked =
+                models::decide_checked(&self.models, &model_name, &playbook_input, &refs).await;
+            settle_budget(store, &input.tenant_id, &budget, u64::from(checked.is_ok()))
+                .await
+                .map_err(error::store)?;
+            let checked =
+                checked.map_err(|e| ActivityError::from(anyhow::anyhow!(e.to_string())))?;
+            answer.message = checked.message.name().into();
+            answer.model = checked.model.into();
+            if let revloop_domain::decision::DecisionMessage::NoAction { reason } = &checked.message
+            {
+                answer.reason = reason.clone();
+            }
+            answer.proposals = checked
+                .message
+                .proposals()
+                .iter()
+                .take(MAX_NEXT_ACTIONS)
+                .map(|p| SuggestedAction {
+                    rank: p.rank,
+                    kind: p.kind.as_str().into(),
+                    title: p.title.clone(),
+                    why_now: p.why_now.clone(),
+                    confidence: p.confidence,
+                    requires_approval: p.kind.requires_approval(),
+                    playbook: p.playbook.clone(),
+                    evidence_refs: p.evidence_refs.clone(),
+                })
+                .collect();
+            refused = checked.refused;
+        }
+        let entry = record(
+            store,
+            &ctx,
+            LedgerRecord {
+                tenant_id: &input.tenant_id,
+                trace_id: &decision_id,
+                kind: LedgerKind::Intent,
+                snapshot_ref: None,
+                result: &json!({
+                    "question": "next_best_actions",
+                    "asked_by": input.asked_by,
+                    "answer": answer,
+                    "refused_answer": refused,
+                }),
+            },
+        )
+        .await?;
+        answer.ledger_seq = entry.seq;
+        Ok(answer)
     }
 
     /// Runs every validator on every action (never short-circuiting) and records each result;

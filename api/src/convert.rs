@@ -208,3 +208,29 @@ pub fn explanation(a: &ActionRecord) -> pb::ExplainActionResponse {
         reasons,
     }
 }
+
+/// A "what next?" answer on the wire.
+pub fn next_actions(a: &revloop_activities::contracts::NextActions) -> pb::AskNextActionsResponse {
+    pb::AskNextActionsResponse {
+        account_id: a.account_id.clone(),
+        message: a.message.clone(),
+        model: a.model.clone(),
+        reason: a.reason.clone(),
+        signal_count: a.signal_count as u32,
+        proposals: a
+            .proposals
+            .iter()
+            .map(|p| pb::SuggestedAction {
+                rank: p.rank,
+                kind: p.kind.clone(),
+                title: p.title.clone(),
+                why_now: p.why_now.clone(),
+                confidence: p.confidence,
+                requires_approval: p.requires_approval,
+                playbook: p.playbook.clone(),
+                evidence_refs: p.evidence_refs.clone(),
+            })
+            .collect(),
+        ledger_seq: a.ledger_seq,
+    }
+}

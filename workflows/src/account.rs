@@ -12,7 +12,9 @@ use temporalio_sdk::{
     ContinueAsNewOptions, SyncWorkflowContext, WorkflowContext, WorkflowContextView, WorkflowResult,
 };
 
-use crate::common::{Child, child_options, payload_json};
+use revloop_activities::decision::DecisionActivities;
+
+use crate::common::{Child, activity_options, child_options, payload_json, workflow_now};
 use crate::decision::DecisionWorkflow;
 
 /// Continue as new after this many events by default, far below Temporal's limits.
@@ -117,6 +119,27 @@ impl AccountWorkflow {
             }
         }
         self.pending_trace_id = Some(batch.trace_id);
+    }
+
+    /// "What should I do next?": the account's ranked proposals now, answered synchronously.
+    /// Suggestions only: nothing is proposed for approval or executed. The account is this
+    /// workflow's own, never one the caller names; the question and the answer are ledgered
+    /// (INTENT) by the activity.
+    #[update]
+    pub async fn next_best_actions(
+        ctx: &mut WorkflowContext<Self>,
+        ask: NextActionsAsk,
+    ) -> Result<NextActions, Box<dyn std::error::Error + Send + Sync>> {
+        let input = ctx.state(|s| NextActionsInput {
+            tenant_id: s.input.tenant_id.clone(),
+            account_id: s.input.account_id.clone(),
+            asked_by: ask.asked_by.clone(),
+            now: Some(workflow_now(ctx.workflow_time())),
+        });
+        let answer = ctx
+            .execute_activity(DecisionActivities::next_actions, input, activity_options())
+            .await?;
+        Ok(answer)
     }
 
     #[query]

@@ -1,6 +1,7 @@
 //! ActionService: the top actions, one action with its evidence and validation, and the
 //! approve / edit / reject decisions, delivered to the ApprovalWorkflow as signals.
 
+use revloop_activities::contracts::NextActionsAsk;
 use revloop_domain::auth::{Claims, Role};
 use revloop_domain::decision::ApprovalVerb;
 use revloop_domain::decision::approval_token::{self, ApprovalTokenClaims};
@@ -9,9 +10,10 @@ use revloop_domain::records::{Record, RecordKey};
 use revloop_proto::v1 as pb;
 use revloop_proto::v1::action_service_server::ActionService;
 use revloop_store::{ActionRecord, ActionStatus};
-use revloop_workflows::ApprovalWorkflow;
+use revloop_workflows::{AccountWorkflow, ApprovalWorkflow};
 use serde_json::json;
-use temporalio_client::WorkflowSignalOptions;
+use temporalio_client::errors::WorkflowUpdateError;
+use temporalio_client::{WorkflowExecuteUpdateOptions, WorkflowSignalOptions};
 use temporalio_common::data_converters::{PayloadConverter, RawValue};
 use tonic::{Request, Response, Status};
 use tonic_types::{ErrorDetails, StatusExt};
@@ -295,6 +297,38 @@ impl ActionService for ActionApi {
             Some(req.changes),
         )
         .await
+    }
+
+    async fn ask_next_actions(
+        &self,
+        request: Request<pb::AskNextActionsRequest>,
+    ) -> Result<Response<pb::AskNextActionsResponse>, Status> {
+        let (claims, tenant) = require(&request, Role::Viewer, &request.get_ref().tenant_id)?;
+        let account = request.into_inner().account_id;
+        revloop_domain::AccountId::parse(&account)
+            .map_err(|e| Status::invalid_argument(format!("account_id: {e}")))?;
+        let workflow_id = format!("{tenant}/account/{account}");
+        let handle = self
+            .state
+            .temporal
+            .get_workflow_handle::<AccountWorkflow>(workflow_id.clone());
+        let ask = NextActionsAsk {
+            asked_by: claims.sub.clone(),
+        };
+        let answer = handle
+            .execute_update(
+                AccountWorkflow::next_best_actions,
+                ask,
+                WorkflowExecuteUpdateOptions::default(),
+            )
+            .await
+            .map_err(|e| match e {
+                WorkflowUpdateError::NotFound(_) => Status::failed_precondition(format!(
+                    "account {account} has no AccountWorkflow yet: it starts with the account's first signal"
+                )),
+                other => error::temporal(&format!("asking {workflow_id} what next"), other),
+            })?;
+        Ok(Response::new(convert::next_actions(&answer)))
     }
 
     async fn issue_approval_token(

@@ -168,3 +168,38 @@ pub async fn edit(
         json,
     )
 }
+
+pub async fn next(mut client: ApiClient, account: &str, json: bool) -> anyhow::Result<i32> {
+    let answer = client
+        .actions
+        .ask_next_actions(pb::AskNextActionsRequest {
+            tenant_id: String::new(),
+            account_id: account.to_string(),
+        })
+        .await
+        .map_err(ApiError::from)?
+        .into_inner();
+    if json {
+        print_json(&answer)?;
+        return Ok(0);
+    }
+    println!(
+        "{}: {} from {} current signal(s) ({}), ledger #{}",
+        answer.account_id, answer.message, answer.signal_count, answer.model, answer.ledger_seq
+    );
+    if !answer.reason.is_empty() {
+        println!("  {}", answer.reason);
+    }
+    for p in &answer.proposals {
+        let approval = if p.requires_approval {
+            ", needs approval"
+        } else {
+            ""
+        };
+        println!(
+            "  {}. {} ({:.2}{approval}): {}",
+            p.rank, p.kind, p.confidence, p.why_now
+        );
+    }
+    Ok(0)
+}

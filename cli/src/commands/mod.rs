@@ -100,6 +100,9 @@ pub enum Command {
         #[arg(long = "allow", value_name = "DECISION")]
         decisions: Vec<String>,
     },
+    /// "What should I do next?" on an account: its ranked proposals now (suggestions only),
+    /// from the AccountWorkflow's `next_best_actions` Update.
+    Next { account: String },
     /// Reject an action that awaits approval.
     Reject {
         action_id: String,
@@ -173,6 +176,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
                     action_id,
                     decisions,
                 } => actions::approval_token(client, action_id, decisions, cli.json).await,
+                Command::Next { account } => actions::next(client, account, cli.json).await,
                 Command::Reject { action_id, reason } => {
                     actions::decide(client, action_id, reason, false, cli.json).await
                 }
