@@ -10,6 +10,7 @@ mod approval_via_temporal_cli;
 mod approvers;
 mod bad_input;
 mod batch_size;
+mod decision_replay;
 mod durability;
 mod file_drop;
 mod full_loop;

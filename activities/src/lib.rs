@@ -23,6 +23,7 @@ pub mod metrics;
 pub mod models;
 pub mod perception;
 pub mod pipeline;
+pub mod replay;
 pub mod search_attributes;
 pub mod secrets;
 pub mod trust_args;

@@ -52,19 +52,11 @@ async fn current_recipient(
         }))
 }
 
-/// Runs the gateway on one action at each checkpoint in turn (stopping after one that blocks:
-/// the later ones guard a step that will not happen), records every result on the action and
-/// in the ledger (one entry per validator, then the aggregate), and marks a BLOCKed action
-/// blocked with a `blocked` outcome. The evidence facts and the planning snapshot are read once.
-/// A retried call finds its entries by key and records nothing twice.
-pub async fn validate_action(
+/// What the validators know of the action's cited evidence: its source and age.
+async fn evidence_facts(
     store: &dyn Store,
-    scope: &LedgerScope,
-    action: &mut ActionRecord,
-    checkpoints: &[Checkpoint],
-    now: DateTime<Utc>,
-    policy: &GovernancePolicy,
-) -> Result<Vec<GatewayOutcome>, StoreError> {
+    action: &ActionRecord,
+) -> Result<Vec<EvidenceFact>, StoreError> {
     let mut facts = Vec::new();
     for evidence_ref in &action.proposal.evidence_refs {
         if let Some(v) = store
@@ -78,6 +70,46 @@ pub async fn validate_action(
             });
         }
     }
+    Ok(facts)
+}
+
+/// The gateway on one action at one planning-side checkpoint, recording nothing: what
+/// `revloop decision replay` compares with what was recorded.
+pub async fn dry_run(
+    store: &dyn Store,
+    action: &ActionRecord,
+    checkpoint: Checkpoint,
+    now: DateTime<Utc>,
+    policy: &GovernancePolicy,
+) -> Result<GatewayOutcome, StoreError> {
+    let facts = evidence_facts(store, action).await?;
+    let snapshot = load_snapshot(store, &action.tenant_id, action.snapshot_ref.as_deref()).await?;
+    let vctx = ValidationContext {
+        checkpoint,
+        now,
+        subject: Subject::Proposal(&action.proposal),
+        evidence: &facts,
+        snapshot: snapshot.as_ref(),
+        snapshot_ref: action.snapshot_ref.as_deref(),
+        policy,
+    };
+    Ok(run_gateway(&validators::builtin(), &vctx))
+}
+
+/// Runs the gateway on one action at each checkpoint in turn (stopping after one that blocks:
+/// the later ones guard a step that will not happen), records every result on the action and
+/// in the ledger (one entry per validator, then the aggregate), and marks a BLOCKed action
+/// blocked with a `blocked` outcome. The evidence facts and the planning snapshot are read once.
+/// A retried call finds its entries by key and records nothing twice.
+pub async fn validate_action(
+    store: &dyn Store,
+    scope: &LedgerScope,
+    action: &mut ActionRecord,
+    checkpoints: &[Checkpoint],
+    now: DateTime<Utc>,
+    policy: &GovernancePolicy,
+) -> Result<Vec<GatewayOutcome>, StoreError> {
+    let facts = evidence_facts(store, action).await?;
     let snapshot = load_snapshot(store, &action.tenant_id, action.snapshot_ref.as_deref()).await?;
     let mut outcomes = Vec::new();
     for &checkpoint in checkpoints {

@@ -7,7 +7,7 @@ mod gateway;
 mod outcomes;
 
 pub use budget::{BudgetCall, reserve_budget, settle_budget};
-pub use gateway::{validate_action, validate_read};
+pub use gateway::{dry_run, validate_action, validate_read};
 pub use outcomes::{link_deal_outcomes, record_blocked, record_outcome};
 
 use chrono::Utc;

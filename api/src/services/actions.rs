@@ -2,6 +2,7 @@
 //! approve / edit / reject decisions, delivered to the ApprovalWorkflow as signals.
 
 use revloop_activities::contracts::NextActionsAsk;
+use revloop_activities::replay::{ReplayError, replay_decision};
 use revloop_domain::auth::{Claims, Role};
 use revloop_domain::decision::ApprovalVerb;
 use revloop_domain::decision::approval_token::{self, ApprovalTokenClaims};
@@ -329,6 +330,41 @@ impl ActionService for ActionApi {
                 other => error::temporal(&format!("asking {workflow_id} what next"), other),
             })?;
         Ok(Response::new(convert::next_actions(&answer)))
+    }
+
+    async fn replay_decision(
+        &self,
+        request: Request<pb::ReplayDecisionRequest>,
+    ) -> Result<Response<pb::ReplayDecisionResponse>, Status> {
+        let (claims, _) = require(&request, Role::Viewer, "")?;
+        let decision_id = request.into_inner().decision_id;
+        // Another tenant's decision is answered like a missing one.
+        let not_found = || Status::not_found(format!("decision {decision_id} not found"));
+        if !decision_id.starts_with(&format!("{}/decision/", claims.tenant)) {
+            return Err(not_found());
+        }
+        let policy = self
+            .state
+            .store
+            .get_tenant(&claims.tenant)
+            .await
+            .map_err(error::store)?
+            .map(|t| t.config.governance)
+            .unwrap_or_default();
+        let report = replay_decision(&*self.state.store, &claims.tenant, &decision_id, &policy)
+            .await
+            .map_err(|e| match e {
+                ReplayError::NotFound(_) => not_found(),
+                ReplayError::Store(e) => error::store(e),
+            })?;
+        Ok(Response::new(pb::ReplayDecisionResponse {
+            identical: report.identical(),
+            decision_id: report.decision_id,
+            differences: report.differences,
+            model: report.model,
+            message: report.message,
+            proposals: report.proposals as u32,
+        }))
     }
 
     async fn issue_approval_token(

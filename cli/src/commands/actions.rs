@@ -203,3 +203,35 @@ pub async fn next(mut client: ApiClient, account: &str, json: bool) -> anyhow::R
     }
     Ok(0)
 }
+
+#[derive(Debug, clap::Subcommand)]
+pub enum DecisionCommand {
+    /// Re-run a decision's protocol check, validators and routing on its recorded model answer
+    /// and snapshot, under today's policy; prints `identical` or what differs (exit code 1).
+    Replay { decision_id: String },
+}
+
+pub async fn replay(mut client: ApiClient, decision_id: &str, json: bool) -> anyhow::Result<i32> {
+    let report = client
+        .actions
+        .replay_decision(pb::ReplayDecisionRequest {
+            decision_id: decision_id.to_string(),
+        })
+        .await
+        .map_err(ApiError::from)?
+        .into_inner();
+    if json {
+        print_json(&report)?;
+    } else if report.identical {
+        println!(
+            "identical: {} ({} from {}, {} proposal(s))",
+            report.decision_id, report.message, report.model, report.proposals
+        );
+    } else {
+        println!("{} differs:", report.decision_id);
+        for d in &report.differences {
+            println!("  {d}");
+        }
+    }
+    Ok(if report.identical { 0 } else { 1 })
+}

@@ -114,6 +114,9 @@ pub enum Command {
     Signals(signals::SignalsCommand),
     /// What would revloop do with an export? Normalize, detect and decide offline, no server.
     Decide(decide::DecideArgs),
+    /// Decisions: replay one without calling its model.
+    #[command(subcommand)]
+    Decision(actions::DecisionCommand),
     /// Read or verify the tamper-evident ledger.
     #[command(subcommand)]
     Ledger(ledger::LedgerCommand),
@@ -177,6 +180,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
                     decisions,
                 } => actions::approval_token(client, action_id, decisions, cli.json).await,
                 Command::Next { account } => actions::next(client, account, cli.json).await,
+                Command::Decision(actions::DecisionCommand::Replay { decision_id }) => {
+                    actions::replay(client, decision_id, cli.json).await
+                }
                 Command::Reject { action_id, reason } => {
                     actions::decide(client, action_id, reason, false, cli.json).await
                 }
