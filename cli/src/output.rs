@@ -71,8 +71,8 @@ pub fn explanation_text(e: &pb::ExplainActionResponse) -> String {
 pub fn action_detail(a: &pb::Action) -> String {
     let mut out = action_line(a);
     out += &format!(
-        "\n    account: {}  trace: {}\n    params: {}",
-        a.account_id, a.trace_id, a.params_json
+        "\n    account: {}  trace: {}  decision: {}\n    params: {}",
+        a.account_id, a.trace_id, a.decision_id, a.params_json
     );
     for g in &a.validations {
         out += &format!("\n    validation {} → {}", g.checkpoint, g.aggregate);
