@@ -6,6 +6,7 @@ mod helpers;
 
 mod account_continue_as_new;
 mod approval_revalidation;
+mod approval_timers;
 mod approval_via_temporal_cli;
 mod approvers;
 mod bad_input;

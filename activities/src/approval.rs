@@ -47,10 +47,19 @@ impl ApprovalActivities {
             store.save_action(&action).await.map_err(error::store)?;
             crate::metrics::plan_outcome("paused", "person");
         }
+        let config = crate::decision::tenant_config(store, &input.tenant_id)
+            .await?
+            .approval;
         let out = ActionResult {
             action_id: action.action_id.clone(),
             status: action.status.as_str().into(),
             effect: None,
+            approval_timers: Some(ApprovalTimers {
+                remind_after_secs: config.remind_after_secs,
+                escalate_after_secs: config.escalate_after_secs,
+                expire_after_secs: config.expire_after_secs,
+                escalate_to: config.escalate_to.into(),
+            }),
         };
         record(
             store,
@@ -65,6 +74,38 @@ impl ApprovalActivities {
         )
         .await?;
         Ok(out)
+    }
+
+    /// A reminder or an escalation fired on a waiting approval: ledgered (APPROVAL) with whom
+    /// it goes to, and counted. Notifications (Slack, email) hang off this entry.
+    #[activity]
+    pub async fn record_approval_notice(
+        self: Arc<Self>,
+        ctx: ActivityContext,
+        input: ApprovalNoticeInput,
+    ) -> Result<(), ActivityError> {
+        let store = &*self.deps.store;
+        let action = load_action(store, &input.tenant_id, &input.action_id).await?;
+        crate::metrics::approval_notice(&input.notice);
+        record(
+            store,
+            &ctx,
+            LedgerRecord {
+                tenant_id: &input.tenant_id,
+                trace_id: &input.trace_id,
+                kind: LedgerKind::Approval,
+                snapshot_ref: action.bound_snapshot(),
+                result: &serde_json::json!({
+                    "action_id": input.action_id,
+                    "notice": input.notice,
+                    "to": input.to,
+                    "status": action.status.as_str(),
+                    "at": input.at,
+                }),
+            },
+        )
+        .await?;
+        Ok(())
     }
 
     /// Checks one approval signal and applies it if valid. Invalid ones are kept on the action

@@ -436,4 +436,30 @@ pub struct ActionResult {
     pub action_id: String,
     pub status: String,
     pub effect: Option<String>,
+    /// From `open_approval`: the tenant's reminder, escalation and expiry times.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval_timers: Option<ApprovalTimers>,
+}
+
+/// When an approval request is reminded, escalated and expired (seconds after it opened; 0:
+/// never), from the tenant's `[approval]` table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApprovalTimers {
+    pub remind_after_secs: u64,
+    pub escalate_after_secs: u64,
+    pub expire_after_secs: Option<u64>,
+    pub escalate_to: String,
+}
+
+/// A reminder or an escalation that fired on an approval request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApprovalNoticeInput {
+    pub tenant_id: String,
+    pub trace_id: String,
+    pub action_id: String,
+    /// `reminder` or `escalation`.
+    pub notice: String,
+    /// Who it goes to: the approvers, or the escalation target.
+    pub to: String,
+    pub at: DateTime<Utc>,
 }

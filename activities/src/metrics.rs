@@ -149,6 +149,13 @@ static SIGNALS_DETECTED: LazyLock<IntCounterVec> = LazyLock::new(|| {
         &["signal_type"],
     )
 });
+static APPROVAL_NOTICES: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    counter(
+        "revloop_approval_notices_total",
+        "Reminders and escalations of approvals left waiting, by notice.",
+        &["notice"],
+    )
+});
 static SIGNALS_IGNORED: LazyLock<IntCounterVec> = LazyLock::new(|| {
     counter(
         "revloop_signals_ignored_total",
@@ -217,6 +224,11 @@ pub fn budget(tenant: &str, record: &BudgetRecord, amount: u64) {
             BUDGET_UTILIZATION.with_label_values(&labels).set(ratio);
         }
     }
+}
+
+/// A reminder or an escalation fired.
+pub fn approval_notice(notice: &str) {
+    APPROVAL_NOTICES.with_label_values(&[notice]).inc();
 }
 
 /// A signal a workflow ignored: `unknown_name` (no handler takes it).

@@ -7,9 +7,13 @@ pub const TENANT_ID: SearchAttributeKey<String> = SearchAttributeKey::keyword("T
 pub const ACCOUNT_ID: SearchAttributeKey<String> = SearchAttributeKey::keyword("AccountId");
 pub const TRACE_ID: SearchAttributeKey<String> = SearchAttributeKey::keyword("TraceId");
 pub const KIND: SearchAttributeKey<String> = SearchAttributeKey::keyword("Kind");
+/// An ApprovalWorkflow's state (pending, approved, edited, rejected, expired), so the Web UI can
+/// filter the backlog: `ApprovalStatus = "pending"`.
+pub const APPROVAL_STATUS: SearchAttributeKey<String> =
+    SearchAttributeKey::keyword("ApprovalStatus");
 
 /// The names the Temporal server must have registered (`--search-attribute NAME=Keyword`).
-pub const REQUIRED: [&str; 4] = ["TenantId", "AccountId", "TraceId", "Kind"];
+pub const REQUIRED: [&str; 5] = ["TenantId", "AccountId", "TraceId", "Kind", "ApprovalStatus"];
 
 pub fn for_workflow(
     tenant: &str,

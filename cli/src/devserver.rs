@@ -11,7 +11,7 @@ use anyhow::{Context, bail};
 use crate::procs::ManagedChild;
 
 /// The search attributes every revloop workflow carries.
-pub const SEARCH_ATTRIBUTES: [&str; 4] = ["TenantId", "AccountId", "TraceId", "Kind"];
+pub const SEARCH_ATTRIBUTES: [&str; 5] = revloop_activities::search_attributes::REQUIRED;
 
 #[derive(Debug, Clone)]
 pub struct DevServerOptions {

@@ -44,6 +44,7 @@ impl ActionWorkflow {
                 action_id: input.action_id,
                 status: "blocked".into(),
                 effect: None,
+                approval_timers: None,
             });
         }
         ctx.set_current_details("executing".to_string());
@@ -58,6 +59,7 @@ impl ActionWorkflow {
             action_id: input.action_id,
             status: if out.blocked { "blocked" } else { "executed" }.into(),
             effect: Some(out.effect),
+            approval_timers: None,
         })
     }
 }

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use revloop_activities::approval::{ApprovalActivities, EXPIRE};
 use revloop_activities::contracts::*;
+use revloop_activities::search_attributes;
 use serde::{Deserialize, Serialize};
 use temporalio_common::data_converters::RawValue;
 use temporalio_macros::{workflow, workflow_methods};
@@ -55,22 +56,52 @@ impl ApprovalWorkflow {
     pub async fn run(ctx: &mut WorkflowContext<Self>) -> WorkflowResult<ApprovalResult> {
         let input = ctx.state(|s| s.input.clone());
         let (tenant, trace) = (input.tenant_id.clone(), input.trace_id.clone());
-        ctx.execute_activity(
-            ApprovalActivities::open_approval,
-            OpenApprovalInput {
-                tenant_id: tenant.clone(),
-                trace_id: trace.clone(),
-                action_id: input.action_id.clone(),
-            },
-            short_activity_options(),
-        )
-        .await?;
+        let opened = ctx
+            .execute_activity(
+                ApprovalActivities::open_approval,
+                OpenApprovalInput {
+                    tenant_id: tenant.clone(),
+                    trace_id: trace.clone(),
+                    action_id: input.action_id.clone(),
+                },
+                short_activity_options(),
+            )
+            .await?;
         ctx.set_current_details(format!("awaiting approval of {}", input.action_id));
-        let deadline = workflow_now(ctx.workflow_time())
-            + chrono::Duration::seconds(input.timeout_secs as i64);
+        // Reminder, escalation and expiry times come from the tenant's `[approval]` table;
+        // histories from before they existed keep the single expiry timer.
+        let reminders = ctx.patched("approval-reminders");
+        let timers = opened.approval_timers.filter(|_| reminders);
+        if reminders {
+            ctx.upsert_search_attributes([
+                search_attributes::APPROVAL_STATUS.value_set("pending".to_string())
+            ]);
+        }
+        let opened_at = workflow_now(ctx.workflow_time());
+        let after = |secs: u64| opened_at + chrono::Duration::seconds(secs as i64);
+        let expire_secs = timers
+            .as_ref()
+            .and_then(|t| t.expire_after_secs)
+            .unwrap_or(input.timeout_secs);
+        let deadline = after(expire_secs);
+        // Notices still to fire, soonest first; none at or after the expiry.
+        let mut notices: VecDeque<(chrono::DateTime<chrono::Utc>, &str, String)> = timers
+            .iter()
+            .flat_map(|t| {
+                [
+                    (t.remind_after_secs, "reminder", "approvers".to_string()),
+                    (t.escalate_after_secs, "escalation", t.escalate_to.clone()),
+                ]
+            })
+            .filter(|(secs, _, _)| *secs > 0 && *secs < expire_secs)
+            .map(|(secs, notice, to)| (after(secs), notice, to))
+            .collect();
+        notices.make_contiguous().sort_by_key(|n| n.0);
         let (decision, approver) = loop {
             let now = workflow_now(ctx.workflow_time());
-            let remaining = (deadline - now).to_std().unwrap_or(Duration::ZERO);
+            let next_notice = notices.front().map(|n| n.0);
+            let wake = next_notice.map_or(deadline, |n| n.min(deadline));
+            let remaining = (wake - now).to_std().unwrap_or(Duration::ZERO);
             let mut expiry = ctx.timer(remaining);
             // Polled top-down: a queued approval wins over an expiry that fires in the same task.
             let got_signal = temporalio_sdk::workflows::select! {
@@ -79,6 +110,27 @@ impl ApprovalWorkflow {
             };
             if got_signal {
                 expiry.cancel();
+            }
+            if !got_signal && next_notice.is_some_and(|n| n < deadline) {
+                let (_, notice, to) = notices.pop_front().expect("a notice was due");
+                ctx.set_current_details(format!(
+                    "{notice} sent; awaiting approval of {}",
+                    input.action_id
+                ));
+                ctx.execute_activity(
+                    ApprovalActivities::record_approval_notice,
+                    ApprovalNoticeInput {
+                        tenant_id: tenant.clone(),
+                        trace_id: trace.clone(),
+                        action_id: input.action_id.clone(),
+                        notice: notice.to_string(),
+                        to,
+                        at: workflow_now(ctx.workflow_time()),
+                    },
+                    short_activity_options(),
+                )
+                .await?;
+                continue;
             }
             let (signal, payload) = match ctx.state_mut(|s| s.inbox.pop_front()) {
                 Some(event) if got_signal => event,
@@ -106,6 +158,11 @@ impl ApprovalWorkflow {
             ctx.state_mut(|s| s.invalid_signals += 1);
         };
         ctx.state_mut(|s| s.decision = Some(decision.clone()));
+        if reminders {
+            ctx.upsert_search_attributes([
+                search_attributes::APPROVAL_STATUS.value_set(decision.clone())
+            ]);
+        }
         let mut executed = false;
         if decision == "approved" || decision == "edited" {
             ctx.set_current_details(format!("{decision}: executing {}", input.action_id));

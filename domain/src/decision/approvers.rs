@@ -19,7 +19,7 @@ use super::{ActionKind, ApprovalVerb, Proposal};
 use crate::auth::{Claims, Role};
 
 /// The tenant's `[approval]` table.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ApprovalConfig {
     /// Who may decide actions no rule names (default: `approver`).
@@ -31,6 +31,29 @@ pub struct ApprovalConfig {
     /// `Revloop::ActionKind::"<kind>"`; the context holds `kind`, `class`, `params`, `account_id`,
     /// `account_owner`, `is_owner`, `roles` and `groups`. A baseline permit is added.
     pub cedar: String,
+    /// Seconds after the request until the approvers are reminded (0: never).
+    pub remind_after_secs: u64,
+    /// Seconds after the request until it is escalated to `escalate_to` (0: never).
+    pub escalate_after_secs: u64,
+    /// Who an escalation goes to: `owner`, `admin`, `approver` or `group:<name>`.
+    pub escalate_to: Approvers,
+    /// Seconds after the request until it expires; unset: the worker's
+    /// `REVLOOP_APPROVAL_TIMEOUT_SECS` (72 h).
+    pub expire_after_secs: Option<u64>,
+}
+
+impl Default for ApprovalConfig {
+    fn default() -> Self {
+        Self {
+            who: Approvers::default(),
+            rules: Vec::new(),
+            cedar: String::new(),
+            remind_after_secs: 24 * 3600,
+            escalate_after_secs: 48 * 3600,
+            escalate_to: Approvers::Admins,
+            expire_after_secs: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -99,6 +122,27 @@ pub struct Refusal {
 impl ApprovalConfig {
     /// Whether the config makes sense: rules name kinds, and the Cedar text parses.
     pub fn check(&self) -> Result<(), String> {
+        let (remind, escalate) = (self.remind_after_secs, self.escalate_after_secs);
+        if remind > 0 && escalate > 0 && remind >= escalate {
+            return Err(format!(
+                "remind_after_secs ({remind}) must be below escalate_after_secs ({escalate})"
+            ));
+        }
+        if let Some(expire) = self.expire_after_secs {
+            if expire == 0 {
+                return Err("expire_after_secs: at least 1".into());
+            }
+            for (key, value) in [
+                ("remind_after_secs", remind),
+                ("escalate_after_secs", escalate),
+            ] {
+                if value >= expire {
+                    return Err(format!(
+                        "{key} ({value}) must be below expire_after_secs ({expire})"
+                    ));
+                }
+            }
+        }
         if let Some(i) = self.rules.iter().position(|r| r.kinds.is_empty()) {
             return Err(format!(
                 "rules[{i}].kinds: a rule names at least one action kind"
