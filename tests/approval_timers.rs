@@ -9,14 +9,52 @@ use revloop_store::LedgerStore;
 
 use crate::helpers::*;
 
+type Bodies = std::sync::Arc<std::sync::Mutex<Vec<serde_json::Value>>>;
+
+/// A local webhook receiver: answers 500 to the first delivery, then 200, keeping what it took.
+async fn webhook_listener() -> anyhow::Result<(
+    String,
+    Bodies,
+    std::sync::Arc<std::sync::atomic::AtomicUsize>,
+)> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let accepted: Bodies = Default::default();
+    let attempts = std::sync::Arc::new(AtomicUsize::new(0));
+    let (keep, count) = (accepted.clone(), attempts.clone());
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |axum::Json(body): axum::Json<serde_json::Value>| {
+            let (keep, count) = (keep.clone(), count.clone());
+            async move {
+                if count.fetch_add(1, Ordering::SeqCst) == 0 {
+                    return axum::http::StatusCode::INTERNAL_SERVER_ERROR;
+                }
+                keep.lock().unwrap().push(body);
+                axum::http::StatusCode::OK
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}/hook", listener.local_addr()?);
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Ok((url, accepted, attempts))
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_waiting_approval_is_reminded_then_escalated_then_expires() -> anyhow::Result<()> {
     let env = spawn_env().await?;
     let mut client = env.admin().await?;
+    // A Slack-compatible webhook that fails its first delivery (the notice is retried) and
+    // keeps every body it accepted.
+    let (hook_url, accepted, attempts) = webhook_listener().await?;
+    std::fs::write(
+        secrets_of(&env.store_path).join(TENANT).join("slack"),
+        &hook_url,
+    )?;
     set_tenant_config(
         &mut client,
         TENANT,
-        "[approval]\nremind_after_secs = 2\nescalate_after_secs = 4\nescalate_to = \"group:manager\"\nexpire_after_secs = 7\n",
+        "[approval]\nremind_after_secs = 2\nescalate_after_secs = 4\nescalate_to = \"group:manager\"\nexpire_after_secs = 7\n\n[notify]\nwebhook_secret_ref = \"file:slack\"\npage_url = \"https://revloop.example\"\n",
     )
     .await?;
     env.ingest_fixture(&mut client, "meeting_prep.jsonl", TENANT)
@@ -63,6 +101,51 @@ async fn a_waiting_approval_is_reminded_then_escalated_then_expires() -> anyhow:
             ("escalation".to_string(), "group:manager".to_string())
         ]
     );
+    // Each notice reached the webhook exactly once, though the first delivery failed and was
+    // retried.
+    let all = accepted.lock().unwrap().clone();
+    let bodies: Vec<serde_json::Value> = all
+        .iter()
+        .filter(|b| {
+            b["text"]
+                .as_str()
+                .unwrap_or_default()
+                .contains(&follow_up.action_id)
+        })
+        .cloned()
+        .collect();
+    assert_eq!(bodies.len(), 2, "{all:?}");
+    // Every waiting approval (the fixture has more than one) got one of each notice, no more.
+    let mut texts: Vec<&str> = all.iter().filter_map(|b| b["text"].as_str()).collect();
+    let total = texts.len();
+    texts.sort();
+    texts.dedup();
+    assert_eq!(texts.len(), total, "no notice twice: {all:?}");
+    assert!(attempts.load(std::sync::atomic::Ordering::SeqCst) >= 3);
+    assert!(
+        bodies[0]["text"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("Reminder"),
+        "{bodies:?}"
+    );
+    assert!(
+        bodies[1]["text"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("Escalated to group:manager"),
+        "{bodies:?}"
+    );
+    assert_eq!(
+        bodies[1]["blocks"][1]["elements"][0]["url"],
+        format!("https://revloop.example/actions/{}", follow_up.action_id)
+    );
+    let ledgered: Vec<&serde_json::Value> = entries
+        .iter()
+        .filter(|e| e.workflow_id == workflow_id && e.activity.ends_with("record_approval_notice"))
+        .map(|e| &e.payload["sent"])
+        .collect();
+    assert!(ledgered.iter().all(|s| s[0] == "webhook"), "{ledgered:?}");
     // The timers are Temporal timers, visible in the history (and so in the Web UI).
     let timers = env
         .history(&workflow_id)

@@ -59,6 +59,11 @@ pub fn push_signature(secret: &str, body: &[u8]) -> String {
     push_signature_at(secret, Utc::now().timestamp(), body)
 }
 
+/// The operator's per-tenant secrets folder for the worker, beside the store (`file:` refs).
+pub fn secrets_of(store: &std::path::Path) -> PathBuf {
+    store.with_file_name("secrets")
+}
+
 /// The tenant's inbox folder, beside the store: the only place the worker reads files from.
 pub fn inbox_of(store: &std::path::Path) -> PathBuf {
     store.with_file_name("inbox")
@@ -176,9 +181,11 @@ fn start_worker_process(
         // The worker runs with the API's JWT secret in reach, as a careless deployment would:
         // no tenant reference may resolve to it.
         .env("REVLOOP_JWT_SECRET", SECRET)
-        .env("REVLOOP_INBOX_DIR", inbox_of(store));
+        .env("REVLOOP_INBOX_DIR", inbox_of(store))
+        .env("REVLOOP_TENANT_SECRETS_DIR", secrets_of(store));
     platform_env(&mut cmd);
     std::fs::create_dir_all(inbox_of(store).join(TENANT))?;
+    std::fs::create_dir_all(secrets_of(store).join(TENANT))?;
     ManagedChild::spawn("revloop-worker", cmd, log)
 }
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use revloop_domain::decision::{ApprovalVerb, approval_token, parse_approval};
 use revloop_domain::hashing::short_id;
 use revloop_domain::ledger::LedgerKind;
-use revloop_store::{ActionRecord, ActionStatus, ApprovalEvent, Outcome};
+use revloop_store::{ActionRecord, ActionStatus, ApprovalEvent, Effect, Outcome};
 use serde_json::{Value, json};
 use temporalio_macros::activities;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
@@ -16,10 +16,14 @@ use crate::contracts::*;
 use crate::decision::load_action;
 use crate::governance::{LedgerScope, record_outcome};
 use crate::ledger_hook::{LedgerRecord, record};
+use crate::notify::{self, Notice, NotifyError};
 use crate::{Deps, error};
 
 /// The internal signal name used when the approval window closes unanswered.
 pub const EXPIRE: &str = "expire";
+
+/// How many attempts a notice gets while its receiver fails.
+const NOTICE_ATTEMPTS: u32 = 3;
 
 pub struct ApprovalActivities {
     deps: Deps,
@@ -76,8 +80,9 @@ impl ApprovalActivities {
         Ok(out)
     }
 
-    /// A reminder or an escalation fired on a waiting approval: ledgered (APPROVAL) with whom
-    /// it goes to, and counted. Notifications (Slack, email) hang off this entry.
+    /// A reminder or an escalation fired on a waiting approval: sent by each of the tenant's
+    /// notifiers (once each, whatever the retries), then ledgered (APPROVAL) with whom it goes
+    /// to, where it was sent and where it could not be, and counted.
     #[activity]
     pub async fn record_approval_notice(
         self: Arc<Self>,
@@ -86,6 +91,57 @@ impl ApprovalActivities {
     ) -> Result<(), ActivityError> {
         let store = &*self.deps.store;
         let action = load_action(store, &input.tenant_id, &input.action_id).await?;
+        let config = crate::decision::tenant_config(store, &input.tenant_id).await?;
+        let notice =
+            Notice {
+                tenant_id: input.tenant_id.clone(),
+                action_id: input.action_id.clone(),
+                notice: input.notice.clone(),
+                to: input.to.clone(),
+                title: action.proposal.title.clone(),
+                link: config.notify.page_url.as_ref().map(|base| {
+                    format!("{}/actions/{}", base.trim_end_matches('/'), input.action_id)
+                }),
+            };
+        let settings = &self.deps.settings;
+        let already: Vec<String> = store
+            .list_effects(&input.tenant_id, &input.action_id)
+            .await
+            .map_err(error::store)?
+            .into_iter()
+            .map(|e| e.idempotency_key)
+            .collect();
+        let (mut sent, mut not_sent) = (Vec::new(), Vec::new());
+        for notifier in notify::for_tenant(&config.notify, &settings.secrets, &settings.egress) {
+            let key = notify::effect_key(&notice, notifier.name());
+            if already.contains(&key) {
+                // Sent by an earlier attempt: never twice.
+                sent.push(notifier.name().to_string());
+                continue;
+            }
+            match notifier.send(&notice).await {
+                Ok(()) => {
+                    let effect = Effect {
+                        idempotency_key: key,
+                        tenant_id: input.tenant_id.clone(),
+                        action_id: input.action_id.clone(),
+                        kind: "notice_sent".into(),
+                        payload: json!({ "notice": input.notice, "notifier": notifier.name(), "to": input.to }),
+                        at: input.at,
+                    };
+                    store.record_effect(&effect).await.map_err(error::store)?;
+                    sent.push(notifier.name().to_string());
+                }
+                // A receiver that is down is tried again, a few times; then the notice is
+                // recorded as not sent, and the approval goes on waiting either way.
+                Err(NotifyError::Transient(e)) if ctx.info().attempt < NOTICE_ATTEMPTS => {
+                    return Err(ActivityError::from(anyhow::anyhow!(e)));
+                }
+                Err(e) => {
+                    not_sent.push(json!({ "notifier": notifier.name(), "error": e.to_string() }))
+                }
+            }
+        }
         crate::metrics::approval_notice(&input.notice);
         record(
             store,
@@ -95,12 +151,14 @@ impl ApprovalActivities {
                 trace_id: &input.trace_id,
                 kind: LedgerKind::Approval,
                 snapshot_ref: action.bound_snapshot(),
-                result: &serde_json::json!({
+                result: &json!({
                     "action_id": input.action_id,
                     "notice": input.notice,
                     "to": input.to,
                     "status": action.status.as_str(),
                     "at": input.at,
+                    "sent": sent,
+                    "not_sent": not_sent,
                 }),
             },
         )

@@ -21,6 +21,7 @@ pub mod ledger_hook;
 pub mod memory;
 pub mod metrics;
 pub mod models;
+pub mod notify;
 pub mod perception;
 pub mod pipeline;
 pub mod replay;

@@ -26,6 +26,8 @@ pub struct TenantConfig {
     pub approval: ApprovalConfig,
     /// Which decision model answers (`[decision] model`).
     pub decision: DecisionConfig,
+    /// Where approval notices go (`[notify]`).
+    pub notify: revloop_domain::notify_config::NotifyConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
