@@ -45,7 +45,8 @@ fn platform_env(cmd: &mut Command) {
 /// format a source implements, written here independently of the API's own code.
 pub fn push_signature_at(secret: &str, timestamp: i64, body: &[u8]) -> String {
     use hmac::Mac;
-    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes())
+        .expect("HMAC takes keys of any length");
     mac.update(format!("{timestamp}.").as_bytes());
     mac.update(body);
     format!(

@@ -32,6 +32,25 @@ fn account(id: &str) -> Value {
     json!({"type": "account", "id": id, "updated_at": "2026-03-01T00:00:00Z", "name": format!("Company {id}")})
 }
 
+/// Registers the `crm-webhook` push connector with the tests' secret; returns its URL.
+pub async fn register_push_connector(
+    env: &TestEnv,
+    client: &mut revloop_cli::client::ApiClient,
+) -> anyhow::Result<String> {
+    let registered = client
+        .connectors
+        .register_connector(pb::RegisterConnectorRequest {
+            tenant_id: TENANT.into(),
+            connector_id: "crm-webhook".into(),
+            kind: "http_push".into(),
+            secret_ref: PUSH_SECRET_REF.into(),
+            config_json: String::new(),
+        })
+        .await?
+        .into_inner();
+    Ok(format!("{}{}", env.http_url, registered.push_path))
+}
+
 pub async fn post(
     url: &str,
     body: &[u8],
@@ -54,18 +73,7 @@ async fn signed_batches_land_and_everything_else_is_refused_without_a_trace() ->
 {
     let env = spawn_env().await?;
     let mut client = env.admin().await?;
-    let registered = client
-        .connectors
-        .register_connector(pb::RegisterConnectorRequest {
-            tenant_id: TENANT.into(),
-            connector_id: "crm-webhook".into(),
-            kind: "http_push".into(),
-            secret_ref: PUSH_SECRET_REF.into(),
-            config_json: String::new(),
-        })
-        .await?
-        .into_inner();
-    let url = format!("{}{}", env.http_url, registered.push_path);
+    let url = register_push_connector(&env, &mut client).await?;
     let store = env.store()?;
     let stored = |id: &str| {
         let store = store.clone();

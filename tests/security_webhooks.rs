@@ -2,12 +2,11 @@
 //! body re-signed after a newer one, must never roll the record back.
 
 use revloop_domain::records::{Record, RecordKey};
-use revloop_proto::v1 as pb;
 use revloop_store::{EvidenceStore, RecordStore};
 use serde_json::json;
 
 use crate::helpers::*;
-use crate::push_connector::post;
+use crate::push_connector::{post, register_push_connector};
 
 fn evidence_id(body: &[u8]) -> String {
     use sha2::Digest;
@@ -18,18 +17,7 @@ fn evidence_id(body: &[u8]) -> String {
 async fn replayed_stale_and_older_deliveries_never_roll_a_record_back() -> anyhow::Result<()> {
     let env = spawn_env().await?;
     let mut client = env.admin().await?;
-    let registered = client
-        .connectors
-        .register_connector(pb::RegisterConnectorRequest {
-            tenant_id: TENANT.into(),
-            connector_id: "crm-webhook".into(),
-            kind: "http_push".into(),
-            secret_ref: PUSH_SECRET_REF.into(),
-            config_json: String::new(),
-        })
-        .await?
-        .into_inner();
-    let url = format!("{}{}", env.http_url, registered.push_path);
+    let url = register_push_connector(&env, &mut client).await?;
     let store = env.store()?;
     let account = |updated_at: &str, name: &str| {
         serde_json::to_vec(

@@ -288,7 +288,8 @@ pub struct ProposeOutput {
 pub struct NextActionsInput {
     pub tenant_id: String,
     pub account_id: String,
-    /// Who asked (the API's verified subject, or the Temporal client's identity).
+    /// Who asked, as the caller states it: the API passes its verified subject; a Temporal
+    /// client may write anything here, so it is a label in the ledger, never an authority.
     #[serde(default)]
     pub asked_by: String,
     /// Workflow time when the Update ran (filled in by the workflow).

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use revloop_domain::AccountId;
 use revloop_domain::budget::CostClass;
 use revloop_domain::decision::ActionClass;
-use revloop_domain::decision::{MeetingBrief, ModelInputRefs, PlaybookInput};
+use revloop_domain::decision::{MeetingBrief, PlaybookInput};
 use revloop_domain::hashing::canonical_json;
 use revloop_domain::ledger::LedgerKind;
 use revloop_domain::signals::Signal;
@@ -42,28 +42,15 @@ impl DecisionActivities {
         budget: &BudgetRecord,
         chosen: &str,
     ) -> Result<(ProposeOutput, serde_json::Value), ActivityError> {
-        let refs = ModelInputRefs {
-            evidence_refs: playbook_input
-                .signals
-                .iter()
-                .flat_map(|s| s.evidence_refs.iter().cloned())
-                .collect(),
-            signal_ids: playbook_input
-                .signals
-                .iter()
-                .map(|s| s.signal_id.clone())
-                .collect(),
+        let checked = match models::decide_checked(&self.models, chosen, playbook_input).await {
+            Ok(checked) => checked,
+            Err(e) => {
+                settle_budget(store, &input.tenant_id, budget, 0)
+                    .await
+                    .map_err(error::store)?;
+                return Err(ActivityError::from(anyhow::anyhow!(e.to_string())));
+            }
         };
-        let checked =
-            match models::decide_checked(&self.models, chosen, playbook_input, &refs).await {
-                Ok(checked) => checked,
-                Err(e) => {
-                    settle_budget(store, &input.tenant_id, budget, 0)
-                        .await
-                        .map_err(error::store)?;
-                    return Err(ActivityError::from(anyhow::anyhow!(e.to_string())));
-                }
-            };
         settle_budget(store, &input.tenant_id, budget, 1)
             .await
             .map_err(error::store)?;
@@ -172,6 +159,48 @@ pub async fn tenant_config(
         .unwrap_or_default())
 }
 
+/// Stores a brief (and its Markdown) as an artifact, what "attach brief" points at.
+async fn store_brief(
+    store: &dyn Store,
+    tenant_id: &str,
+    brief: &MeetingBrief,
+) -> Result<Artifact, ActivityError> {
+    let content =
+        serde_json::to_vec_pretty(&json!({ "brief": brief, "markdown": brief.to_markdown() }))?;
+    let artifact = Artifact::new(tenant_id, "application/json", content);
+    store.put_artifact(&artifact).await.map_err(error::store)?;
+    Ok(artifact)
+}
+
+/// A decision-model call is EXPENSIVE and goes through the budget service first, as
+/// `model:{the tenant's model}` on the account (and the decision, when there is one).
+async fn reserve_model_call(
+    store: &dyn Store,
+    scope: &LedgerScope,
+    config: &TenantConfig,
+    account_id: &str,
+    plan_id: Option<String>,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<BudgetRecord, ActivityError> {
+    let model = &config.decision.model;
+    reserve_budget(
+        store,
+        scope,
+        &config.budgets,
+        &BudgetCall {
+            operation: format!("model:{model}"),
+            cost_class: CostClass::Expensive,
+            account_id: Some(account_id.to_string()),
+            plan_id,
+            tool: Some(format!("model:{model}")),
+            amount: 1,
+            at,
+        },
+    )
+    .await
+    .map_err(error::store)
+}
+
 /// The most signals a "what next?" answer is computed from (the newest).
 const MAX_SIGNALS_SHOWN: usize = 200;
 
@@ -275,10 +304,7 @@ impl DecisionActivities {
             canonical_json(&view),
         );
         store.put_artifact(&snapshot).await.map_err(error::store)?;
-        let content =
-            serde_json::to_vec_pretty(&json!({ "brief": brief, "markdown": brief.to_markdown() }))?;
-        let artifact = Artifact::new(&input.tenant_id, "application/json", content);
-        store.put_artifact(&artifact).await.map_err(error::store)?;
+        let artifact = store_brief(store, &input.tenant_id, &brief).await?;
         let out = BriefOutput {
             artifact_key: artifact.artifact_key,
             snapshot_ref: snapshot.artifact_key,
@@ -333,22 +359,15 @@ impl DecisionActivities {
         };
         let scope = LedgerScope::from_activity(&ctx, &input.tenant_id, &input.trace_id);
         let model_name = config.decision.model.clone();
-        let budget = reserve_budget(
+        let budget = reserve_model_call(
             store,
             &scope,
-            &config.budgets,
-            &BudgetCall {
-                operation: format!("model:{model_name}"),
-                cost_class: CostClass::Expensive,
-                account_id: Some(input.account_id.clone()),
-                plan_id: Some(input.decision_id.clone()),
-                tool: Some(format!("model:{model_name}")),
-                amount: 1,
-                at: input.now,
-            },
+            &config,
+            &input.account_id,
+            Some(input.decision_id.clone()),
+            input.now,
         )
-        .await
-        .map_err(error::store)?;
+        .await?;
         if let Some(earliest) = signals.iter().map(|s| s.detected_at).min() {
             let waited = (chrono::Utc::now() - earliest).num_milliseconds() as f64 / 1000.0;
             metrics::decision_latency(&model_name, waited);
@@ -410,13 +429,7 @@ impl DecisionActivities {
         current.truncate(MAX_SIGNALS_SHOWN);
         let brief = MeetingBrief::compute(&view, &current, now);
         // Stored like a decision's brief, so a suggested attach_brief points at a real one.
-        let content =
-            serde_json::to_vec_pretty(&json!({ "brief": brief, "markdown": brief.to_markdown() }))?;
-        let brief_artifact = Artifact::new(&input.tenant_id, "application/json", content);
-        store
-            .put_artifact(&brief_artifact)
-            .await
-            .map_err(error::store)?;
+        let brief_artifact = store_brief(store, &input.tenant_id, &brief).await?;
         let decision_id = format!("{}/next/{}", input.tenant_id, input.account_id);
         let playbook_input = PlaybookInput {
             decision_id: &decision_id,
@@ -429,22 +442,8 @@ impl DecisionActivities {
         };
         let scope = LedgerScope::from_activity(&ctx, &input.tenant_id, &decision_id);
         let model_name = config.decision.model.clone();
-        let budget = reserve_budget(
-            store,
-            &scope,
-            &config.budgets,
-            &BudgetCall {
-                operation: format!("model:{model_name}"),
-                cost_class: CostClass::Expensive,
-                account_id: Some(input.account_id.clone()),
-                plan_id: None,
-                tool: Some(format!("model:{model_name}")),
-                amount: 1,
-                at: now,
-            },
-        )
-        .await
-        .map_err(error::store)?;
+        let budget =
+            reserve_model_call(store, &scope, &config, &input.account_id, None, now).await?;
         let mut answer = NextActions {
             account_id: input.account_id.clone(),
             message: "budget_blocked".into(),
@@ -456,15 +455,7 @@ impl DecisionActivities {
         };
         let mut refused = None;
         if budget.decision.verdict != Verdict::Block {
-            let refs = ModelInputRefs {
-                evidence_refs: current
-                    .iter()
-                    .flat_map(|s| s.evidence_refs.iter().cloned())
-                    .collect(),
-                signal_ids: current.iter().map(|s| s.signal_id.clone()).collect(),
-            };
-            let checked =
-                models::decide_checked(&self.models, &model_name, &playbook_input, &refs).await;
+            let checked = models::decide_checked(&self.models, &model_name, &playbook_input).await;
             settle_budget(store, &input.tenant_id, &budget, u64::from(checked.is_ok()))
                 .await
                 .map_err(error::store)?;

@@ -98,14 +98,7 @@ pub async fn replay_decision(
     // What the model was shown: the decision's account's signals (a superset of its input).
     if let Some(account) = actions.first().map(|a| a.account_id.clone()) {
         let signals = store.list_signals(tenant_id, Some(&account)).await?;
-        let refs = ModelInputRefs {
-            evidence_refs: signals
-                .iter()
-                .flat_map(|s| s.evidence_refs.iter().cloned())
-                .collect(),
-            signal_ids: signals.iter().map(|s| s.signal_id.clone()).collect(),
-        };
-        for violation in check_answer(&message, &refs) {
+        for violation in check_answer(&message, &ModelInputRefs::from_signals(&signals)) {
             differences.push(format!("protocol: {violation}"));
         }
     }

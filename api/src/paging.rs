@@ -56,6 +56,21 @@ pub fn fill<T: prost::Message>(items: impl IntoIterator<Item = T>, size: usize) 
     (page, more)
 }
 
+/// A page of a list in a stable order, where the token is the position after the page: the
+/// items and the next page's token (empty on the last page).
+pub fn offset_page<T: prost::Message>(
+    items: impl IntoIterator<Item = T>,
+    page: PageRequest,
+) -> (Vec<T>, String) {
+    let (taken, more) = fill(items.into_iter().skip(page.after as usize), page.size);
+    let next = if more {
+        (page.after as usize + taken.len()).to_string()
+    } else {
+        String::new()
+    };
+    (taken, next)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

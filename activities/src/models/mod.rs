@@ -58,15 +58,15 @@ pub struct CheckedAnswer {
 }
 
 /// Asks the model named `chosen` (the fallback when no model has that name) and checks its
-/// answer. A broken answer is refused and the playbook model answers instead; if even that
+/// answer against what it was shown (the input's signals and their evidence). A broken answer is refused and the playbook model answers instead; if even that
 /// breaks the protocol, the decision is NO_ACTION with the reason. Model errors are returned
 /// as they are (the activity retries them).
 pub async fn decide_checked(
     models: &[Box<dyn DecisionModel>],
     chosen: &str,
     input: &PlaybookInput<'_>,
-    refs: &ModelInputRefs,
 ) -> Result<CheckedAnswer, ModelError> {
+    let refs = &ModelInputRefs::from_signals(input.signals);
     let by_name = |name: &str| models.iter().find(|m| m.name() == name);
     let fallback = by_name(FALLBACK_MODEL).ok_or_else(|| ModelError {
         model: "registry",
@@ -179,9 +179,7 @@ mod tests {
             now,
             config: &config,
         };
-        decide_checked(&models, chosen, &input, &ModelInputRefs::default())
-            .await
-            .unwrap()
+        decide_checked(&models, chosen, &input).await.unwrap()
     }
 
     #[tokio::test]

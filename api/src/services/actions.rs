@@ -205,18 +205,8 @@ impl ActionService for ActionApi {
             .await
             .map_err(error::store)?;
         // The token is the position in the feed's order (most urgent first).
-        let (actions, more) = paging::fill(
-            actions
-                .iter()
-                .skip(page.after as usize)
-                .map(convert::action),
-            page.size,
-        );
-        let next_page_token = if more {
-            (page.after as usize + actions.len()).to_string()
-        } else {
-            String::new()
-        };
+        let (actions, next_page_token) =
+            paging::offset_page(actions.iter().map(convert::action), page);
         Ok(Response::new(pb::ListActionsResponse {
             actions,
             next_page_token,

@@ -40,18 +40,8 @@ impl SignalService for SignalApi {
             .list_signals(&tenant, account.as_deref())
             .await
             .map_err(error::store)?;
-        let (signals, more) = paging::fill(
-            signals
-                .iter()
-                .skip(page.after as usize)
-                .map(convert::signal),
-            page.size,
-        );
-        let next_page_token = if more {
-            (page.after as usize + signals.len()).to_string()
-        } else {
-            String::new()
-        };
+        let (signals, next_page_token) =
+            paging::offset_page(signals.iter().map(convert::signal), page);
         Ok(Response::new(pb::ListSignalsResponse {
             signals,
             next_page_token,

@@ -12,7 +12,7 @@ use revloop_activities::contracts::RecordChange;
 use revloop_activities::models;
 use revloop_activities::pipeline::{detect_changes, normalize_batch};
 use revloop_domain::AccountId;
-use revloop_domain::decision::{DecisionMessage, MeetingBrief, ModelInputRefs, PlaybookInput};
+use revloop_domain::decision::{DecisionMessage, MeetingBrief, PlaybookInput};
 use revloop_domain::records::parse_jsonl;
 use revloop_domain::signals::Signal;
 use revloop_domain::world::AccountView;
@@ -112,15 +112,7 @@ pub async fn run(args: &DecideArgs, json: bool) -> anyhow::Result<i32> {
             now: args.now,
             config: &config.playbooks,
         };
-        let refs = ModelInputRefs {
-            evidence_refs: signals
-                .iter()
-                .flat_map(|s| s.evidence_refs.iter().cloned())
-                .collect(),
-            signal_ids: signals.iter().map(|s| s.signal_id.clone()).collect(),
-        };
-        let checked =
-            models::decide_checked(&registry, &config.decision.model, &input, &refs).await?;
+        let checked = models::decide_checked(&registry, &config.decision.model, &input).await?;
         print_decision(&account, &signals, &checked.message, json)?;
     }
     Ok(if rejected > 0 { EXIT_INVALID } else { 0 })

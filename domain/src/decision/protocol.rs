@@ -183,6 +183,19 @@ pub struct ModelInputRefs {
     pub signal_ids: BTreeSet<String>,
 }
 
+impl ModelInputRefs {
+    /// The signals a model was given, and the evidence they cite.
+    pub fn from_signals(signals: &[crate::signals::Signal]) -> Self {
+        Self {
+            evidence_refs: signals
+                .iter()
+                .flat_map(|s| s.evidence_refs.iter().cloned())
+                .collect(),
+            signal_ids: signals.iter().map(|s| s.signal_id.clone()).collect(),
+        }
+    }
+}
+
 /// Every protocol rule an answer breaks (none: it may be acted on). Proposals must cite at
 /// least one evidence ref, all of them from the model's input, give a why-now, a confidence
 /// in (0, 1], a class that is their kind's, distinct ranks from 1, and the params their kind

@@ -332,10 +332,7 @@ mod tests {
             prop_assert_eq!(&a, &b);
             // What the playbooks answer always passes the protocol check that every model's
             // answer must pass (they are what a refused answer falls back to).
-            let refs = crate::decision::ModelInputRefs {
-                evidence_refs: signals.iter().flat_map(|s| s.evidence_refs.clone()).collect(),
-                signal_ids: signals.iter().map(|s| s.signal_id.clone()).collect(),
-            };
+            let refs = crate::decision::ModelInputRefs::from_signals(&signals);
             let violations = crate::decision::check_answer(&a, &refs);
             prop_assert!(violations.is_empty(), "{:?}", violations);
             let cited: Vec<&String> = signals.iter().flat_map(|s| &s.evidence_refs).collect();
