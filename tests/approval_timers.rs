@@ -171,20 +171,7 @@ async fn a_waiting_approval_is_reminded_then_escalated_then_expires() -> anyhow:
 
     // The history replays through the current code, and is kept as a replay fixture when
     // `REVLOOP_RECORD_HISTORIES` names a directory.
-    let json = env
-        .temporal
-        .get_workflow_handle::<temporalio_client::UntypedWorkflow>(workflow_id.clone())
-        .fetch_history(temporalio_client::WorkflowFetchHistoryOptions::default())
-        .to_json()
+    env.replay_and_record(&workflow_id, "approval-reminders.json")
         .await?;
-    revloop_workflows::replay::replayer()?
-        .replay_workflow(temporalio_client::WorkflowHistory::from_json(&json)?)
-        .await?;
-    if let Some(dir) = std::env::var_os("REVLOOP_RECORD_HISTORIES") {
-        std::fs::write(
-            std::path::Path::new(&dir).join("approval-reminders.json"),
-            &json,
-        )?;
-    }
     Ok(())
 }

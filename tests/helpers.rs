@@ -257,6 +257,25 @@ impl TestEnv {
             .await?)
     }
 
+    /// Replays the workflow's history (so far) through the current code, and keeps it as the
+    /// replay fixture `file` when `REVLOOP_RECORD_HISTORIES` names a directory.
+    pub async fn replay_and_record(&self, workflow_id: &str, file: &str) -> anyhow::Result<()> {
+        let json = self
+            .temporal
+            .get_workflow_handle::<UntypedWorkflow>(workflow_id.to_string())
+            .fetch_history(WorkflowFetchHistoryOptions::default())
+            .to_json()
+            .await?;
+        revloop_workflows::replay::replayer()?
+            .replay_workflow(temporalio_client::WorkflowHistory::from_json(&json)?)
+            .await
+            .with_context(|| format!("{workflow_id} no longer replays"))?;
+        if let Some(dir) = std::env::var_os("REVLOOP_RECORD_HISTORIES") {
+            std::fs::write(std::path::Path::new(&dir).join(file), &json)?;
+        }
+        Ok(())
+    }
+
     /// Runs the `revloop` CLI against this environment's API.
     pub fn revloop_cli(
         &self,

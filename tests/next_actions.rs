@@ -98,20 +98,10 @@ async fn next_returns_ranked_proposals_through_the_update_and_creates_nothing() 
 
     // The account's history, with the Update in it, replays through the current code, and is
     // kept as a replay fixture when `REVLOOP_RECORD_HISTORIES` names a directory.
-    let json = env
-        .temporal
-        .get_workflow_handle::<temporalio_client::UntypedWorkflow>(format!("{TENANT}/account/acme"))
-        .fetch_history(temporalio_client::WorkflowFetchHistoryOptions::default())
-        .to_json()
-        .await?;
-    revloop_workflows::replay::replayer()?
-        .replay_workflow(temporalio_client::WorkflowHistory::from_json(&json)?)
-        .await?;
-    if let Some(dir) = std::env::var_os("REVLOOP_RECORD_HISTORIES") {
-        std::fs::write(
-            std::path::Path::new(&dir).join("account-next-actions.json"),
-            &json,
-        )?;
-    }
+    env.replay_and_record(
+        &format!("{TENANT}/account/acme"),
+        "account-next-actions.json",
+    )
+    .await?;
     Ok(())
 }

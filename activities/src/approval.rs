@@ -6,7 +6,7 @@ use std::sync::Arc;
 use revloop_domain::decision::{ApprovalVerb, approval_token, parse_approval};
 use revloop_domain::hashing::short_id;
 use revloop_domain::ledger::LedgerKind;
-use revloop_store::{ActionRecord, ActionStatus, ApprovalEvent, Effect, Outcome};
+use revloop_store::{ActionRecord, ActionStatus, ApprovalEvent, Outcome};
 use serde_json::{Value, json};
 use temporalio_macros::activities;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
@@ -16,14 +16,11 @@ use crate::contracts::*;
 use crate::decision::load_action;
 use crate::governance::{LedgerScope, record_outcome};
 use crate::ledger_hook::{LedgerRecord, record};
-use crate::notify::{self, Notice, NotifyError};
+use crate::notify::{self, Notice};
 use crate::{Deps, error};
 
 /// The internal signal name used when the approval window closes unanswered.
 pub const EXPIRE: &str = "expire";
-
-/// How many attempts a notice gets while its receiver fails.
-const NOTICE_ATTEMPTS: u32 = 3;
 
 pub struct ApprovalActivities {
     deps: Deps,
@@ -103,45 +100,15 @@ impl ApprovalActivities {
                     format!("{}/actions/{}", base.trim_end_matches('/'), input.action_id)
                 }),
             };
-        let settings = &self.deps.settings;
-        let already: Vec<String> = store
-            .list_effects(&input.tenant_id, &input.action_id)
-            .await
-            .map_err(error::store)?
-            .into_iter()
-            .map(|e| e.idempotency_key)
-            .collect();
-        let (mut sent, mut not_sent) = (Vec::new(), Vec::new());
-        for notifier in notify::for_tenant(&config.notify, &settings.secrets, &settings.egress) {
-            let key = notify::effect_key(&notice, notifier.name());
-            if already.contains(&key) {
-                // Sent by an earlier attempt: never twice.
-                sent.push(notifier.name().to_string());
-                continue;
-            }
-            match notifier.send(&notice).await {
-                Ok(()) => {
-                    let effect = Effect {
-                        idempotency_key: key,
-                        tenant_id: input.tenant_id.clone(),
-                        action_id: input.action_id.clone(),
-                        kind: "notice_sent".into(),
-                        payload: json!({ "notice": input.notice, "notifier": notifier.name(), "to": input.to }),
-                        at: input.at,
-                    };
-                    store.record_effect(&effect).await.map_err(error::store)?;
-                    sent.push(notifier.name().to_string());
-                }
-                // A receiver that is down is tried again, a few times; then the notice is
-                // recorded as not sent, and the approval goes on waiting either way.
-                Err(NotifyError::Transient(e)) if ctx.info().attempt < NOTICE_ATTEMPTS => {
-                    return Err(ActivityError::from(anyhow::anyhow!(e)));
-                }
-                Err(e) => {
-                    not_sent.push(json!({ "notifier": notifier.name(), "error": e.to_string() }))
-                }
-            }
-        }
+        let delivery = notify::deliver(
+            store,
+            &self.deps.settings,
+            &config.notify,
+            &notice,
+            ctx.info().attempt,
+            input.at,
+        )
+        .await?;
         crate::metrics::approval_notice(&input.notice);
         record(
             store,
@@ -157,8 +124,8 @@ impl ApprovalActivities {
                     "to": input.to,
                     "status": action.status.as_str(),
                     "at": input.at,
-                    "sent": sent,
-                    "not_sent": not_sent,
+                    "sent": delivery.sent,
+                    "not_sent": delivery.not_sent,
                 }),
             },
         )

@@ -10,7 +10,9 @@
 
 use hmac::{Hmac, Mac};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use revloop_domain::decision::approval_token::{AUDIENCE, ApprovalTokenClaims};
+use revloop_domain::decision::approval_token::{
+    ANSWER_AUDIENCE, AUDIENCE, AnswerTokenClaims, ApprovalTokenClaims,
+};
 use sha2::{Digest, Sha256};
 
 /// Shortest operator key accepted: an HMAC key shorter than its hash's output is weak.
@@ -99,11 +101,34 @@ impl ApprovalKeys {
 
     /// Signs the claims with the current key of the claims' tenant.
     pub fn mint(&self, claims: &ApprovalTokenClaims) -> Result<String, ApprovalKeyError> {
+        self.mint_for(&claims.tenant, claims)
+    }
+
+    /// Signs an answer token (a person may answer one question) with the tenant's key.
+    pub fn mint_answer(&self, claims: &AnswerTokenClaims) -> Result<String, ApprovalKeyError> {
+        self.mint_for(&claims.tenant, claims)
+    }
+
+    fn mint_for<T: serde::Serialize>(
+        &self,
+        tenant: &str,
+        claims: &T,
+    ) -> Result<String, ApprovalKeyError> {
         let mut header = Header::new(Algorithm::HS256);
         header.kid = Some(self.current.id.clone());
-        let key = EncodingKey::from_secret(&self.current.tenant_key(&claims.tenant));
+        let key = EncodingKey::from_secret(&self.current.tenant_key(tenant));
         jsonwebtoken::encode(&header, claims, &key)
             .map_err(|e| ApprovalKeyError::Token(e.to_string()))
+    }
+
+    /// Checks an answer token's signature and audience; its bindings are judged by the caller
+    /// (`approval_token::check_answer_claims`) at the signal's instant.
+    pub fn verify_answer(
+        &self,
+        tenant: &str,
+        token: &str,
+    ) -> Result<AnswerTokenClaims, ApprovalKeyError> {
+        self.verify_for(tenant, token, ANSWER_AUDIENCE)
     }
 
     /// Checks the signature with the tenant's key that the token names, and returns its
@@ -114,6 +139,15 @@ impl ApprovalKeys {
         tenant: &str,
         token: &str,
     ) -> Result<ApprovalTokenClaims, ApprovalKeyError> {
+        self.verify_for(tenant, token, AUDIENCE)
+    }
+
+    fn verify_for<T: serde::de::DeserializeOwned>(
+        &self,
+        tenant: &str,
+        token: &str,
+        audience: &str,
+    ) -> Result<T, ApprovalKeyError> {
         let refused = |m: String| ApprovalKeyError::Token(m);
         let header =
             jsonwebtoken::decode_header(token).map_err(|e| refused(format!("malformed: {e}")))?;
@@ -133,8 +167,8 @@ impl ApprovalKeys {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.validate_exp = false;
         validation.set_required_spec_claims(&["exp", "sub", "aud"]);
-        validation.set_audience(&[AUDIENCE]);
-        jsonwebtoken::decode::<ApprovalTokenClaims>(
+        validation.set_audience(&[audience]);
+        jsonwebtoken::decode::<T>(
             token,
             &DecodingKey::from_secret(&key.tenant_key(tenant)),
             &validation,
@@ -218,6 +252,27 @@ mod tests {
         api.aud = "revloop-api".into();
         let token = keys.mint(&api).unwrap();
         assert!(keys.verify("acme", &token).is_err());
+    }
+
+    #[test]
+    fn answer_and_approval_tokens_never_stand_in_for_each_other() {
+        let keys = ApprovalKeys::new(KEY, &[]).unwrap();
+        let answer = AnswerTokenClaims {
+            iss: ISSUER.into(),
+            aud: ANSWER_AUDIENCE.into(),
+            sub: "sam".into(),
+            tenant: "acme".into(),
+            question_id: "q-1".into(),
+            iat: 1,
+            exp: 2,
+            jti: "j".into(),
+        };
+        let answer_token = keys.mint_answer(&answer).unwrap();
+        assert_eq!(keys.verify_answer("acme", &answer_token).unwrap(), answer);
+        assert!(keys.verify("acme", &answer_token).is_err());
+        assert!(keys.verify_answer("globex", &answer_token).is_err());
+        let approval_token = keys.mint(&claims("acme")).unwrap();
+        assert!(keys.verify_answer("acme", &approval_token).is_err());
     }
 
     #[test]

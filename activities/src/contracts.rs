@@ -11,6 +11,9 @@ pub mod names {
     pub const DECISION_WORKFLOW: &str = "DecisionWorkflow";
     pub const APPROVAL_WORKFLOW: &str = "ApprovalWorkflow";
     pub const ACTION_WORKFLOW: &str = "ActionWorkflow";
+    pub const CLARIFICATION_WORKFLOW: &str = "ClarificationWorkflow";
+    /// The ClarificationWorkflow signal that delivers an answer.
+    pub const ANSWER: &str = "answer";
     /// The AccountWorkflow signal that delivers newly detected signals.
     pub const SIGNALS_DETECTED: &str = "signals_detected";
 }
@@ -280,6 +283,104 @@ pub struct ProposeOutput {
     pub message: String,
     pub model: String,
     pub proposals: Vec<ProposalRef>,
+    /// The questions this decision asked (CLARIFICATION_REQUEST) and that wait for an answer;
+    /// one already open for the same field is not asked again.
+    #[serde(default)]
+    pub question_ids: Vec<String>,
+}
+
+/// The AccountWorkflow looks at the account's calendar (patch `meeting-timer`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MeetingTimerInput {
+    pub tenant_id: String,
+    pub account_id: String,
+    pub now: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MeetingTimerOutput {
+    /// MEETING_UPCOMING signals raised now (a meeting within the brief lead, not signalled
+    /// before), at most [`MAX_MEETING_SIGNALS`].
+    pub signals: Vec<SignalRef>,
+    /// When to look again: the next brief's time, or the recheck.
+    pub wake_at: DateTime<Utc>,
+}
+
+/// The most meetings one calendar look raises signals for.
+pub const MAX_MEETING_SIGNALS: usize = 50;
+
+/// The workflow that waits for the answers to a decision's questions.
+pub fn clarification_workflow_id(decision_id: &str) -> String {
+    decision_id.replacen("/decision/", "/clarification/", 1)
+}
+
+/// A decision's questions, waiting for their answers (or their expiry).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClarificationInput {
+    pub tenant_id: String,
+    pub account_id: String,
+    pub trace_id: String,
+    /// The decision that asked; once every question is answered it runs again.
+    pub decision_id: String,
+    pub question_ids: Vec<String>,
+    pub signal_ids: Vec<String>,
+    pub approval_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OpenQuestionsInput {
+    pub tenant_id: String,
+    pub trace_id: String,
+    pub question_ids: Vec<String>,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OpenQuestionsOutput {
+    /// The questions still open, and when the wait for them ends.
+    pub open: usize,
+    pub expire_after_secs: u64,
+}
+
+/// An `answer` signal, raw: the activity checks its shape and its answer token.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnswerEventInput {
+    pub tenant_id: String,
+    pub trace_id: String,
+    /// The questions the waiting workflow holds: an answer to any other is refused.
+    pub question_ids: Vec<String>,
+    pub payload: serde_json::Value,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnswerEventOutput {
+    pub accepted: bool,
+    pub error: Option<String>,
+    pub question_id: Option<String>,
+    /// The answer token's subject.
+    pub answered_by: Option<String>,
+    /// Of the workflow's questions, how many are still open.
+    pub open: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExpireQuestionsInput {
+    pub tenant_id: String,
+    pub trace_id: String,
+    pub question_ids: Vec<String>,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClarificationResult {
+    pub answered: usize,
+    pub expired: usize,
+    /// Answer signals refused (no token, another question, malformed).
+    pub refused_signals: usize,
+    /// The decision that ran again on the answers, when every question was answered.
+    pub redecision_id: Option<String>,
+    pub redecision: Option<DecisionResult>,
 }
 
 /// "What should I do next?" on one account, asked through the AccountWorkflow's
@@ -360,6 +461,9 @@ pub struct DecisionResult {
     pub executed: Vec<String>,
     pub awaiting_approval: Vec<String>,
     pub blocked: Vec<String>,
+    /// Questions asked of a person; the decision runs again once they are answered.
+    #[serde(default)]
+    pub awaiting_answers: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -6,13 +6,18 @@ use std::sync::Arc;
 use revloop_domain::AccountId;
 use revloop_domain::budget::CostClass;
 use revloop_domain::decision::ActionClass;
-use revloop_domain::decision::{MeetingBrief, PlaybookInput};
+use revloop_domain::decision::{
+    DecisionMessage, MeetingBrief, PlaybookInput, Question, clarify, meeting_timer,
+};
 use revloop_domain::hashing::canonical_json;
 use revloop_domain::ledger::LedgerKind;
 use revloop_domain::signals::Signal;
 use revloop_domain::validators::{Checkpoint, Verdict};
 use revloop_domain::world::AccountView;
-use revloop_store::{ActionRecord, ActionStatus, Artifact, BudgetRecord, Store, TenantConfig};
+use revloop_store::{
+    ActionRecord, ActionStatus, Artifact, BudgetRecord, QuestionRecord, QuestionStatus, Store,
+    TenantConfig,
+};
 use serde_json::json;
 use temporalio_macros::activities;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
@@ -84,10 +89,17 @@ impl DecisionActivities {
                 requires_approval: proposal.kind.requires_approval(),
             });
         }
+        let question_ids = match message {
+            DecisionMessage::ClarificationRequest { questions } => {
+                ask_questions(store, input, playbook_input, questions).await?
+            }
+            _ => Vec::new(),
+        };
         let out = ProposeOutput {
             message: message.name().into(),
             model: checked.model.into(),
             proposals,
+            question_ids,
         };
         let mut ledgered = json!({ "output": out, "model_answer": message });
         if let Some(refused) = &checked.refused {
@@ -103,6 +115,60 @@ impl DecisionActivities {
             models: models::builtin(),
         }
     }
+}
+
+/// Stores the decision's questions, routed to the account's owner, and returns the ids of
+/// those that now wait for an answer. A field that already has an open question on this
+/// account is not asked about again: the first question's answer settles it for every
+/// decision.
+async fn ask_questions(
+    store: &dyn Store,
+    input: &ProposeInput,
+    playbook_input: &PlaybookInput<'_>,
+    questions: &[Question],
+) -> Result<Vec<String>, ActivityError> {
+    let config = tenant_config(store, &input.tenant_id).await?;
+    let open = store
+        .list_questions(&input.tenant_id, Some(&input.account_id), true)
+        .await
+        .map_err(error::store)?;
+    let asked_of = playbook_input
+        .view
+        .account
+        .as_ref()
+        .and_then(|a| a.owner.clone())
+        .unwrap_or_else(|| "approvers".into());
+    let workflow_id = clarification_workflow_id(&input.decision_id);
+    let records: Vec<QuestionRecord> = questions
+        .iter()
+        .filter(|q| {
+            !open
+                .iter()
+                .any(|o| o.entity == q.entity && o.field == q.field && o.workflow_id != workflow_id)
+        })
+        .map(|q| QuestionRecord {
+            question_id: clarify::question_id(&input.decision_id, q),
+            tenant_id: input.tenant_id.clone(),
+            account_id: input.account_id.clone(),
+            decision_id: input.decision_id.clone(),
+            workflow_id: workflow_id.clone(),
+            entity: q.entity.clone(),
+            field: q.field.clone(),
+            question: q.question.clone(),
+            options: q.options.clone(),
+            asked_of: asked_of.clone(),
+            status: QuestionStatus::Open,
+            answer: None,
+            created_at: input.now,
+            expires_at: input.now
+                + chrono::Duration::seconds(config.decision.question_expire_after_secs as i64),
+        })
+        .collect();
+    store
+        .create_questions(&records)
+        .await
+        .map_err(error::store)?;
+    Ok(records.into_iter().map(|q| q.question_id).collect())
 }
 
 async fn account_view(
@@ -346,11 +412,18 @@ impl DecisionActivities {
         let stored: serde_json::Value =
             load_json_artifact(store, &input.tenant_id, &input.brief.artifact_key).await?;
         let brief: MeetingBrief = serde_json::from_value(stored["brief"].clone())?;
+        // The world as of the decision: entity states with their disputes, and the answers
+        // people gave to earlier questions.
+        let (world, _) =
+            crate::world::account_world(store, &input.tenant_id, &input.account_id, input.now)
+                .await
+                .map_err(error::store)?;
         // The decision-model call is EXPENSIVE and goes through the budget service first.
         let config = tenant_config(store, &input.tenant_id).await?;
         let playbook_input = PlaybookInput {
             decision_id: &input.decision_id,
             view: &view,
+            entities: &world.entities,
             signals: &signals,
             brief: &brief,
             brief_artifact_key: &input.brief.artifact_key,
@@ -378,6 +451,7 @@ impl DecisionActivities {
                 message: "budget_blocked".into(),
                 model: model_name,
                 proposals: Vec::new(),
+                question_ids: Vec::new(),
             };
             let ledgered = json!({ "output": out, "budget": budget });
             (out, ledgered)
@@ -431,9 +505,14 @@ impl DecisionActivities {
         // Stored like a decision's brief, so a suggested attach_brief points at a real one.
         let brief_artifact = store_brief(store, &input.tenant_id, &brief).await?;
         let decision_id = format!("{}/next/{}", input.tenant_id, input.account_id);
+        let (world, _) =
+            crate::world::account_world(store, &input.tenant_id, &input.account_id, now)
+                .await
+                .map_err(error::store)?;
         let playbook_input = PlaybookInput {
             decision_id: &decision_id,
             view: &view,
+            entities: &world.entities,
             signals: &current,
             brief: &brief,
             brief_artifact_key: &brief_artifact.artifact_key,
@@ -463,9 +542,17 @@ impl DecisionActivities {
                 checked.map_err(|e| ActivityError::from(anyhow::anyhow!(e.to_string())))?;
             answer.message = checked.message.name().into();
             answer.model = checked.model.into();
-            if let revloop_domain::decision::DecisionMessage::NoAction { reason } = &checked.message
-            {
-                answer.reason = reason.clone();
+            match &checked.message {
+                DecisionMessage::NoAction { reason } => answer.reason = reason.clone(),
+                // Suggestions wait on the same facts a decision would: say what is in doubt.
+                DecisionMessage::ClarificationRequest { questions } => {
+                    answer.reason = questions
+                        .iter()
+                        .map(|q| q.question.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                }
+                _ => {}
             }
             answer.proposals = checked
                 .message
@@ -504,6 +591,59 @@ impl DecisionActivities {
         .await?;
         answer.ledger_seq = entry.seq;
         Ok(answer)
+    }
+
+    /// The account's calendar at workflow time: a scheduled meeting within the tenant's
+    /// `brief_lead_hours` that has no MEETING_UPCOMING yet gets one now (stored once, ledgered),
+    /// so its brief is prepared even when no new record arrives; and when to look again.
+    #[activity]
+    pub async fn meeting_briefs_due(
+        self: Arc<Self>,
+        ctx: ActivityContext,
+        input: MeetingTimerInput,
+    ) -> Result<MeetingTimerOutput, ActivityError> {
+        let store = &*self.deps.store;
+        let tenant = revloop_domain::TenantId::parse(&input.tenant_id)
+            .map_err(|e| error::non_retryable(error::INVALID_INPUT, e.to_string()))?;
+        let config = tenant_config(store, &input.tenant_id).await?;
+        let view = account_view(store, &input.tenant_id, &input.account_id).await?;
+        let timer = meeting_timer::meeting_timer(
+            &tenant,
+            &view,
+            input.now,
+            config.decision.brief_lead_hours,
+        );
+        let mut due = timer.due.clone();
+        due.truncate(MAX_MEETING_SIGNALS);
+        let mut out = MeetingTimerOutput {
+            signals: Vec::new(),
+            wake_at: meeting_timer::next_wake(&timer, input.now),
+        };
+        for (stored, inserted) in store.put_signals(&due).await.map_err(error::store)? {
+            // Raised by this look (or by this very activity's earlier attempt).
+            if inserted || stored.detected_at == input.now {
+                out.signals.push(SignalRef {
+                    signal_id: stored.signal_id.clone(),
+                    signal_type: stored.signal_type.as_str(),
+                    account_id: stored.account_id.to_string(),
+                });
+            }
+        }
+        if !out.signals.is_empty() {
+            record(
+                store,
+                &ctx,
+                LedgerRecord {
+                    tenant_id: &input.tenant_id,
+                    trace_id: &format!("{}/meetings/{}", input.tenant_id, input.account_id),
+                    kind: LedgerKind::Signal,
+                    snapshot_ref: None,
+                    result: &out,
+                },
+            )
+            .await?;
+        }
+        Ok(out)
     }
 
     /// Runs every validator on every action (never short-circuiting) and records each result;

@@ -7,6 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
+use revloop_domain::decision::clarify;
 use revloop_domain::ledger::LedgerKind;
 use revloop_domain::world::graph::edges_of;
 use revloop_domain::world::memory::chunks_of;
@@ -55,6 +56,29 @@ fn observations_of_versions(versions: &[RecordVersion]) -> Vec<Observation> {
             },
         )
     }))
+}
+
+/// Every claim about the account: its record versions', and the answers people gave to its
+/// questions (`user_input`, which settle what was disputed when they answered).
+async fn account_observations(
+    store: &dyn Store,
+    tenant_id: &str,
+    account_id: &str,
+    versions: &[RecordVersion],
+) -> Result<Vec<Observation>, StoreError> {
+    let mut observations = observations_of_versions(versions);
+    for answer in store.account_answers(tenant_id, account_id).await? {
+        if let Some(entity) = clarify::parse_entity(&answer.entity) {
+            observations.push(clarify::answer_observation(
+                &entity,
+                &answer.field,
+                answer.value,
+                &answer.evidence_id,
+                answer.answered_at,
+            ));
+        }
+    }
+    Ok(observations)
 }
 
 /// Where a supporting artifact lives.
@@ -159,7 +183,7 @@ pub async fn account_world(
     as_of: DateTime<Utc>,
 ) -> Result<(AccountWorld, StableSpan), StoreError> {
     let versions = store.account_versions(tenant_id, account_id).await?;
-    let observations = observations_of_versions(&versions);
+    let observations = account_observations(store, tenant_id, account_id, &versions).await?;
     let config = state_config(store, tenant_id).await?;
     let entities = entity_states(&observations, as_of, &config);
     let signals = store.list_signals(tenant_id, Some(account_id)).await?;
@@ -236,7 +260,8 @@ pub async fn update_snapshots(
         );
         let mut touched: BTreeSet<EntityRef> = new.iter().map(|v| entity_of(&v.record)).collect();
         touched.insert(EntityRef::new("account", account));
-        let observations = observations_of_versions(&versions);
+        let observations =
+            account_observations(store, &scope.tenant_id, account, &versions).await?;
         let states = entity_states(&observations, now, &config);
         let mut snapshots = Vec::new();
         for state in states.into_iter().filter(|s| touched.contains(&s.entity)) {

@@ -5,6 +5,7 @@ use revloop_proto::v1::action_service_client::ActionServiceClient;
 use revloop_proto::v1::connector_service_client::ConnectorServiceClient;
 use revloop_proto::v1::ingest_service_client::IngestServiceClient;
 use revloop_proto::v1::ledger_service_client::LedgerServiceClient;
+use revloop_proto::v1::question_service_client::QuestionServiceClient;
 use revloop_proto::v1::signal_service_client::SignalServiceClient;
 use revloop_proto::v1::tenant_service_client::TenantServiceClient;
 use revloop_proto::v1::world_service_client::WorldServiceClient;
@@ -36,6 +37,7 @@ pub struct ApiClient {
     pub tenants: TenantServiceClient<Authed>,
     pub connectors: ConnectorServiceClient<Authed>,
     pub world: WorldServiceClient<Authed>,
+    pub questions: QuestionServiceClient<Authed>,
 }
 
 impl ApiClient {
@@ -57,7 +59,8 @@ impl ApiClient {
             signals: SignalServiceClient::with_interceptor(channel.clone(), auth.clone()),
             tenants: TenantServiceClient::with_interceptor(channel.clone(), auth.clone()),
             connectors: ConnectorServiceClient::with_interceptor(channel.clone(), auth.clone()),
-            world: WorldServiceClient::with_interceptor(channel, auth),
+            world: WorldServiceClient::with_interceptor(channel.clone(), auth.clone()),
+            questions: QuestionServiceClient::with_interceptor(channel, auth),
         })
     }
 

@@ -141,3 +141,66 @@ fn bad_lines_are_reported_by_file_and_line_and_an_unknown_model_is_refused() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("no decision model \"gpt\""), "{stderr}");
 }
+
+/// Two trusted systems give the account two renewal dates: the decision asks which is right,
+/// with each system's date as an option, and proposes nothing that rests on the date.
+#[test]
+fn a_disputed_renewal_date_is_a_question_with_both_dates_as_options() {
+    let dir = tempfile::tempdir().unwrap();
+    let crm = dir.path().join("crm.jsonl");
+    let contracts = dir.path().join("contracts.jsonl");
+    std::fs::write(
+        &crm,
+        concat!(
+            r#"{"type":"account","id":"acme","updated_at":"2026-03-01T00:00:00Z","name":"Acme","owner":"sam"}"#,
+            "\n",
+            r#"{"type":"contact","id":"ada","account_id":"acme","updated_at":"2026-03-01T00:00:00Z","name":"Ada Lovelace","email":"ada@acme.test","role":"champion","is_primary":true,"active":true}"#,
+            "\n",
+            r#"{"type":"contract","id":"k1","account_id":"acme","updated_at":"2026-03-01T00:00:00Z","start_date":"2025-05-10","end_date":"2026-05-09"}"#,
+            "\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        &contracts,
+        concat!(
+            r#"{"type":"contract","id":"CLM-7","account_id":"acme","updated_at":"2026-03-02T00:00:00Z","start_date":"2025-08-01","end_date":"2026-07-31"}"#,
+            "\n"
+        ),
+    )
+    .unwrap();
+    let decided = revloop(&[
+        "decide",
+        "--input",
+        &format!("salesforce={}", crm.display()),
+        "--input",
+        &format!("contracts={}", contracts.display()),
+        "--now",
+        NOW,
+        "--json",
+    ]);
+    assert_eq!(
+        decided.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&decided.stderr)
+    );
+    let line: serde_json::Value =
+        serde_json::from_str(String::from_utf8_lossy(&decided.stdout).trim()).unwrap();
+    assert_eq!(line["account_id"], "acme");
+    assert_eq!(line["message"], "CLARIFICATION_REQUEST", "{line}");
+    assert_eq!(line["proposals"], serde_json::json!([]));
+    let question = &line["questions"][0];
+    assert_eq!(question["entity"], "account:acme");
+    assert_eq!(question["field"], "renewal_date");
+    let options: Vec<(&str, &str)> = question["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| (o["source"].as_str().unwrap(), o["value"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        options,
+        [("contracts", "2026-07-31"), ("salesforce", "2026-05-09")]
+    );
+}

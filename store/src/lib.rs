@@ -16,6 +16,7 @@ pub mod graph;
 pub mod ledger;
 pub mod outcomes;
 pub mod quarantine;
+pub mod questions;
 pub mod records;
 pub mod signals;
 pub mod snapshots;
@@ -35,6 +36,7 @@ pub use graph::GraphStore;
 pub use ledger::LedgerStore;
 pub use outcomes::{Outcome, OutcomeStore};
 pub use quarantine::{QuarantineStore, QuarantinedLine};
+pub use questions::{AnswerOutcome, AnswerRecord, QuestionRecord, QuestionStatus, QuestionStore};
 pub use records::{RecordStore, RecordVersion};
 pub use signals::SignalStore;
 pub use snapshots::{AccountRevision, EntitySnapshot, SnapshotRef, SnapshotStore};
@@ -57,6 +59,7 @@ pub trait Store:
     + OutcomeStore
     + SnapshotStore
     + GraphStore
+    + QuestionStore
     + Send
     + Sync
 {
@@ -77,6 +80,7 @@ impl<T> Store for T where
         + OutcomeStore
         + SnapshotStore
         + GraphStore
+        + QuestionStore
         + Send
         + Sync
 {

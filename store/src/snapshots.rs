@@ -78,4 +78,7 @@ pub struct AccountRevision {
     pub signals: i64,
     pub snapshots: i64,
     pub config: i64,
+    /// Answers people gave to the account's questions (user-input evidence).
+    #[serde(default)]
+    pub answers: i64,
 }

@@ -14,6 +14,7 @@ use clap::Parser;
 use revloop_activities::action::ActionActivities;
 use revloop_activities::approval::ApprovalActivities;
 use revloop_activities::approval_token::ApprovalKeys;
+use revloop_activities::clarification::ClarificationActivities;
 use revloop_activities::decision::DecisionActivities;
 use revloop_activities::memory::open_memory;
 use revloop_activities::perception::PerceptionActivities;
@@ -124,9 +125,11 @@ async fn main() -> anyhow::Result<()> {
         .register_workflow::<DecisionWorkflow>()?
         .register_workflow::<ApprovalWorkflow>()?
         .register_workflow::<ActionWorkflow>()?
+        .register_workflow::<ClarificationWorkflow>()?
         .register_activities(perception)
         .register_activities(DecisionActivities::new(deps.clone()))
         .register_activities(ApprovalActivities::new(deps.clone()))
+        .register_activities(ClarificationActivities::new(deps.clone()))
         .register_activities(actions)
         .worker_interceptor(ignored_signals::IgnoredSignals::new(deps.store.clone()))
         .graceful_shutdown_period(Duration::from_secs(args.graceful_shutdown_secs))

@@ -1,6 +1,7 @@
 //! AccountWorkflow: one long-lived workflow per account. It collects signals, waits a short
 //! debounce so a burst of signals becomes one decision, runs a DecisionWorkflow, and continues
-//! as new before its history grows large.
+//! as new before its history grows large. Between signals it sleeps on a durable timer until
+//! the next meeting's brief is due, and raises MEETING_UPCOMING for it then.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -9,16 +10,39 @@ use revloop_activities::contracts::*;
 use temporalio_common::data_converters::RawValue;
 use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::{
-    ContinueAsNewOptions, SyncWorkflowContext, WorkflowContext, WorkflowContextView, WorkflowResult,
+    CancellableFuture, ContinueAsNewOptions, SyncWorkflowContext, WorkflowContext,
+    WorkflowContextView, WorkflowResult,
 };
 
 use revloop_activities::decision::DecisionActivities;
 
-use crate::common::{Child, activity_options, child_options, payload_json, workflow_now};
+use crate::common::{
+    Child, activity_options, child_options, payload_json, short_activity_options, workflow_now,
+};
 use crate::decision::DecisionWorkflow;
 
 /// Continue as new after this many events by default, far below Temporal's limits.
 const MAX_HISTORY_EVENTS: u32 = 2_000;
+
+/// Continues as new past the history bound; signals that arrived meanwhile travel with the
+/// input of the next run.
+fn continue_as_new_when_long(
+    ctx: &mut WorkflowContext<AccountWorkflow>,
+    input: &AccountInput,
+) -> WorkflowResult<()> {
+    if ctx.continue_as_new_suggested()
+        || ctx.history_length() > input.max_history_events.unwrap_or(MAX_HISTORY_EVENTS)
+    {
+        let next = ctx.state(|s| AccountInput {
+            pending: s.pending.clone(),
+            pending_trace_id: s.pending_trace_id.clone(),
+            decisions_started: s.decisions_started,
+            ..s.input.clone()
+        });
+        ctx.continue_as_new(next, ContinueAsNewOptions::default())?;
+    }
+    Ok(())
+}
 
 #[workflow]
 pub struct AccountWorkflow {
@@ -48,9 +72,56 @@ impl AccountWorkflow {
     #[run]
     pub async fn run(ctx: &mut WorkflowContext<Self>) -> WorkflowResult<()> {
         let input = ctx.state(|s| s.input.clone());
+        // Runs started before the calendar look existed keep waiting for signals alone.
+        let meeting_timer = ctx.patched("meeting-timer");
         loop {
-            ctx.set_current_details("waiting for signals".to_string());
-            ctx.wait_condition(|s| !s.pending.is_empty()).await?;
+            if meeting_timer {
+                // The brief before each scheduled meeting, even when no record arrives: look
+                // at the calendar, then sleep until the next brief is due (or the recheck),
+                // unless signals come first.
+                let look = ctx
+                    .execute_activity(
+                        DecisionActivities::meeting_briefs_due,
+                        MeetingTimerInput {
+                            tenant_id: input.tenant_id.clone(),
+                            account_id: input.account_id.clone(),
+                            now: workflow_now(ctx.workflow_time()),
+                        },
+                        short_activity_options(),
+                    )
+                    .await?;
+                ctx.state_mut(|s| {
+                    for signal in look.signals {
+                        if s.seen.insert(signal.signal_id.clone()) {
+                            s.pending.push(signal);
+                        }
+                    }
+                });
+                if ctx.state(|s| s.pending.is_empty()) {
+                    ctx.set_current_details(format!(
+                        "waiting for signals; next calendar look at {}",
+                        look.wake_at.to_rfc3339()
+                    ));
+                    let now = workflow_now(ctx.workflow_time());
+                    let sleep = (look.wake_at - now).to_std().unwrap_or(Duration::ZERO);
+                    let mut wake = ctx.timer(sleep);
+                    let got_signal = temporalio_sdk::workflows::select! {
+                        r = ctx.wait_condition(|s| !s.pending.is_empty()) => { r?; true },
+                        _ = wake => false
+                    };
+                    if got_signal {
+                        wake.cancel();
+                    } else {
+                        drop(wake);
+                        // Calendar looks alone grow the history too (a few events a look).
+                        continue_as_new_when_long(ctx, &input)?;
+                        continue;
+                    }
+                }
+            } else {
+                ctx.set_current_details("waiting for signals".to_string());
+                ctx.wait_condition(|s| !s.pending.is_empty()).await?;
+            }
             ctx.set_current_details("collecting a burst of signals".to_string());
             ctx.timer(Duration::from_secs(input.debounce_secs)).await;
             let (signals, trace_id, n) = ctx.state_mut(|s| {
@@ -90,18 +161,7 @@ impl AccountWorkflow {
             {
                 let _ = started.result().await;
             }
-            // Signals that arrived meanwhile travel with the input of the next run.
-            if ctx.continue_as_new_suggested()
-                || ctx.history_length() > input.max_history_events.unwrap_or(MAX_HISTORY_EVENTS)
-            {
-                let next = ctx.state(|s| AccountInput {
-                    pending: s.pending.clone(),
-                    pending_trace_id: s.pending_trace_id.clone(),
-                    decisions_started: s.decisions_started,
-                    ..s.input.clone()
-                });
-                ctx.continue_as_new(next, ContinueAsNewOptions::default())?;
-            }
+            continue_as_new_when_long(ctx, &input)?;
         }
     }
 

@@ -9,6 +9,7 @@ use temporalio_sdk::{WorkflowContext, WorkflowContextView, WorkflowResult};
 
 use crate::action::ActionWorkflow;
 use crate::approval::ApprovalWorkflow;
+use crate::clarification::ClarificationWorkflow;
 use crate::common::{Child, activity_options, child_options, short_activity_options, workflow_now};
 
 #[workflow]
@@ -75,7 +76,7 @@ impl DecisionWorkflow {
                     tenant_id: tenant.clone(),
                     account_id: account.clone(),
                     trace_id: trace.clone(),
-                    decision_id,
+                    decision_id: decision_id.clone(),
                     signal_ids: input.signal_ids.clone(),
                     brief: brief.clone(),
                     now,
@@ -89,7 +90,38 @@ impl DecisionWorkflow {
             executed: Vec::new(),
             awaiting_approval: Vec::new(),
             blocked: Vec::new(),
+            awaiting_answers: Vec::new(),
         };
+        // A fact the decision needs is disputed: a person is asked, and the decision runs
+        // again once they answer. The wait outlives this decision, as approvals do. (Only
+        // decisions that asked reach this; older histories never did.)
+        if !proposed.question_ids.is_empty() && ctx.patched("clarifications") {
+            let options = child_options(Child {
+                workflow_id: clarification_workflow_id(&decision_id),
+                tenant_id: &tenant,
+                account_id: Some(&account),
+                trace_id: &trace,
+                kind: "clarification",
+                summary: format!(
+                    "{} question(s) about {account}",
+                    proposed.question_ids.len()
+                ),
+                outlive_parent: true,
+            });
+            let clarification = ClarificationInput {
+                tenant_id: tenant.clone(),
+                account_id: account.clone(),
+                trace_id: trace.clone(),
+                decision_id: decision_id.clone(),
+                question_ids: proposed.question_ids.clone(),
+                signal_ids: input.signal_ids.clone(),
+                approval_timeout_secs: input.approval_timeout_secs,
+            };
+            ctx.start_child_workflow(ClarificationWorkflow::run, clarification, options)
+                .await?;
+            result.awaiting_answers = proposed.question_ids.clone();
+            return Ok(result);
+        }
         if proposed.proposals.is_empty() {
             return Ok(result);
         }

@@ -7,6 +7,7 @@
 mod account;
 mod action;
 mod approval;
+mod clarification;
 mod common;
 mod decision;
 mod perception;
@@ -15,6 +16,7 @@ pub mod replay;
 pub use account::AccountWorkflow;
 pub use action::ActionWorkflow;
 pub use approval::{ApprovalStatus, ApprovalWorkflow};
+pub use clarification::ClarificationWorkflow;
 pub use decision::DecisionWorkflow;
 pub use perception::PerceptionWorkflow;
 
@@ -30,6 +32,8 @@ pub fn handled_signals(workflow_type: &str) -> Option<Vec<&'static str>> {
         ]
     } else if workflow_type == AccountWorkflow::run.name() {
         vec![AccountWorkflow::signals_detected.name()]
+    } else if workflow_type == ClarificationWorkflow::run.name() {
+        vec![ClarificationWorkflow::answer.name()]
     } else if [
         PerceptionWorkflow::run.name(),
         DecisionWorkflow::run.name(),
@@ -62,6 +66,10 @@ mod tests {
             Some(vec![names::SIGNALS_DETECTED])
         );
         assert_eq!(handled_signals(names::ACTION_WORKFLOW), Some(vec![]));
+        assert_eq!(
+            handled_signals(names::CLARIFICATION_WORKFLOW),
+            Some(vec![names::ANSWER])
+        );
         assert_eq!(handled_signals("SomeoneElsesWorkflow"), None);
     }
 
@@ -79,5 +87,10 @@ mod tests {
         assert_eq!(ApprovalWorkflow::run.name(), names::APPROVAL_WORKFLOW);
         assert_eq!(ActionWorkflow::run.name(), names::ACTION_WORKFLOW);
         assert_eq!(ApprovalWorkflow::approve.name(), "approve");
+        assert_eq!(
+            ClarificationWorkflow::run.name(),
+            names::CLARIFICATION_WORKFLOW
+        );
+        assert_eq!(ClarificationWorkflow::answer.name(), names::ANSWER);
     }
 }

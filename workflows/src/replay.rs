@@ -14,6 +14,7 @@ pub fn replayer() -> Result<WorkflowReplayer, WorkflowReplayError> {
         .and_then(|o| o.register_workflow::<DecisionWorkflow>())
         .and_then(|o| o.register_workflow::<ApprovalWorkflow>())
         .and_then(|o| o.register_workflow::<ActionWorkflow>())
+        .and_then(|o| o.register_workflow::<ClarificationWorkflow>())
         .map_err(|e| {
             WorkflowReplayError::from(
                 temporalio_sdk::workflow_replayer::WorkflowReplayWorkerError::Internal {

@@ -18,7 +18,14 @@ async fn recorded_histories_replay_deterministically() {
         .iter()
         .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().to_string()))
         .collect();
-    for kind in ["perception", "account", "decision", "approval", "action"] {
+    for kind in [
+        "perception",
+        "account",
+        "decision",
+        "approval",
+        "action",
+        "clarification",
+    ] {
         assert!(
             kinds.iter().any(|k| k.starts_with(kind)),
             "a recorded {kind} history is missing: {kinds:?}"

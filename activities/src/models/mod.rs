@@ -173,6 +173,7 @@ mod tests {
         let input = PlaybookInput {
             decision_id: "t/decision/acme-1",
             view: &view,
+            entities: &[],
             signals: &[],
             brief: &brief,
             brief_artifact_key: "art-1",

@@ -1,5 +1,5 @@
 //! Notifiers: how a person hears that an approval waits for them (a reminder) or was
-//! escalated to them. One trait, one registry: [`for_tenant`] builds the tenant's notifiers
+//! escalated to them, or that a question is theirs to answer. One trait, one registry: [`for_tenant`] builds the tenant's notifiers
 //! from its `[notify]` table. Each notice is sent once per notifier: the send is recorded as an
 //! effect keyed by the action, the notice and the notifier, and a retried activity that finds
 //! it sends nothing again.
@@ -18,8 +18,9 @@ pub use webhook::WebhookNotifier;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Notice {
     pub tenant_id: String,
+    /// The action (or question) the notice is about.
     pub action_id: String,
-    /// `reminder` or `escalation`.
+    /// `reminder`, `escalation` or `question`.
     pub notice: String,
     /// Who it is for: `approvers`, or the escalation target.
     pub to: String,
@@ -69,4 +70,70 @@ pub fn effect_key(notice: &Notice, notifier: &str) -> String {
         "{}/{}/notice/{}/{notifier}",
         notice.tenant_id, notice.action_id, notice.notice
     )
+}
+
+/// Where a notice went: the notifiers that sent it (now or on an earlier attempt), and those
+/// that could not, with why.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Delivery {
+    pub sent: Vec<String>,
+    pub not_sent: Vec<serde_json::Value>,
+}
+
+/// How many attempts a notice gets while its receiver fails.
+pub const NOTICE_ATTEMPTS: u32 = 3;
+
+/// Sends the notice with each of the tenant's notifiers, once each: a send is recorded as an
+/// effect, and one an earlier attempt recorded is not sent again. A receiver that is down is
+/// tried again (an `Err`, so the activity retries) until `attempt` reaches
+/// [`NOTICE_ATTEMPTS`]; then it is reported as not sent.
+pub async fn deliver(
+    store: &dyn revloop_store::Store,
+    settings: &crate::Settings,
+    config: &NotifyConfig,
+    notice: &Notice,
+    attempt: u32,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<Delivery, temporalio_sdk::activities::ActivityError> {
+    let already: Vec<String> = store
+        .list_effects(&notice.tenant_id, &notice.action_id)
+        .await
+        .map_err(crate::error::store)?
+        .into_iter()
+        .map(|e| e.idempotency_key)
+        .collect();
+    let mut delivery = Delivery::default();
+    for notifier in for_tenant(config, &settings.secrets, &settings.egress) {
+        let key = effect_key(notice, notifier.name());
+        if already.contains(&key) {
+            delivery.sent.push(notifier.name().to_string());
+            continue;
+        }
+        match notifier.send(notice).await {
+            Ok(()) => {
+                let effect = revloop_store::Effect {
+                    idempotency_key: key,
+                    tenant_id: notice.tenant_id.clone(),
+                    action_id: notice.action_id.clone(),
+                    kind: "notice_sent".into(),
+                    payload: serde_json::json!({ "notice": notice.notice, "notifier": notifier.name(), "to": notice.to }),
+                    at,
+                };
+                store
+                    .record_effect(&effect)
+                    .await
+                    .map_err(crate::error::store)?;
+                delivery.sent.push(notifier.name().to_string());
+            }
+            Err(NotifyError::Transient(e)) if attempt < NOTICE_ATTEMPTS => {
+                return Err(temporalio_sdk::activities::ActivityError::from(
+                    anyhow::anyhow!(e),
+                ));
+            }
+            Err(e) => delivery
+                .not_sent
+                .push(serde_json::json!({ "notifier": notifier.name(), "error": e.to_string() })),
+        }
+    }
+    Ok(delivery)
 }

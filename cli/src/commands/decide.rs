@@ -74,9 +74,12 @@ pub async fn run(args: &DecideArgs, json: bool) -> anyhow::Result<i32> {
     let tenant = args.tenant.as_str();
     let mut rejected = 0;
     // The previous versions are stored first, a moment earlier, so the inputs diff against them.
+    // They are earlier versions from the first input's source: that source changed its mind,
+    // which is no dispute between two sources.
     if let Some(path) = &args.previous {
         let earlier = args.now - chrono::Duration::seconds(1);
-        load(&store, tenant, "previous", path, earlier, &mut rejected).await?;
+        let (source, _) = source_and_path(&args.inputs[0]);
+        load(&store, tenant, &source, path, earlier, &mut rejected).await?;
     }
     let mut changes = Vec::new();
     for input in &args.inputs {
@@ -103,9 +106,13 @@ pub async fn run(args: &DecideArgs, json: bool) -> anyhow::Result<i32> {
         let view = AccountView::from_records(AccountId::parse(&account)?, records);
         let brief = MeetingBrief::compute(&view, &signals, args.now);
         let decision_id = format!("{tenant}/decision/{account}-offline");
+        // The world as the worker computes it: per-field states, with what sources dispute.
+        let (world, _) =
+            revloop_activities::world::account_world(&store, tenant, &account, args.now).await?;
         let input = PlaybookInput {
             decision_id: &decision_id,
             view: &view,
+            entities: &world.entities,
             signals: &signals,
             brief: &brief,
             brief_artifact_key: "offline-brief",
@@ -191,8 +198,17 @@ fn print_decision(
         return Ok(());
     }
     println!("{account}: {} ({})", message.name(), types.join(", "));
-    if let DecisionMessage::NoAction { reason } = message {
-        println!("  {reason}");
+    match message {
+        DecisionMessage::NoAction { reason } => println!("  {reason}"),
+        DecisionMessage::ClarificationRequest { questions } => {
+            for q in questions {
+                println!("  ? {}", q.question);
+                for (i, o) in q.options.iter().enumerate() {
+                    println!("    {}. {} says {}", i + 1, o.source, o.value);
+                }
+            }
+        }
+        _ => {}
     }
     for p in message.proposals() {
         let approval = if p.kind.requires_approval() {

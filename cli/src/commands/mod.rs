@@ -10,6 +10,7 @@ mod graph;
 mod ingest;
 mod ledger;
 mod memory;
+mod questions;
 mod seed;
 mod signals;
 mod tenant;
@@ -103,6 +104,27 @@ pub enum Command {
     /// "What should I do next?" on an account: its ranked proposals now (suggestions only),
     /// from the AccountWorkflow's `next_best_actions` Update.
     Next { account: String },
+    /// Questions decisions asked because a fact they need is disputed, with numbered options.
+    Questions {
+        /// Only this account's.
+        #[arg(long, default_value = "")]
+        account: String,
+        /// Answered and expired ones too.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Answer a question: an option's number, or a value of your own. The decision that
+    /// asked runs again once all its questions are answered.
+    Answer {
+        question_id: String,
+        #[arg(long, conflicts_with = "value", required_unless_present = "value")]
+        choice: Option<u32>,
+        #[arg(long)]
+        value: Option<String>,
+    },
+    /// Print an answer token for this question, alone on stdout, to send with a plain
+    /// Temporal signal `answer`: `--input '{"question_id": …, "choice": N, "token": "…"}'`.
+    AnswerToken { question_id: String },
     /// Reject an action that awaits approval.
     Reject {
         action_id: String,
@@ -180,6 +202,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
                     decisions,
                 } => actions::approval_token(client, action_id, decisions, cli.json).await,
                 Command::Next { account } => actions::next(client, account, cli.json).await,
+                Command::Questions { account, all } => {
+                    questions::list(client, account, *all, cli.json).await
+                }
+                Command::Answer {
+                    question_id,
+                    choice,
+                    value,
+                } => {
+                    questions::answer(client, question_id, *choice, value.as_deref(), cli.json)
+                        .await
+                }
+                Command::AnswerToken { question_id } => {
+                    questions::answer_token(client, question_id, cli.json).await
+                }
                 Command::Decision(actions::DecisionCommand::Replay { decision_id }) => {
                     actions::replay(client, decision_id, cli.json).await
                 }

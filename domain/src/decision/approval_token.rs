@@ -84,6 +84,58 @@ pub fn check_claims(claims: &ApprovalTokenClaims, expected: &Expected<'_>) -> Re
     Ok(())
 }
 
+/// The audience of answer tokens: a token to answer a question never approves an action, and
+/// the reverse.
+pub const ANSWER_AUDIENCE: &str = "revloop-answer";
+
+/// What an answer token says: one person may answer one question of one tenant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnswerTokenClaims {
+    pub iss: String,
+    pub aud: String,
+    /// The person answering; recorded as who answered.
+    pub sub: String,
+    pub tenant: String,
+    pub question_id: String,
+    pub iat: u64,
+    pub exp: u64,
+    pub jti: String,
+}
+
+/// Checks a verified answer token against the question the signal answers, at `now`.
+pub fn check_answer_claims(
+    claims: &AnswerTokenClaims,
+    tenant: &str,
+    question_id: &str,
+    now: u64,
+) -> Result<(), String> {
+    if claims.iss != ISSUER || claims.aud != ANSWER_AUDIENCE {
+        return Err("not an answer token".into());
+    }
+    if claims.tenant != tenant {
+        return Err(format!(
+            "the token is for another tenant ({})",
+            claims.tenant
+        ));
+    }
+    if claims.question_id != question_id {
+        return Err(format!(
+            "the token is for another question ({})",
+            claims.question_id
+        ));
+    }
+    if claims.sub.trim().is_empty() {
+        return Err("the token names no one".into());
+    }
+    if now >= claims.exp {
+        return Err(format!("the token expired {} s ago", now - claims.exp));
+    }
+    if claims.iat > now + 5 {
+        return Err("the token was issued in the future".into());
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,6 +230,38 @@ mod tests {
             check_claims(&nobody, &expected())
                 .unwrap_err()
                 .contains("no approver")
+        );
+    }
+
+    #[test]
+    fn an_answer_token_counts_only_for_its_question() {
+        let claims = AnswerTokenClaims {
+            iss: ISSUER.into(),
+            aud: ANSWER_AUDIENCE.into(),
+            sub: "sam".into(),
+            tenant: "acme".into(),
+            question_id: "q-1".into(),
+            iat: 1_000,
+            exp: 1_900,
+            jti: "j".into(),
+        };
+        assert_eq!(check_answer_claims(&claims, "acme", "q-1", 1_100), Ok(()));
+        for (tenant, question, now, says) in [
+            ("globex", "q-1", 1_100, "another tenant"),
+            ("acme", "q-2", 1_100, "another question"),
+            ("acme", "q-1", 1_950, "expired"),
+            ("acme", "q-1", 900, "future"),
+        ] {
+            let err = check_answer_claims(&claims, tenant, question, now).unwrap_err();
+            assert!(err.contains(says), "{err}");
+        }
+        let approval = AnswerTokenClaims {
+            aud: AUDIENCE.into(),
+            ..claims
+        };
+        assert_eq!(
+            check_answer_claims(&approval, "acme", "q-1", 1_100).unwrap_err(),
+            "not an answer token"
         );
     }
 }

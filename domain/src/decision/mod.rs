@@ -6,6 +6,8 @@ mod approval;
 pub mod approval_token;
 pub mod approvers;
 mod brief;
+pub mod clarify;
+pub mod meeting_timer;
 mod model_config;
 pub mod playbooks;
 mod proposal;

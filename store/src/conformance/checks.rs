@@ -876,6 +876,18 @@ pub async fn account_revision_grows_with_every_write_to_the_account<S: Store>(st
         "a new snapshot counts"
     );
 
+    store.create_questions(&[question("q-1")]).await.unwrap();
+    store
+        .answer_question(&answer("q-1", "carol"))
+        .await
+        .unwrap();
+    let answered = revision(&store, "t1").await;
+    assert!(
+        answered.answers > snapped.answers,
+        "a person's answer counts"
+    );
+    let snapped = answered;
+
     let globex =
         r#"{"type":"account","id":"globex","updated_at":"2026-01-01T00:00:00Z","name":"Globex"}"#;
     store
@@ -966,5 +978,121 @@ pub async fn graph_edges_are_per_tenant_and_found_from_either_end<S: Store>(stor
     assert!(
         store.edges_at("t2", &acme).await.unwrap().is_empty(),
         "graphs are per tenant"
+    );
+}
+
+fn question(id: &str) -> crate::QuestionRecord {
+    crate::QuestionRecord {
+        question_id: id.into(),
+        tenant_id: "t1".into(),
+        account_id: "acme".into(),
+        decision_id: "t1/decision/acme-1".into(),
+        workflow_id: "t1/clarification/acme-1".into(),
+        entity: "account:acme".into(),
+        field: "renewal_date".into(),
+        question: "Which renewal date is right?".into(),
+        options: vec![],
+        asked_of: "sam".into(),
+        status: crate::QuestionStatus::Open,
+        answer: None,
+        created_at: at(),
+        expires_at: at() + chrono::Duration::hours(72),
+    }
+}
+
+fn answer(id: &str, by: &str) -> crate::AnswerRecord {
+    crate::AnswerRecord {
+        question_id: id.into(),
+        tenant_id: "t1".into(),
+        account_id: "acme".into(),
+        entity: "account:acme".into(),
+        field: "renewal_date".into(),
+        value: serde_json::json!("2027-03-31"),
+        answered_by: by.into(),
+        answered_at: at(),
+        evidence_id: format!("ev-answer-{by}"),
+    }
+}
+
+pub async fn questions_are_answered_once_or_expire<S: Store + Clone + 'static>(store: S) {
+    use crate::AnswerOutcome;
+    store
+        .create_questions(&[question("q-1"), question("q-2")])
+        .await
+        .unwrap();
+    // Asked again by a retried decision: still one question, still open.
+    store.create_questions(&[question("q-1")]).await.unwrap();
+    let open = store
+        .list_questions("t1", Some("acme"), true)
+        .await
+        .unwrap();
+    assert_eq!(open.len(), 2);
+    assert!(
+        store
+            .list_questions("t2", None, false)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(store.get_question("t2", "q-1").await.unwrap(), None);
+
+    // Ten people answer at once: exactly one answer counts.
+    let answers = (0..10).map(|i| {
+        let store = store.clone();
+        tokio::spawn(async move {
+            store
+                .answer_question(&answer("q-1", &format!("p{i}")))
+                .await
+        })
+    });
+    let mut recorded = 0;
+    for joined in answers {
+        match joined.await.unwrap().unwrap() {
+            AnswerOutcome::Recorded(q) => {
+                recorded += 1;
+                assert_eq!(q.status, crate::QuestionStatus::Answered);
+            }
+            AnswerOutcome::AlreadySettled(q) => {
+                assert_eq!(q.status, crate::QuestionStatus::Answered)
+            }
+            AnswerOutcome::NotFound => panic!("q-1 exists"),
+        }
+    }
+    assert_eq!(recorded, 1);
+    let stored = store.get_question("t1", "q-1").await.unwrap().unwrap();
+    let by = stored.answer.expect("the answer").answered_by;
+    assert_eq!(store.account_answers("t1", "acme").await.unwrap().len(), 1);
+    assert_eq!(
+        store.account_answers("t1", "acme").await.unwrap()[0].answered_by,
+        by
+    );
+    assert!(
+        !store.expire_question("t1", "q-1", at()).await.unwrap(),
+        "answered stays answered"
+    );
+
+    assert!(store.expire_question("t1", "q-2", at()).await.unwrap());
+    assert!(
+        !store.expire_question("t1", "q-2", at()).await.unwrap(),
+        "expired once"
+    );
+    assert!(matches!(
+        store.answer_question(&answer("q-2", "late")).await.unwrap(),
+        AnswerOutcome::AlreadySettled(q) if q.status == crate::QuestionStatus::Expired
+    ));
+    assert_eq!(
+        store.answer_question(&answer("q-9", "x")).await.unwrap(),
+        AnswerOutcome::NotFound
+    );
+    assert!(
+        store
+            .list_questions("t1", None, true)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store.list_questions("t1", None, false).await.unwrap().len(),
+        2
     );
 }

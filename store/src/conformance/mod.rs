@@ -29,7 +29,8 @@ macro_rules! store_conformance {
             outcomes_are_recorded_once_per_id,
             snapshots_are_content_addressed_per_entity,
             account_revision_grows_with_every_write_to_the_account,
-            graph_edges_are_per_tenant_and_found_from_either_end
+            graph_edges_are_per_tenant_and_found_from_either_end,
+            questions_are_answered_once_or_expire
         );
     };
     (@tests $factory:expr; $($name:ident),*) => {

@@ -14,6 +14,7 @@ mod graph;
 mod ledger;
 mod outcomes;
 mod quarantine;
+mod questions;
 mod records;
 mod schema;
 mod signals;

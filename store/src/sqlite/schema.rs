@@ -152,6 +152,24 @@ CREATE TABLE IF NOT EXISTS graph_assertions (
 );
 CREATE INDEX IF NOT EXISTS graph_assertions_by_src ON graph_assertions (tenant_id, src);
 CREATE INDEX IF NOT EXISTS graph_assertions_by_dst ON graph_assertions (tenant_id, dst);
+CREATE TABLE IF NOT EXISTS questions (
+    tenant_id TEXT NOT NULL,
+    question_id TEXT NOT NULL,
+    account_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, question_id)
+);
+CREATE INDEX IF NOT EXISTS questions_by_account ON questions (tenant_id, account_id);
+-- Append-only, one row per answered question: its rowid is the account's answer revision.
+CREATE TABLE IF NOT EXISTS question_answers (
+    tenant_id TEXT NOT NULL,
+    question_id TEXT NOT NULL,
+    account_id TEXT NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, question_id)
+);
+CREATE INDEX IF NOT EXISTS question_answers_by_account ON question_answers (tenant_id, account_id);
 CREATE TABLE IF NOT EXISTS ledger_head (
     tenant_id TEXT PRIMARY KEY,
     seq INTEGER NOT NULL,

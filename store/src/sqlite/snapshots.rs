@@ -106,7 +106,8 @@ impl SnapshotStore for SqliteStore {
                     (SELECT IFNULL(MAX(rowid), 0) FROM record_versions WHERE tenant_id = ?1 AND account_id = ?2),
                     (SELECT IFNULL(MAX(rowid), 0) FROM signals WHERE tenant_id = ?1 AND account_id = ?2),
                     (SELECT IFNULL(MAX(rowid), 0) FROM snapshots WHERE tenant_id = ?1 AND account_id = ?2),
-                    (SELECT IFNULL(MAX(revision), 0) FROM tenants WHERE tenant_id = ?1)",
+                    (SELECT IFNULL(MAX(revision), 0) FROM tenants WHERE tenant_id = ?1),
+                    (SELECT IFNULL(MAX(rowid), 0) FROM question_answers WHERE tenant_id = ?1 AND account_id = ?2)",
             )
             .map_err(sql_err)?
             .query_row(params![t, a], |r| {
@@ -115,6 +116,7 @@ impl SnapshotStore for SqliteStore {
                     signals: r.get(1)?,
                     snapshots: r.get(2)?,
                     config: r.get(3)?,
+                    answers: r.get(4)?,
                 })
             })
             .map_err(sql_err)

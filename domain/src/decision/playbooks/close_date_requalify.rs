@@ -21,6 +21,10 @@ impl Playbook for CloseDateRequalifyPlaybook {
         &[SignalType::CloseDateSlipped]
     }
 
+    fn depends_on(&self) -> &'static [&'static str] {
+        &["opportunity.close_date"]
+    }
+
     fn propose(&self, input: &PlaybookInput<'_>) -> Vec<Proposal> {
         signals_of(input, SignalType::CloseDateSlipped)
             .into_iter()

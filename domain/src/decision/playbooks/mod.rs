@@ -33,11 +33,16 @@ use super::brief::MeetingBrief;
 use super::proposal::Proposal;
 use crate::signals::{Signal, SignalType};
 use crate::world::AccountView;
+use crate::world::state::EntityState;
 
 pub struct PlaybookInput<'a> {
     /// The decision's id (its workflow id): proposal ids derive from it.
     pub decision_id: &'a str,
     pub view: &'a AccountView,
+    /// The account's world: every entity's state as of the decision, with its contradictions.
+    /// A playbook whose [`Playbook::depends_on`] names a disputed field does not propose; the
+    /// decision asks about the field instead.
+    pub entities: &'a [EntityState],
     pub signals: &'a [Signal],
     pub brief: &'a MeetingBrief,
     /// Where the stored brief lives, so "attach brief" can point at it.
@@ -52,6 +57,11 @@ pub trait Playbook: Send + Sync {
     /// The signals this playbook answers.
     fn answers(&self) -> &'static [SignalType];
     fn propose(&self, input: &PlaybookInput<'_>) -> Vec<Proposal>;
+    /// The critical fields its proposals rest on, as `entity_type.field`
+    /// (`account.renewal_date`): while trusted sources dispute one, it proposes nothing.
+    fn depends_on(&self) -> &'static [&'static str] {
+        &[]
+    }
 }
 
 pub fn builtin_playbooks() -> Vec<Box<dyn Playbook>> {

@@ -7,6 +7,7 @@ use serde_json::json;
 use super::support::{cite, confidence, money, owner, signals_of};
 use super::{Playbook, PlaybookInput};
 use crate::decision::actions::ActionKind;
+use crate::decision::clarify::ANSWER_SOURCE;
 use crate::decision::proposal::Proposal;
 use crate::signals::SignalType;
 
@@ -21,15 +22,23 @@ impl Playbook for RenewalPlanPlaybook {
         &[SignalType::RenewalWindowEntered]
     }
 
+    fn depends_on(&self) -> &'static [&'static str] {
+        &["account.renewal_date"]
+    }
+
     fn propose(&self, input: &PlaybookInput<'_>) -> Vec<Proposal> {
         let signals = signals_of(input, SignalType::RenewalWindowEntered);
         let Some(first) = signals.first() else {
             return Vec::new();
         };
-        let Some(end) = first.details["end_date"]
-            .as_str()
-            .and_then(|d| d.parse::<chrono::NaiveDate>().ok())
-        else {
+        // A date a person settled (answering the question a dispute raised) wins over the one
+        // the signal saw.
+        let settled = answered_renewal_date(input);
+        let Some(end) = settled.or_else(|| {
+            first.details["end_date"]
+                .as_str()
+                .and_then(|d| d.parse::<chrono::NaiveDate>().ok())
+        }) else {
             return Vec::new();
         };
         let today = input.now.date_naive();
@@ -65,6 +74,18 @@ impl Playbook for RenewalPlanPlaybook {
                 .build(),
         ]
     }
+}
+
+/// The account's renewal date when a person's answer settled it.
+fn answered_renewal_date(input: &PlaybookInput<'_>) -> Option<chrono::NaiveDate> {
+    let account = input
+        .entities
+        .iter()
+        .find(|e| e.entity.entity_type == "account")?;
+    let field = account.fields.get("renewal_date")?;
+    (field.source == ANSWER_SOURCE && field.contradiction.is_none())
+        .then(|| field.value.as_str()?.parse().ok())
+        .flatten()
 }
 
 #[cfg(test)]

@@ -6,8 +6,10 @@ use serde_json::json;
 
 use super::{Playbook, PlaybookInput, support};
 use crate::decision::actions::ActionKind;
+use crate::decision::clarify::{MAX_QUESTIONS, Uncertain, uncertain_fields};
 use crate::decision::proposal::Proposal;
 use crate::decision::protocol::DecisionMessage;
+use crate::decision::protocol::Question;
 
 /// Every enabled playbook whose signals are present proposes; proposals with the same id (the
 /// same action for the same purpose) are merged; the rest are ranked, most confident first.
@@ -17,6 +19,8 @@ pub fn run_playbooks(
 ) -> DecisionMessage {
     let mut merged: BTreeMap<String, Proposal> = BTreeMap::new();
     let mut turned_off = Vec::new();
+    let uncertain = uncertain_fields(input.entities);
+    let mut questions: Vec<Question> = Vec::new();
     for playbook in playbooks {
         let present = playbook
             .answers()
@@ -28,6 +32,22 @@ pub fn run_playbooks(
         let setting = input.config.setting(playbook.name());
         if !setting.enabled {
             turned_off.push(playbook.name());
+            continue;
+        }
+        let disputed: Vec<&Uncertain> = uncertain
+            .iter()
+            .filter(|u| playbook.depends_on().contains(&u.key().as_str()))
+            .collect();
+        if !disputed.is_empty() {
+            for u in disputed {
+                let q = u.question();
+                if !questions
+                    .iter()
+                    .any(|a| a.entity == q.entity && a.field == q.field)
+                {
+                    questions.push(q);
+                }
+            }
             continue;
         }
         for mut proposal in playbook.propose(input) {
@@ -46,6 +66,13 @@ pub fn run_playbooks(
                 }
             }
         }
+    }
+    // A fact the decision needs is in dispute: it asks first, and proposes nothing until the
+    // answer comes (the decision then runs again on the settled state).
+    if !questions.is_empty() {
+        questions.sort_by(|a, b| (&a.entity, &a.field).cmp(&(&b.entity, &b.field)));
+        questions.truncate(MAX_QUESTIONS);
+        return DecisionMessage::ClarificationRequest { questions };
     }
     let mut proposals: Vec<Proposal> =
         fold_check_ins_into_follow_ups(merged.into_values().collect())
@@ -344,5 +371,123 @@ mod tests {
                 }
             }
         }
+    }
+
+    fn renewal_dispute(answer: Option<&str>) -> Vec<crate::world::state::EntityState> {
+        use crate::world::state::{EntityRef, Observation, StateConfig, compute_state};
+        let claim = |value: &str, source: &str, ev: &str| Observation {
+            entity: EntityRef::new("account", "acme"),
+            field: "renewal_date".into(),
+            value: json!(value),
+            evidence_id: ev.into(),
+            source: source.into(),
+            trust_class: "crm".into(),
+            observed_at: now() - chrono::Duration::days(2),
+            confidence: 1.0,
+        };
+        let mut observations = vec![
+            claim("2026-05-09", "salesforce", "ev-1"),
+            claim("2026-07-31", "contracts", "ev-2"),
+        ];
+        if let Some(value) = answer {
+            observations.push(crate::decision::clarify::answer_observation(
+                &EntityRef::new("account", "acme"),
+                "renewal_date",
+                json!(value),
+                "ev-answer",
+                now() - chrono::Duration::days(1),
+            ));
+        }
+        vec![compute_state(
+            &EntityRef::new("account", "acme"),
+            &observations,
+            now(),
+            &StateConfig::default(),
+        )]
+    }
+
+    fn decide_on(entities: &[crate::world::state::EntityState]) -> DecisionMessage {
+        let v = view(&[ACCOUNT, CHAMPION]);
+        let signals = all_signals();
+        let brief = crate::decision::MeetingBrief::compute(&v, &signals, now());
+        let config = PlaybookConfig::default();
+        run_playbooks(
+            &builtin_playbooks(),
+            &PlaybookInput {
+                decision_id: "t1/decision/acme-1",
+                view: &v,
+                entities,
+                signals: &signals,
+                brief: &brief,
+                brief_artifact_key: "art-brief",
+                now: now(),
+                config: &config,
+            },
+        )
+    }
+
+    #[test]
+    fn a_disputed_renewal_date_asks_one_question_and_proposes_nothing() {
+        let message = decide_on(&renewal_dispute(None));
+        let DecisionMessage::ClarificationRequest { questions } = &message else {
+            panic!("a question expected, got {message:?}");
+        };
+        assert_eq!(questions.len(), 1);
+        assert_eq!(
+            (questions[0].entity.as_str(), questions[0].field.as_str()),
+            ("account:acme", "renewal_date")
+        );
+        assert_eq!(questions[0].options.len(), 2);
+        assert!(
+            message.proposals().is_empty(),
+            "nothing customer-facing, nothing at all"
+        );
+        let refs = crate::decision::ModelInputRefs::from_signals(&all_signals());
+        assert!(crate::decision::check_answer(&message, &refs).is_empty());
+    }
+
+    #[test]
+    fn once_answered_the_decision_proposes_on_the_answered_date() {
+        let DecisionMessage::ActionProposals { proposals } =
+            decide_on(&renewal_dispute(Some("2026-07-31")))
+        else {
+            panic!("proposals expected once the date is settled");
+        };
+        let plan = proposals
+            .iter()
+            .find(|p| p.playbook == "renewal_plan")
+            .expect("the renewal plan");
+        assert!(
+            plan.why_now.contains("ends on 2026-07-31"),
+            "{}",
+            plan.why_now
+        );
+        assert!(proposals.iter().any(|p| p.kind.is_customer_facing()));
+    }
+
+    #[test]
+    fn a_dispute_no_present_playbook_depends_on_asks_nothing() {
+        let v = view(&[ACCOUNT, CHAMPION]);
+        let signals = vec![signal(
+            SignalType::FundingAnnouncement,
+            json!({"news_id": "n1", "headline": "Series B"}),
+        )];
+        let brief = crate::decision::MeetingBrief::compute(&v, &signals, now());
+        let config = PlaybookConfig::default();
+        let entities = renewal_dispute(None);
+        let message = run_playbooks(
+            &builtin_playbooks(),
+            &PlaybookInput {
+                decision_id: "t1/decision/acme-1",
+                view: &v,
+                entities: &entities,
+                signals: &signals,
+                brief: &brief,
+                brief_artifact_key: "art-brief",
+                now: now(),
+                config: &config,
+            },
+        );
+        assert_eq!(message.name(), "ACTION_PROPOSALS");
     }
 }

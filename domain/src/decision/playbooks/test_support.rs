@@ -58,6 +58,7 @@ pub fn with_input<T>(
     f(&PlaybookInput {
         decision_id: "t1/decision/acme-1",
         view,
+        entities: &[],
         signals,
         brief: &brief,
         brief_artifact_key: "art-brief",

@@ -5,7 +5,8 @@
 //! to the more trusted class, then the evidence id), so older evidence can never displace a
 //! value backed by newer trusted evidence. A trusted claim that is still fresh and disagrees
 //! with the winner makes the field contradicted: both values and sources are kept and the
-//! confidence halves.
+//! confidence halves. A person's answer (trust class `user_input`) supersedes every claim
+//! observed by the time they answered.
 
 use std::cmp::Reverse;
 use std::collections::BTreeMap;
@@ -15,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{EntityRef, Observation, StateConfig};
+use crate::decision::clarify::USER_INPUT;
 use crate::hashing::{canonical_json, digest_of};
 
 /// How old a field's backing evidence is against its source's TTLs.
@@ -122,6 +124,19 @@ fn field_state(
                 latest.insert(key, o);
             }
         }
+    }
+    // A person's answer (see `decision::clarify`) settles what was known when they answered:
+    // only it and claims observed after it still count.
+    let answered = latest
+        .values()
+        .filter(|o| o.trust_class == USER_INPUT)
+        .map(|o| o.observed_at)
+        .max();
+    if let Some(answered_at) = answered {
+        latest.retain(|_, o| {
+            o.observed_at > answered_at
+                || (o.trust_class == USER_INPUT && o.observed_at == answered_at)
+        });
     }
     let trusted: Vec<&Observation> = latest
         .values()
