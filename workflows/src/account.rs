@@ -15,6 +15,7 @@ use temporalio_sdk::{
 };
 
 use revloop_activities::decision::DecisionActivities;
+use revloop_domain::decision::meeting_timer::RECHECK_HOURS;
 
 use crate::common::{
     Child, activity_options, child_options, payload_json, short_activity_options, workflow_now,
@@ -79,17 +80,24 @@ impl AccountWorkflow {
                 // The brief before each scheduled meeting, even when no record arrives: look
                 // at the calendar, then sleep until the next brief is due (or the recheck),
                 // unless signals come first.
+                let now = workflow_now(ctx.workflow_time());
+                // A failed look is visible in the history; the account keeps listening and
+                // looks again at the recheck.
                 let look = ctx
                     .execute_activity(
                         DecisionActivities::meeting_briefs_due,
                         MeetingTimerInput {
                             tenant_id: input.tenant_id.clone(),
                             account_id: input.account_id.clone(),
-                            now: workflow_now(ctx.workflow_time()),
+                            now,
                         },
                         short_activity_options(),
                     )
-                    .await?;
+                    .await
+                    .unwrap_or_else(|_| MeetingTimerOutput {
+                        signals: Vec::new(),
+                        wake_at: now + chrono::Duration::hours(RECHECK_HOURS),
+                    });
                 ctx.state_mut(|s| {
                     for signal in look.signals {
                         if s.seen.insert(signal.signal_id.clone()) {
