@@ -63,30 +63,77 @@ pub async fn run(args: &DecideArgs, json: bool) -> anyhow::Result<i32> {
         }
         None => TenantConfig::default(),
     };
+    let inputs: Vec<(String, PathBuf)> = args.inputs.iter().map(|i| source_and_path(i)).collect();
+    let offline = decide_offline(
+        &inputs,
+        args.previous.as_deref(),
+        args.now,
+        &config,
+        &args.tenant,
+    )
+    .await?;
+    for decision in &offline.decisions {
+        print_decision(
+            &decision.account_id,
+            &decision.signals,
+            &decision.message,
+            json,
+        )?;
+    }
+    Ok(if offline.rejected > 0 {
+        EXIT_INVALID
+    } else {
+        0
+    })
+}
+
+/// One account's offline decision.
+pub struct OfflineDecision {
+    pub account_id: String,
+    pub signals: Vec<Signal>,
+    pub message: DecisionMessage,
+}
+
+/// What the offline pipeline decided, the store it decided on (kept for checks against the
+/// stored record versions, removed with `_dir`), and how many lines it refused.
+pub struct Offline {
+    pub decisions: Vec<OfflineDecision>,
+    pub store: SqliteStore,
+    pub tenant: String,
+    pub rejected: usize,
+    _dir: tempfile::TempDir,
+}
+
+/// The worker's pipeline on files, with no server: normalize and diff (the previous versions
+/// first, a moment earlier, as the first input's source), detect, then per account with a
+/// signal the world state and the tenant's model, checked against the protocol.
+pub async fn decide_offline(
+    inputs: &[(String, PathBuf)],
+    previous: Option<&std::path::Path>,
+    now: DateTime<Utc>,
+    config: &TenantConfig,
+    tenant: &str,
+) -> anyhow::Result<Offline> {
     config
         .decision
         .check(&models::names())
         .map_err(anyhow::Error::msg)
         .context("tenant config")?;
-    revloop_domain::TenantId::parse(&args.tenant).context("--tenant")?;
+    revloop_domain::TenantId::parse(tenant).context("--tenant")?;
     let dir = tempfile::tempdir().context("a temporary folder for the embedded store")?;
     let store = SqliteStore::open(dir.path().join("decide.db"))?;
-    let tenant = args.tenant.as_str();
     let mut rejected = 0;
-    // The previous versions are stored first, a moment earlier, so the inputs diff against them.
-    // They are earlier versions from the first input's source: that source changed its mind,
-    // which is no dispute between two sources.
-    if let Some(path) = &args.previous {
-        let earlier = args.now - chrono::Duration::seconds(1);
-        let (source, _) = source_and_path(&args.inputs[0]);
-        load(&store, tenant, &source, path, earlier, &mut rejected).await?;
+    // The previous versions are earlier versions from the first input's source: that source
+    // changed its mind, which is no dispute between two sources.
+    if let (Some(path), Some((source, _))) = (previous, inputs.first()) {
+        let earlier = now - chrono::Duration::seconds(1);
+        load(&store, tenant, source, path, earlier, &mut rejected).await?;
     }
     let mut changes = Vec::new();
-    for input in &args.inputs {
-        let (source, path) = source_and_path(input);
-        changes.extend(load(&store, tenant, &source, &path, args.now, &mut rejected).await?);
+    for (source, path) in inputs {
+        changes.extend(load(&store, tenant, source, path, now, &mut rejected).await?);
     }
-    let detected = detect_changes(&store, tenant, &changes, args.now, &config.signals).await?;
+    let detected = detect_changes(&store, tenant, &changes, now, &config.signals).await?;
     let mut by_account: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for s in &detected.new_signals {
         by_account
@@ -95,6 +142,7 @@ pub async fn run(args: &DecideArgs, json: bool) -> anyhow::Result<i32> {
             .push(s.signal_id.clone());
     }
     let registry = models::builtin();
+    let mut decisions = Vec::new();
     for (account, ids) in by_account {
         let signals: Vec<Signal> = store
             .list_signals(tenant, Some(&account))
@@ -104,11 +152,11 @@ pub async fn run(args: &DecideArgs, json: bool) -> anyhow::Result<i32> {
             .collect();
         let records = store.account_records(tenant, &account).await?;
         let view = AccountView::from_records(AccountId::parse(&account)?, records);
-        let brief = MeetingBrief::compute(&view, &signals, args.now);
+        let brief = MeetingBrief::compute(&view, &signals, now);
         let decision_id = format!("{tenant}/decision/{account}-offline");
         // The world as the worker computes it: per-field states, with what sources dispute.
         let (world, _) =
-            revloop_activities::world::account_world(&store, tenant, &account, args.now).await?;
+            revloop_activities::world::account_world(&store, tenant, &account, now).await?;
         let input = PlaybookInput {
             decision_id: &decision_id,
             view: &view,
@@ -116,13 +164,23 @@ pub async fn run(args: &DecideArgs, json: bool) -> anyhow::Result<i32> {
             signals: &signals,
             brief: &brief,
             brief_artifact_key: "offline-brief",
-            now: args.now,
+            now,
             config: &config.playbooks,
         };
         let checked = models::decide_checked(&registry, &config.decision.model, &input).await?;
-        print_decision(&account, &signals, &checked.message, json)?;
+        decisions.push(OfflineDecision {
+            account_id: account,
+            signals,
+            message: checked.message,
+        });
     }
-    Ok(if rejected > 0 { EXIT_INVALID } else { 0 })
+    Ok(Offline {
+        decisions,
+        store,
+        tenant: tenant.to_string(),
+        rejected,
+        _dir: dir,
+    })
 }
 
 /// Stores one file as a batch from `source` and normalizes it; bad lines go to stderr with the

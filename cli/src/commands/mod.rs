@@ -6,6 +6,7 @@ mod bench;
 mod connectors;
 mod decide;
 mod demo;
+mod eval;
 mod graph;
 mod ingest;
 mod ledger;
@@ -136,6 +137,9 @@ pub enum Command {
     Signals(signals::SignalsCommand),
     /// What would revloop do with an export? Normalize, detect and decide offline, no server.
     Decide(decide::DecideArgs),
+    /// How well do the playbooks answer planted situations? Precision and recall per
+    /// playbook, grounding, approval routing and clarifications, on a generated tenant.
+    Eval(eval::EvalArgs),
     /// Decisions: replay one without calling its model.
     #[command(subcommand)]
     Decision(actions::DecisionCommand),
@@ -175,6 +179,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Bench(cmd) => bench::run(cmd, cli.json).await,
         Command::Signals(signals::SignalsCommand::Detect(args)) => signals::detect(args, cli.json),
         Command::Decide(args) => decide::run(args, cli.json).await,
+        Command::Eval(args) => eval::run(args, cli.json).await,
         _ => {
             let client = connect(&cli).await?;
             match &cli.command {
@@ -236,6 +241,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
                 | Command::Seed(_)
                 | Command::Bench(_)
                 | Command::Decide(_)
+                | Command::Eval(_)
                 | Command::Signals(signals::SignalsCommand::Detect(_)) => {
                     unreachable!("handled above")
                 }

@@ -8,7 +8,7 @@ use rand_chacha::ChaCha8Rng;
 use serde_json::{Value, json};
 
 use super::planted::Situation;
-use super::{COMPETITORS, ExpectedSignal, Generated, SeedOptions};
+use super::{COMPETITORS, ExpectedAction, ExpectedSignal, Generated, SeedOptions};
 
 const PREFIXES: [&str; 12] = [
     "Acme",
@@ -58,7 +58,19 @@ impl Ctx<'_> {
         record["account_id"] = json!(self.account);
         self.out.previous.push(record.to_string());
     }
+    /// The signal the situation raises, and the action it must bring.
     fn expect(&mut self, situation: Situation, dedup_key: String) {
+        let (playbook, kind) = situation.expected_action();
+        self.out.expected_actions.push(ExpectedAction {
+            account_id: self.account.clone(),
+            signal_type: situation.signal_type().to_string(),
+            playbook: playbook.to_string(),
+            kind: kind.to_string(),
+        });
+        self.expect_signal_only(situation, dedup_key);
+    }
+    /// The signal alone: another planted situation answers it.
+    fn expect_signal_only(&mut self, situation: Situation, dedup_key: String) {
         self.out.expected.push(ExpectedSignal {
             signal_type: situation.signal_type().to_string(),
             account_id: self.account.clone(),
@@ -283,19 +295,27 @@ pub fn generate(
     }
     if has(Situation::NoRecentMeeting) {
         let after = latest_held.unwrap_or_else(|| "none".into());
-        c.expect(
-            Situation::NoRecentMeeting,
-            format!("no_meeting:{}:after:{after}", c.account),
-        );
+        let key = format!("no_meeting:{}:after:{after}", c.account);
+        // A meeting on the calendar answers the silence: no meeting request is expected then.
+        if has(Situation::MeetingSoon) {
+            c.expect_signal_only(Situation::NoRecentMeeting, key);
+        } else {
+            c.expect(Situation::NoRecentMeeting, key);
+        }
     }
+    // One meeting scheduled ahead, unless the account has gone quiet with nothing booked.
     let ahead = if has(Situation::MeetingSoon) {
-        Duration::hours(c.rng.random_range(2..40))
+        Some(Duration::hours(c.rng.random_range(2..40)))
+    } else if has(Situation::NoRecentMeeting) {
+        None
     } else {
-        Duration::days(c.rng.random_range(5..15))
+        Some(Duration::days(c.rng.random_range(5..15)))
     };
     let meeting = c.id("m-next");
-    let starts = now + ahead;
-    c.push(json!({"type": "meeting", "id": meeting, "updated_at": updated, "title": "Quarterly business review", "starts_at": ts(starts), "ends_at": ts(starts + Duration::hours(1)), "status": "scheduled", "attendee_ids": [champion, buyer]}));
+    let starts = now + ahead.unwrap_or_default();
+    if ahead.is_some() {
+        c.push(json!({"type": "meeting", "id": meeting, "updated_at": updated, "title": "Quarterly business review", "starts_at": ts(starts), "ends_at": ts(starts + Duration::hours(1)), "status": "scheduled", "attendee_ids": [champion, buyer]}));
+    }
     if has(Situation::MeetingSoon) {
         c.expect(
             Situation::MeetingSoon,

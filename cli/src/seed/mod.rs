@@ -36,6 +36,15 @@ pub struct ExpectedSignal {
     pub dedup_key: String,
 }
 
+/// An action the playbooks must propose for a planted situation (`revloop eval` checks).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
+pub struct ExpectedAction {
+    pub account_id: String,
+    pub signal_type: String,
+    pub playbook: String,
+    pub kind: String,
+}
+
 #[derive(Debug, Default)]
 pub struct Generated {
     /// Latest versions of every record.
@@ -43,6 +52,13 @@ pub struct Generated {
     /// Earlier versions of the records whose change is a planted situation.
     pub previous: Vec<String>,
     pub expected: Vec<ExpectedSignal>,
+    pub expected_actions: Vec<ExpectedAction>,
+}
+
+/// The generated tenant's config: the competitors the notes mention.
+pub fn tenant_toml() -> String {
+    let competitors: Vec<String> = COMPETITORS.iter().map(|c| format!("{c:?}")).collect();
+    format!("[signals]\ncompetitors = [{}]\n", competitors.join(", "))
 }
 
 /// Competitor names planted in notes, and written to the generated tenant config.
@@ -63,10 +79,13 @@ pub fn generate(opts: &SeedOptions, mut progress: impl FnMut()) -> anyhow::Resul
         progress();
     }
     out.expected.sort();
+    out.expected_actions.sort();
+    out.expected_actions.dedup();
     Ok(out)
 }
 
-/// Writes `records.jsonl`, `previous.jsonl`, `expected_signals.jsonl` and `tenant.toml`.
+/// Writes `records.jsonl`, `previous.jsonl`, `expected_signals.jsonl`,
+/// `expected_actions.jsonl` and `tenant.toml`.
 pub fn write(dir: &Path, generated: &Generated) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let lines = |v: &[String]| v.iter().map(|l| format!("{l}\n")).collect::<String>();
@@ -78,11 +97,13 @@ pub fn write(dir: &Path, generated: &Generated) -> anyhow::Result<()> {
         .map(serde_json::to_string)
         .collect::<Result<_, _>>()?;
     std::fs::write(dir.join("expected_signals.jsonl"), lines(&expected))?;
-    let competitors: Vec<String> = COMPETITORS.iter().map(|c| format!("{c:?}")).collect();
-    std::fs::write(
-        dir.join("tenant.toml"),
-        format!("[signals]\ncompetitors = [{}]\n", competitors.join(", ")),
-    )?;
+    let actions: Vec<String> = generated
+        .expected_actions
+        .iter()
+        .map(serde_json::to_string)
+        .collect::<Result<_, _>>()?;
+    std::fs::write(dir.join("expected_actions.jsonl"), lines(&actions))?;
+    std::fs::write(dir.join("tenant.toml"), tenant_toml())?;
     Ok(())
 }
 

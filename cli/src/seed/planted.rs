@@ -62,6 +62,31 @@ impl Situation {
     }
 }
 
+impl Situation {
+    /// The playbook that answers the situation's signal, and the action kind it must propose
+    /// for a generated account (whose champion and buyer have addresses and whose new
+    /// executive has none).
+    pub fn expected_action(self) -> (&'static str, &'static str) {
+        match self {
+            Situation::RenewalWindow => ("renewal_plan", "create_task"),
+            Situation::CloseDateSlipped => ("close_date_requalify", "create_task"),
+            Situation::StakeholderRoleChange => ("stakeholder_map", "create_task"),
+            Situation::SevereTicketAging => ("support_sev2_escalation", "escalate_ticket"),
+            Situation::UsageDrop => ("usage_drop_check_in", "send_email"),
+            Situation::NoRecentMeeting => ("re_engage", "request_meeting"),
+            Situation::StageChanged => ("stage_change_note", "log_note"),
+            Situation::ChampionGoneQuiet => ("champion_check_in", "send_email"),
+            Situation::CompetitorMentioned => ("competitive_plan", "create_task"),
+            Situation::UsageSpike => ("usage_spike_expansion", "create_task"),
+            Situation::TicketEscalated => ("support_exec_escalation", "escalate_to_exec_sponsor"),
+            Situation::NewExecutive => ("executive_introduction", "create_task"),
+            Situation::Funding => ("funding_congratulations", "send_email"),
+            Situation::Partnership => ("partnership_note", "log_note"),
+            Situation::MeetingSoon => ("meeting_prep", "attach_brief"),
+        }
+    }
+}
+
 /// Account `index` always gets situation `index mod 15`, so every situation is planted once
 /// there are 15 accounts; each other situation is added with probability 0.15.
 pub fn choose(index: usize, rng: &mut ChaCha8Rng) -> Vec<Situation> {
