@@ -46,6 +46,7 @@ async fn a_changed_recipient_or_an_edited_card_number_blocks_after_approval() ->
             tenant_id: TENANT.into(),
             jsonl,
             source: "crm".into(),
+            ..Default::default()
         })
         .await?
         .into_inner();

@@ -56,6 +56,7 @@ async fn ingest(
             tenant_id: TENANT.into(),
             jsonl,
             source: source.into(),
+            ..Default::default()
         })
         .await?
         .into_inner();

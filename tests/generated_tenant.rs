@@ -47,6 +47,7 @@ async fn the_pipeline_stores_every_planted_signal_for_three_seeds() -> anyhow::R
                 tenant_id: tenant.clone(),
                 jsonl: lines.join("\n"),
                 source: source.into(),
+                ..Default::default()
             };
             let ingested = client.ingest.ingest_records(request).await?.into_inner();
             assert_eq!(ingested.accepted as usize, lines.len());

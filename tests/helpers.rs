@@ -234,6 +234,7 @@ impl TestEnv {
             tenant_id: tenant.to_string(),
             jsonl,
             source: name.to_string(),
+            ..Default::default()
         };
         Ok(client.ingest.ingest_records(request).await?.into_inner())
     }

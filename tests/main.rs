@@ -18,6 +18,7 @@ mod file_drop;
 mod full_loop;
 mod generated_tenant;
 mod governance;
+mod ingest_any_size;
 mod ledger_tampering;
 mod meeting_timer;
 mod metrics;

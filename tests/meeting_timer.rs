@@ -51,6 +51,7 @@ async fn the_meeting_timer_prepares_a_brief_with_no_new_data() -> anyhow::Result
             tenant_id: TENANT.into(),
             jsonl: records,
             source: "salesforce".into(),
+            ..Default::default()
         })
         .await?
         .into_inner();

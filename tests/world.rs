@@ -27,6 +27,7 @@ async fn ingest_and_wait(
             tenant_id: tenant.into(),
             jsonl: jsonl.into(),
             source: source.into(),
+            ..Default::default()
         })
         .await?
         .into_inner();

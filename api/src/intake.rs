@@ -20,6 +20,32 @@ pub struct Batch {
     /// Where it came from, for provenance (a file name, `http_push:crm-webhook`).
     pub source: String,
     pub connector: String,
+    /// Part of a file sent in chunks: the trace its first chunk started, and where in the file
+    /// this chunk begins.
+    pub part_of: Option<Chunk>,
+}
+
+/// One chunk of a file sent in parts under one trace.
+pub struct Chunk {
+    pub trace_id: String,
+    /// The file's line number of the chunk's first line (from 1).
+    pub first_line: usize,
+}
+
+/// Checks a trace id a client sends back: what `uuid` mints, or anything as plain.
+pub fn check_trace_id(trace_id: &str) -> Result<(), Status> {
+    let plain = !trace_id.is_empty()
+        && trace_id.len() <= 64
+        && trace_id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-');
+    if plain {
+        Ok(())
+    } else {
+        Err(Status::invalid_argument(
+            "trace_id: 1 to 64 letters, digits or '-' (send back the one the first chunk's answer named)",
+        ))
+    }
 }
 
 pub struct Accepted {
@@ -48,7 +74,22 @@ pub async fn start_perception(
     trace_id: &str,
     source: SourceRef,
 ) -> Result<String, Status> {
-    let workflow_id = format!("{tenant}/perception/{trace_id}");
+    start_perception_part(state, tenant, trace_id, None, source).await
+}
+
+/// Starts perception of one batch; the chunks of a file after its first each get their own
+/// workflow under the file's trace, `{tenant}/perception/{trace}@{first line}`.
+pub async fn start_perception_part(
+    state: &AppState,
+    tenant: &str,
+    trace_id: &str,
+    first_line: Option<usize>,
+    source: SourceRef,
+) -> Result<String, Status> {
+    let workflow_id = match first_line {
+        Some(line) if line > 1 => format!("{tenant}/perception/{trace_id}@{line}"),
+        _ => format!("{tenant}/perception/{trace_id}"),
+    };
     let input = PerceptionInput {
         tenant_id: tenant.to_string(),
         trace_id: trace_id.to_string(),
@@ -72,7 +113,15 @@ pub async fn start_perception(
 }
 
 pub async fn accept_batch(state: &AppState, batch: Batch) -> Result<Accepted, Status> {
-    let parsed = parse_jsonl(&batch.jsonl);
+    let mut parsed = parse_jsonl(&batch.jsonl);
+    // Lines are numbered as in the whole file.
+    let offset = batch
+        .part_of
+        .as_ref()
+        .map_or(0, |c| c.first_line.saturating_sub(1));
+    for rejected in &mut parsed.rejected {
+        rejected.line += offset;
+    }
     if parsed.records.is_empty() && parsed.rejected.is_empty() {
         return Err(Status::invalid_argument("the batch holds no records"));
     }
@@ -108,14 +157,18 @@ pub async fn accept_batch(state: &AppState, batch: Batch) -> Result<Accepted, St
         .quarantine_all(&quarantined)
         .await
         .map_err(error::store)?;
-    let trace_id = uuid::Uuid::new_v4().to_string();
+    let (trace_id, first_line) = match &batch.part_of {
+        Some(chunk) => (chunk.trace_id.clone(), Some(chunk.first_line)),
+        None => (uuid::Uuid::new_v4().to_string(), None),
+    };
     let workflow_id = if parsed.records.is_empty() {
         String::new()
     } else {
-        start_perception(
+        start_perception_part(
             state,
             &batch.tenant_id,
             &trace_id,
+            first_line,
             SourceRef::PushedBatch {
                 evidence_id: evidence.evidence_id.clone(),
             },

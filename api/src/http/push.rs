@@ -123,6 +123,7 @@ pub async fn push_records(
         jsonl,
         source: format!("{HTTP_PUSH}:{connector_id}"),
         connector: HTTP_PUSH.into(),
+        part_of: None,
     };
     let accepted = intake::accept_batch(&state, batch).await?;
     let status = if accepted.accepted > 0 {

@@ -7,7 +7,7 @@ use revloop_proto::v1::ingest_service_server::IngestService;
 use tonic::{Request, Response, Status};
 
 use crate::auth::require;
-use crate::intake::{self, Batch};
+use crate::intake::{self, Batch, Chunk};
 use crate::server::AppState;
 
 pub struct IngestApi {
@@ -34,11 +34,24 @@ impl IngestService for IngestApi {
         } else {
             req.source
         };
+        let part_of = if req.trace_id.is_empty() {
+            (req.first_line > 1).then(|| Chunk {
+                trace_id: uuid::Uuid::new_v4().to_string(),
+                first_line: req.first_line as usize,
+            })
+        } else {
+            intake::check_trace_id(&req.trace_id)?;
+            Some(Chunk {
+                trace_id: req.trace_id,
+                first_line: req.first_line.max(1) as usize,
+            })
+        };
         let batch = Batch {
             tenant_id: tenant,
             jsonl: req.jsonl,
             source,
             connector: "pushed_batch".into(),
+            part_of,
         };
         let accepted = intake::accept_batch(&self.state, batch).await?;
         // The report travels in the body: status trailers have a size limit that a few dozen

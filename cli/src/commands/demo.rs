@@ -160,6 +160,7 @@ async fn show_loop(
             tenant_id: DEMO_TENANT.into(),
             jsonl,
             source: "demo tenant".into(),
+            ..Default::default()
         })
         .await
         .context("ingesting the demo tenant")?

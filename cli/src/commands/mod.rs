@@ -59,12 +59,18 @@ pub enum Command {
     /// Start a Temporal dev server, worker and API, load a demo tenant, run the loop and show
     /// the top actions. Stays up until Ctrl-C.
     Demo(demo::DemoArgs),
-    /// Push a JSONL file of canonical records; bad lines are reported and kept.
+    /// Push a JSONL file of canonical records, of any size (in chunks of at most 1 MiB under
+    /// one trace, with a progress bar on a terminal); bad lines are reported by their line in
+    /// the file, and kept.
     Ingest {
         file: PathBuf,
         /// Defaults to the token's tenant.
         #[arg(long, default_value = "")]
         tenant: String,
+        /// The system the records come from (default: the file's path). Two exports of one
+        /// system should name it alike, or their differences read as two systems disagreeing.
+        #[arg(long)]
+        source: Option<String>,
     },
     /// Every quarantined line of one batch (the evidence id `ingest` printed), in line order.
     Quarantine { evidence_id: String },
@@ -183,9 +189,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         _ => {
             let client = connect(&cli).await?;
             match &cli.command {
-                Command::Ingest { file, tenant } => {
-                    ingest::run(client, file, tenant, cli.json).await
-                }
+                Command::Ingest {
+                    file,
+                    tenant,
+                    source,
+                } => ingest::run(client, file, tenant, source.as_deref(), cli.json).await,
                 Command::Quarantine { evidence_id } => {
                     ingest::quarantine(client, evidence_id, cli.json).await
                 }
