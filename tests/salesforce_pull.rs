@@ -26,6 +26,8 @@ struct Salesforce {
     cursors: Arc<Mutex<BTreeMap<String, Vec<Value>>>>,
     /// Hold the first query this long (to kill a worker mid-pull).
     first_query_delay: Duration,
+    /// Records per page (Salesforce's default is 2 000; the fixture pages by 2).
+    page_size: usize,
 }
 
 type Reply = (StatusCode, Json<Value>);
@@ -41,8 +43,8 @@ fn unauthorized() -> Reply {
 
 fn page(sf: &Salesforce, mut records: Vec<Value>) -> Reply {
     let total = records.len();
-    if records.len() > 2 {
-        let rest = records.split_off(2);
+    if records.len() > sf.page_size {
+        let rest = records.split_off(sf.page_size);
         let locator = format!("01gA{:06}-2", sf.cursors.lock().unwrap().len());
         sf.cursors.lock().unwrap().insert(locator.clone(), rest);
         return (
@@ -132,12 +134,18 @@ async fn start_salesforce(first_query_delay: Duration) -> anyhow::Result<(Salesf
         Utc::now(),
     )?;
     let objects: BTreeMap<String, Vec<Value>> = serde_json::from_str(&fixture)?;
-    let sf = Salesforce {
+    serve(Salesforce {
         objects: Arc::new(objects),
         queries: Default::default(),
         cursors: Default::default(),
         first_query_delay,
-    };
+        page_size: 2,
+    })
+    .await
+}
+
+/// Serves `sf` on loopback; returns it and its instance URL.
+async fn serve(sf: Salesforce) -> anyhow::Result<(Salesforce, String)> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let instance = format!("http://{}", listener.local_addr()?);
     let app = axum::Router::new()
@@ -379,5 +387,100 @@ async fn killing_the_worker_mid_pull_loses_nothing_and_duplicates_nothing() -> a
         .await?
         .into_inner();
     assert!(report.intact);
+    Ok(())
+}
+
+/// A pull of 30 000 changed records goes through perception in bounded parts (at most 10 000
+/// records each), and the cursor moves once, after the last part.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_30_000_record_pull_is_perceived_in_bounded_parts_and_the_cursor_moves_once()
+-> anyhow::Result<()> {
+    const RECORDS: usize = 30_000;
+    let env = spawn_env().await?;
+    let mut client = env.admin().await?;
+    let base: DateTime<Utc> = "2026-03-01T00:00:00Z".parse()?;
+    let accounts: Vec<Value> = (0..RECORDS)
+        .map(|i| {
+            let id = format!("001B{i:08}");
+            let modstamp = (base + chrono::Duration::seconds(i as i64))
+                .format("%Y-%m-%dT%H:%M:%S%.3f+0000")
+                .to_string();
+            json!({"attributes": {"type": "Account", "url": format!("/services/data/v59.0/sobjects/Account/{id}")}, "Id": id, "Name": format!("Account {i}"), "OwnerId": "005A000001", "Industry": "Technology", "SystemModstamp": modstamp})
+        })
+        .collect();
+    let newest = (base + chrono::Duration::seconds(RECORDS as i64 - 1))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let (_sf, instance) = serve(Salesforce {
+        objects: Arc::new([("Account".to_string(), accounts)].into()),
+        queries: Default::default(),
+        cursors: Default::default(),
+        first_query_delay: Duration::ZERO,
+        page_size: 2_000,
+    })
+    .await?;
+    register_and_schedule(&mut client, &instance, 3600).await?;
+
+    let store = env.store()?;
+    eventually(
+        "the cursor after the pull",
+        Duration::from_secs(600),
+        || {
+            let (store, newest) = (store.clone(), newest.clone());
+            async move {
+                Ok(store
+                    .get_cursor(TENANT, "salesforce")
+                    .await?
+                    .filter(|c| *c == newest))
+            }
+        },
+    )
+    .await?;
+    let db = rusqlite::Connection::open(&env.store_path)?;
+    let count =
+        |sql: &str| -> anyhow::Result<i64> { Ok(db.query_row(sql, [TENANT], |r| r.get(0))?) };
+    assert_eq!(
+        count("SELECT count(*) FROM record_versions WHERE tenant_id = ?1")?,
+        RECORDS as i64,
+        "every record stored once"
+    );
+    let normalized = count(
+        "SELECT count(*) FROM ledger WHERE tenant_id = ?1 AND activity LIKE '%normalize_records'",
+    )?;
+    assert_eq!(normalized, 3, "30 000 records in parts of at most 10 000");
+    assert_eq!(
+        count(
+            "SELECT count(*) FROM ledger WHERE tenant_id = ?1 AND activity LIKE '%commit_cursor'"
+        )?,
+        1,
+        "the cursor moves once"
+    );
+    let last_part = count(
+        "SELECT max(seq) FROM ledger WHERE tenant_id = ?1 AND activity LIKE '%normalize_records'",
+    )?;
+    let committed = count(
+        "SELECT max(seq) FROM ledger WHERE tenant_id = ?1 AND activity LIKE '%commit_cursor'",
+    )?;
+    assert!(
+        committed > last_part,
+        "the cursor moves after the last part"
+    );
+    let workflow_id: String = db.query_row(
+        "SELECT workflow_id FROM ledger WHERE tenant_id = ?1 AND activity LIKE '%commit_cursor'",
+        [TENANT],
+        |r| r.get(0),
+    )?;
+    let result = env.workflow_result(&workflow_id).await?;
+    assert_eq!(result["parts"], 3, "{result}");
+    assert_eq!(result["accepted"], RECORDS, "{result}");
+    assert_eq!(result["changed"], RECORDS, "{result}");
+    env.replay_and_record(&workflow_id, "perception-parts.json")
+        .await?;
+    client
+        .connectors
+        .delete_schedule(pb::DeleteScheduleRequest {
+            tenant_id: TENANT.into(),
+            connector_id: "salesforce".into(),
+        })
+        .await?;
     Ok(())
 }

@@ -58,6 +58,18 @@ pub struct FetchOutput {
     /// True when the budget service blocked the fetch: nothing was read, the cursor stays.
     #[serde(default)]
     pub blocked: bool,
+    /// A pull past the bounds of one step ([`crate::batch_sets::MAX_PART_RECORDS`] records or
+    /// [`crate::batch_sets::MAX_PART_BYTES`] bytes), stored as that many parts: each is
+    /// perceived as its own step, and the cursor moves after the last.
+    #[serde(default)]
+    pub parts: Option<BatchParts>,
+}
+
+/// The stored list of a batch's parts (evidence ids), by key, and how many there are.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BatchParts {
+    pub set_key: String,
+    pub count: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -74,6 +86,15 @@ pub struct NormalizeInput {
     pub trace_id: String,
     pub evidence_id: String,
     pub now: DateTime<Utc>,
+    /// One part of a split pull: the part's evidence is read from the stored list.
+    #[serde(default)]
+    pub part: Option<BatchPart>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BatchPart {
+    pub set_key: String,
+    pub index: usize,
 }
 
 /// One record whose content differs from the last version seen.
@@ -177,6 +198,9 @@ pub struct PerceptionResult {
     /// The first entity states the schema registry refused (nothing was written for them).
     #[serde(default)]
     pub world_errors: Vec<String>,
+    /// How many bounded steps the batch was perceived in (1 unless a pull was split).
+    #[serde(default)]
+    pub parts: usize,
 }
 
 /// The AccountWorkflow's input, also what it carries over continue-as-new.

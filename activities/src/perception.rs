@@ -166,7 +166,43 @@ impl PerceptionActivities {
                 .await
                 .map_err(error::store)?;
         }
+        // A pull past one step's bounds is kept whole, and also as bounded parts.
+        let mut parts = None;
+        if matches!(input.source, SourceRef::Pull { .. }) {
+            let split = batch_sets::split_lines(
+                &evidence.content,
+                batch_sets::MAX_PART_RECORDS,
+                batch_sets::MAX_PART_BYTES,
+            );
+            if split.len() > 1 {
+                let mut ids = Vec::with_capacity(split.len());
+                for content in split {
+                    let part = revloop_store::Evidence::new(
+                        &input.tenant_id,
+                        content,
+                        evidence.provenance.clone(),
+                    );
+                    self.deps
+                        .store
+                        .put_evidence(&part)
+                        .await
+                        .map_err(error::store)?;
+                    ids.push(part.evidence_id);
+                }
+                parts = Some(BatchParts {
+                    count: ids.len(),
+                    set_key: batch_sets::put(
+                        &*self.deps.store,
+                        &input.tenant_id,
+                        batch_sets::BATCH_PARTS,
+                        &ids,
+                    )
+                    .await?,
+                });
+            }
+        }
         Ok(FetchOutput {
+            parts,
             evidence_id: if empty {
                 String::new()
             } else {
@@ -221,6 +257,7 @@ impl PerceptionActivities {
                 bytes: 0,
                 cursor: None,
                 blocked: true,
+                parts: None,
             },
             false => {
                 self.read_source(&ctx, &input, connector.as_ref(), &kind, budget.as_ref())
@@ -251,9 +288,27 @@ impl PerceptionActivities {
         input: NormalizeInput,
     ) -> Result<NormalizeOutput, ActivityError> {
         let store = &self.deps.store;
+        let evidence_id = match &input.part {
+            None => input.evidence_id.clone(),
+            Some(part) => {
+                let ids: Vec<String> =
+                    batch_sets::get(&**store, &input.tenant_id, &part.set_key).await?;
+                ids.get(part.index).cloned().ok_or_else(|| {
+                    error::non_retryable(
+                        error::NOT_FOUND,
+                        format!(
+                            "part {} of {} (it has {})",
+                            part.index,
+                            part.set_key,
+                            ids.len()
+                        ),
+                    )
+                })?
+            }
+        };
         let mut out = heartbeat::while_working(
             &ctx,
-            pipeline::normalize_batch(&**store, &input.tenant_id, &input.evidence_id, input.now),
+            pipeline::normalize_batch(&**store, &input.tenant_id, &evidence_id, input.now),
         )
         .await?
         .map_err(pipeline_error)?;
