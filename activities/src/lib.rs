@@ -9,6 +9,7 @@ pub mod action;
 pub mod approval;
 pub mod approval_token;
 pub mod batch_sets;
+pub mod calibration;
 pub mod clarification;
 pub mod connectors;
 pub mod contracts;

@@ -14,6 +14,7 @@ use clap::Parser;
 use revloop_activities::action::ActionActivities;
 use revloop_activities::approval::ApprovalActivities;
 use revloop_activities::approval_token::ApprovalKeys;
+use revloop_activities::calibration::CalibrationActivities;
 use revloop_activities::clarification::ClarificationActivities;
 use revloop_activities::decision::DecisionActivities;
 use revloop_activities::memory::open_memory;
@@ -126,10 +127,12 @@ async fn main() -> anyhow::Result<()> {
         .register_workflow::<ApprovalWorkflow>()?
         .register_workflow::<ActionWorkflow>()?
         .register_workflow::<ClarificationWorkflow>()?
+        .register_workflow::<CalibrationWorkflow>()?
         .register_activities(perception)
         .register_activities(DecisionActivities::new(deps.clone()))
         .register_activities(ApprovalActivities::new(deps.clone()))
         .register_activities(ClarificationActivities::new(deps.clone()))
+        .register_activities(CalibrationActivities)
         .register_activities(actions)
         .worker_interceptor(ignored_signals::IgnoredSignals::new(deps.store.clone()))
         .graceful_shutdown_period(Duration::from_secs(args.graceful_shutdown_secs))

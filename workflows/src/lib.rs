@@ -7,6 +7,7 @@
 mod account;
 mod action;
 mod approval;
+mod calibration;
 mod clarification;
 mod common;
 mod decision;
@@ -16,6 +17,7 @@ pub mod replay;
 pub use account::AccountWorkflow;
 pub use action::ActionWorkflow;
 pub use approval::{ApprovalStatus, ApprovalWorkflow};
+pub use calibration::CalibrationWorkflow;
 pub use clarification::ClarificationWorkflow;
 pub use decision::DecisionWorkflow;
 pub use perception::PerceptionWorkflow;
@@ -38,6 +40,7 @@ pub fn handled_signals(workflow_type: &str) -> Option<Vec<&'static str>> {
         PerceptionWorkflow::run.name(),
         DecisionWorkflow::run.name(),
         ActionWorkflow::run.name(),
+        CalibrationWorkflow::run.name(),
     ]
     .contains(&workflow_type)
     {

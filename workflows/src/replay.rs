@@ -15,6 +15,7 @@ pub fn replayer() -> Result<WorkflowReplayer, WorkflowReplayError> {
         .and_then(|o| o.register_workflow::<ApprovalWorkflow>())
         .and_then(|o| o.register_workflow::<ActionWorkflow>())
         .and_then(|o| o.register_workflow::<ClarificationWorkflow>())
+        .and_then(|o| o.register_workflow::<CalibrationWorkflow>())
         .map_err(|e| {
             WorkflowReplayError::from(
                 temporalio_sdk::workflow_replayer::WorkflowReplayWorkerError::Internal {

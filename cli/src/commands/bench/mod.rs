@@ -1,6 +1,7 @@
 //! `revloop bench …`: the speed and memory targets, measured on an embedded store with
 //! generated data. Timed runs live here, never in tests.
 
+mod decision;
 mod perception;
 mod world;
 
@@ -11,6 +12,14 @@ use serde_json::{Value, json};
 
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
+    /// The decision loop on a dev server for a generated tenant, against a no-op workflow with
+    /// as many activities: the ratio, signal → proposals latency, history bytes per decision.
+    Decision {
+        #[arg(long, default_value_t = 20)]
+        accounts: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Normalize → diff → detect over generated records, then a delta run.
     Perception {
         #[arg(long, default_value_t = 100_000)]
@@ -45,6 +54,9 @@ pub enum BenchCommand {
 
 pub async fn run(cmd: &BenchCommand, json_out: bool) -> anyhow::Result<i32> {
     match cmd {
+        BenchCommand::Decision { accounts, seed } => {
+            decision::run(*accounts, *seed, json_out).await
+        }
         BenchCommand::Perception {
             records,
             changed_pct,
