@@ -4,6 +4,7 @@
 REVLOOP_TOOLS_DIR ?= $(CURDIR)/.tools
 export REVLOOP_TOOLS_DIR
 export REVLOOP_TEMPORAL_BIN ?= $(REVLOOP_TOOLS_DIR)/bin/temporal
+export REVLOOP_MAILPIT_BIN ?= $(REVLOOP_TOOLS_DIR)/bin/mailpit
 CARGO ?= cargo
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 
@@ -30,6 +31,7 @@ test-security: tools build
 
 tools:
 	@scripts/install-temporal.sh
+	@scripts/install-mailpit.sh
 
 build:
 	$(CARGO) build --workspace --bins --locked

@@ -101,8 +101,8 @@ async fn a_waiting_approval_is_reminded_then_escalated_then_expires() -> anyhow:
             ("escalation".to_string(), "group:manager".to_string())
         ]
     );
-    // Each notice reached the webhook exactly once, though the first delivery failed and was
-    // retried.
+    // Each notice (the request, the reminder, the escalation) reached the webhook exactly once,
+    // though the first delivery failed and was retried.
     let all = accepted.lock().unwrap().clone();
     let bodies: Vec<serde_json::Value> = all
         .iter()
@@ -114,7 +114,14 @@ async fn a_waiting_approval_is_reminded_then_escalated_then_expires() -> anyhow:
         })
         .cloned()
         .collect();
-    assert_eq!(bodies.len(), 2, "{all:?}");
+    assert_eq!(bodies.len(), 3, "{all:?}");
+    assert!(
+        bodies.iter().any(|b| b["text"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("An approval waits for you")),
+        "the request: {bodies:?}"
+    );
     // Every waiting approval (the fixture has more than one) got one of each notice, no more.
     let mut texts: Vec<&str> = all.iter().filter_map(|b| b["text"].as_str()).collect();
     let total = texts.len();
@@ -123,14 +130,14 @@ async fn a_waiting_approval_is_reminded_then_escalated_then_expires() -> anyhow:
     assert_eq!(texts.len(), total, "no notice twice: {all:?}");
     assert!(attempts.load(std::sync::atomic::Ordering::SeqCst) >= 3);
     assert!(
-        bodies[0]["text"]
+        bodies[1]["text"]
             .as_str()
             .unwrap_or_default()
             .starts_with("Reminder"),
         "{bodies:?}"
     );
     assert!(
-        bodies[1]["text"]
+        bodies[2]["text"]
             .as_str()
             .unwrap_or_default()
             .starts_with("Escalated to group:manager"),

@@ -14,6 +14,7 @@ mod batch_size;
 mod clarifications;
 mod decision_replay;
 mod durability;
+mod email_notices;
 mod file_drop;
 mod full_loop;
 mod generated_tenant;

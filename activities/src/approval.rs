@@ -32,6 +32,29 @@ impl ApprovalActivities {
     }
 }
 
+/// A notice about an action, with a link to its page when the tenant has one.
+pub(crate) fn approval_notice(
+    config: &revloop_store::TenantConfig,
+    action: &ActionRecord,
+    notice: &str,
+    to: &str,
+) -> Notice {
+    Notice {
+        tenant_id: action.tenant_id.clone(),
+        action_id: action.action_id.clone(),
+        notice: notice.to_string(),
+        to: to.to_string(),
+        title: action.proposal.title.clone(),
+        link: config.notify.page_url.as_ref().map(|base| {
+            format!(
+                "{}/actions/{}",
+                base.trim_end_matches('/'),
+                action.action_id
+            )
+        }),
+    }
+}
+
 #[activities]
 impl ApprovalActivities {
     /// Marks the action as waiting for a person.
@@ -48,9 +71,8 @@ impl ApprovalActivities {
             store.save_action(&action).await.map_err(error::store)?;
             crate::metrics::plan_outcome("paused", "person");
         }
-        let config = crate::decision::tenant_config(store, &input.tenant_id)
-            .await?
-            .approval;
+        let tenant = crate::decision::tenant_config(store, &input.tenant_id).await?;
+        let config = tenant.approval.clone();
         let out = ActionResult {
             action_id: action.action_id.clone(),
             status: action.status.as_str().into(),
@@ -62,6 +84,19 @@ impl ApprovalActivities {
                 escalate_to: config.escalate_to.into(),
             }),
         };
+        // The approvers hear of the request at once (each notifier once, whatever the retries).
+        let notice = approval_notice(&tenant, &action, "request", "approvers");
+        let delivery = notify::deliver(
+            store,
+            &self.deps.settings,
+            &tenant.notify,
+            &notice,
+            ctx.info().attempt,
+            action.updated_at,
+        )
+        .await?;
+        let mut ledgered = serde_json::to_value(&out)?;
+        ledgered["request_notice"] = serde_json::to_value(&delivery)?;
         record(
             store,
             &ctx,
@@ -70,7 +105,7 @@ impl ApprovalActivities {
                 trace_id: &input.trace_id,
                 kind: LedgerKind::Approval,
                 snapshot_ref: action.bound_snapshot(),
-                result: &out,
+                result: &ledgered,
             },
         )
         .await?;
@@ -89,17 +124,7 @@ impl ApprovalActivities {
         let store = &*self.deps.store;
         let action = load_action(store, &input.tenant_id, &input.action_id).await?;
         let config = crate::decision::tenant_config(store, &input.tenant_id).await?;
-        let notice =
-            Notice {
-                tenant_id: input.tenant_id.clone(),
-                action_id: input.action_id.clone(),
-                notice: input.notice.clone(),
-                to: input.to.clone(),
-                title: action.proposal.title.clone(),
-                link: config.notify.page_url.as_ref().map(|base| {
-                    format!("{}/actions/{}", base.trim_end_matches('/'), input.action_id)
-                }),
-            };
+        let notice = approval_notice(&config, &action, &input.notice, &input.to);
         let delivery = notify::deliver(
             store,
             &self.deps.settings,

@@ -26,6 +26,7 @@ use crate::contracts::*;
 use crate::governance::{BudgetCall, LedgerScope, reserve_budget, settle_budget, validate_action};
 use crate::ledger_hook::{LedgerRecord, record};
 use crate::models::{self, DecisionModel};
+use crate::notify;
 use crate::{Deps, error, metrics};
 
 pub struct DecisionActivities {
@@ -659,6 +660,7 @@ impl DecisionActivities {
         let scope = LedgerScope::from_activity(&ctx, &input.tenant_id, &input.trace_id);
         let mut verdicts = Vec::new();
         let mut outcomes = Vec::new();
+        let mut notices = Vec::new();
         for action_id in &input.action_ids {
             let mut action = load_action(store, &input.tenant_id, action_id).await?;
             if action.status.is_settled() {
@@ -684,11 +686,33 @@ impl DecisionActivities {
                 .max()
                 .unwrap_or(Verdict::Allow);
             outcomes.extend(ran);
+            // Sent before the block is saved: a retry after a failed send finds the action
+            // unsettled and sends again (each notifier still once).
+            if aggregate == Verdict::Block {
+                // The account's owner hears that something meant for their account was stopped.
+                let config = tenant_config(store, &input.tenant_id).await?;
+                let owner = account_view(store, &input.tenant_id, &action.account_id)
+                    .await?
+                    .account
+                    .and_then(|a| a.owner)
+                    .unwrap_or_else(|| "approvers".into());
+                let notice = crate::approval::approval_notice(&config, &action, "blocked", &owner);
+                let delivery = notify::deliver(
+                    store,
+                    &self.deps.settings,
+                    &config.notify,
+                    &notice,
+                    ctx.info().attempt,
+                    input.now,
+                )
+                .await?;
+                notices.push(json!({ "action_id": action_id, "to": owner, "sent": delivery.sent, "not_sent": delivery.not_sent }));
+            }
             store.save_action(&action).await.map_err(error::store)?;
             verdicts.push((action_id.clone(), aggregate));
         }
         let out = Verdicts { verdicts };
-        let ledgered = json!({ "output": out, "gateway": outcomes });
+        let ledgered = json!({ "output": out, "gateway": outcomes, "blocked_notices": notices });
         record(
             store,
             &ctx,

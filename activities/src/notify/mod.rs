@@ -4,6 +4,7 @@
 //! effect keyed by the action, the notice and the notifier, and a retried activity that finds
 //! it sends nothing again.
 
+mod email;
 mod webhook;
 
 use async_trait::async_trait;
@@ -12,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::secrets::TenantSecrets;
 
+pub use email::EmailNotifier;
 pub use webhook::WebhookNotifier;
 
 /// What a notice says.
@@ -20,7 +22,7 @@ pub struct Notice {
     pub tenant_id: String,
     /// The action (or question) the notice is about.
     pub action_id: String,
-    /// `reminder`, `escalation` or `question`.
+    /// `request`, `reminder`, `escalation`, `blocked` or `question`.
     pub notice: String,
     /// Who it is for: `approvers`, or the escalation target.
     pub to: String,
@@ -28,6 +30,19 @@ pub struct Notice {
     pub title: String,
     /// A link to the action's approval page, when the tenant configured one.
     pub link: Option<String>,
+}
+
+impl Notice {
+    /// What happened, in a line, as every notifier words it.
+    pub fn headline(&self) -> String {
+        match self.notice.as_str() {
+            "request" => "An approval waits for you".to_string(),
+            "escalation" => format!("Escalated to {}: an approval is still waiting", self.to),
+            "blocked" => "An action was blocked".to_string(),
+            "question" => "A question for you".to_string(),
+            _ => "Reminder: an approval is waiting for you".to_string(),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -57,6 +72,13 @@ pub fn for_tenant(
     if let Some(reference) = &config.webhook_secret_ref {
         notifiers.push(Box::new(WebhookNotifier::new(
             reference.clone(),
+            secrets.clone(),
+            egress.clone(),
+        )));
+    }
+    if let Some(email) = &config.email {
+        notifiers.push(Box::new(EmailNotifier::new(
+            email.clone(),
             secrets.clone(),
             egress.clone(),
         )));

@@ -27,10 +27,7 @@ impl WebhookNotifier {
 
 /// The message body for a notice.
 pub fn body(notice: &Notice) -> Value {
-    let headline = match notice.notice.as_str() {
-        "escalation" => format!("Escalated to {}: an approval is still waiting", notice.to),
-        _ => "Reminder: an approval is waiting for you".to_string(),
-    };
+    let headline = notice.headline();
     let text = format!("{headline}: {} ({})", notice.title, notice.action_id);
     let mut blocks = vec![json!({
         "type": "section",

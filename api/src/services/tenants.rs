@@ -116,6 +116,10 @@ pub fn parse_tenant_config(text: &str) -> Result<TenantConfig, String> {
         .approval
         .check()
         .map_err(|e| format!("config_toml: approval: {e}"))?;
+    config
+        .notify
+        .check()
+        .map_err(|e| format!("config_toml: {e}"))?;
     Ok(config)
 }
 

@@ -1,0 +1,185 @@
+//! Notices by email, through a real SMTP server (Mailpit, on loopback): a new approval request
+//! reaches the approvers' address, and an action the validators block reaches the account's
+//! owner. The SMTP URL is a tenant secret reference; each message's Message-ID derives from the
+//! notice, so a retried send is recognisable.
+
+use std::process::Command;
+use std::time::Duration;
+
+use anyhow::Context;
+use revloop_cli::devserver::free_port;
+use revloop_cli::procs::ManagedChild;
+use serde_json::Value;
+
+use crate::helpers::*;
+
+/// A Mailpit on loopback: its SMTP port and its HTTP API.
+struct Mailpit {
+    _process: ManagedChild,
+    smtp_port: u16,
+    api: String,
+}
+
+impl Mailpit {
+    fn start(dir: &std::path::Path) -> anyhow::Result<Self> {
+        let bin = std::env::var("REVLOOP_MAILPIT_BIN").unwrap_or_else(|_| {
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../.tools/bin/mailpit").into()
+        });
+        anyhow::ensure!(
+            std::path::Path::new(&bin).is_file(),
+            "Mailpit not found at {bin}: run `make tools` or set REVLOOP_MAILPIT_BIN"
+        );
+        let (smtp_port, http_port) = (free_port()?, free_port()?);
+        let mut cmd = Command::new(bin);
+        cmd.args([
+            "--smtp",
+            &format!("127.0.0.1:{smtp_port}"),
+            "--listen",
+            &format!("127.0.0.1:{http_port}"),
+            "--disable-version-check",
+            "--database",
+            &dir.join("mailpit.db").display().to_string(),
+        ]);
+        let process = ManagedChild::spawn("mailpit", cmd, &dir.join("mailpit.log"))?;
+        Ok(Self {
+            _process: process,
+            smtp_port,
+            api: format!("http://127.0.0.1:{http_port}/api/v1"),
+        })
+    }
+
+    /// Waits for a message whose subject starts with `subject`; returns its summary.
+    async fn message(&self, subject: &str) -> anyhow::Result<Value> {
+        eventually(
+            &format!("mail {subject:?}"),
+            Duration::from_secs(60),
+            || async {
+                let listed: Value = reqwest::get(format!("{}/messages", self.api))
+                    .await?
+                    .json()
+                    .await?;
+                Ok(listed["messages"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .find(|m| {
+                        m["Subject"]
+                            .as_str()
+                            .is_some_and(|s| s.starts_with(subject))
+                    })
+                    .cloned())
+            },
+        )
+        .await
+    }
+}
+
+fn config(smtp: &str, extra: &str) -> String {
+    format!(
+        "{extra}[notify]\npage_url = \"https://revloop.example\"\n\n[notify.email]\nsmtp_url_ref = \"{smtp}\"\nfrom = \"revloop@acme.example\"\ndefault_to = \"revops@acme.example\"\n\n[notify.email.to]\napprovers = \"approvals@acme.example\"\n\"dana@revloop.example\" = \"dana@acme.example\"\n"
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn approval_requests_and_blocked_actions_arrive_by_email() -> anyhow::Result<()> {
+    let env = spawn_env().await?;
+    let mail = Mailpit::start(env.dir.path())?;
+    let mut client = env.admin().await?;
+    // The SMTP URL is a tenant secret, in the operator's folder for the tenant.
+    let secret = |tenant: &str| -> anyhow::Result<()> {
+        let dir = secrets_of(&env.store_path).join(tenant);
+        std::fs::create_dir_all(&dir)?;
+        std::fs::write(
+            dir.join("smtp"),
+            format!("smtp://127.0.0.1:{}\n", mail.smtp_port),
+        )?;
+        Ok(())
+    };
+    secret(TENANT)?;
+    set_tenant_config(&mut client, TENANT, &config("file:smtp", "")).await?;
+    env.ingest_fixture(&mut client, "meeting_prep.jsonl", TENANT)
+        .await?;
+    let follow_up = env.follow_up_awaiting_approval(&mut client).await?;
+    let request = mail
+        .message(&format!("An approval waits for you: {}", follow_up.title))
+        .await?;
+    assert_eq!(
+        request["To"][0]["Address"], "approvals@acme.example",
+        "{request}"
+    );
+    assert_eq!(request["From"]["Address"], "revloop@acme.example");
+    let id = request["MessageID"].as_str().context("a Message-ID")?;
+    assert!(
+        id.trim_end_matches('>').ends_with("@revloop") && id.len() >= 40,
+        "{id}"
+    );
+    let full: Value = reqwest::get(format!(
+        "{}/message/{}",
+        mail.api,
+        request["ID"].as_str().unwrap()
+    ))
+    .await?
+    .json()
+    .await?;
+    assert!(
+        full["Text"].as_str().unwrap_or_default().contains(&format!(
+            "https://revloop.example/actions/{}",
+            follow_up.action_id
+        )),
+        "{full}"
+    );
+
+    // Another tenant forbids follow-ups: the validators block it, and its owner hears.
+    let other = "beta-co";
+    secret(other)?;
+    let mut beta = env
+        .client(other, &[revloop_domain::auth::Role::Admin])
+        .await?;
+    set_tenant_config(
+        &mut beta,
+        other,
+        &config(
+            "file:smtp",
+            "[governance.compliance]\ndenied_actions = [\"send_follow_up\"]\n\n",
+        ),
+    )
+    .await?;
+    env.ingest_fixture(&mut beta, "meeting_prep.jsonl", other)
+        .await?;
+    let blocked = action_of(&beta, "send_follow_up", &["blocked"]).await?;
+    let notice = mail
+        .message(&format!("An action was blocked: {}", blocked.title))
+        .await?;
+    assert_eq!(
+        notice["To"][0]["Address"], "dana@acme.example",
+        "the owner: {notice}"
+    );
+    // Each notice once, whatever the retries: both tenants' approval requests (the fixture
+    // asks for two customer-facing actions, one of them blocked in the second tenant) and the
+    // block, each with its own Message-ID.
+    let ids = || async {
+        let listed: Value = reqwest::get(format!("{}/messages", mail.api))
+            .await?
+            .json()
+            .await?;
+        anyhow::Ok(
+            listed["messages"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|m| m["MessageID"].as_str().map(str::to_string))
+                .collect::<Vec<_>>(),
+        )
+    };
+    eventually("four notices", Duration::from_secs(60), || async {
+        Ok((ids().await?.len() >= 4).then_some(()))
+    })
+    .await?;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let mut sent = ids().await?;
+    assert_eq!(sent.len(), 4, "{sent:?}");
+    sent.sort();
+    sent.dedup();
+    assert_eq!(sent.len(), 4, "no notice twice");
+    Ok(())
+}
