@@ -26,6 +26,9 @@ pub enum PipelineError {
     Invalid(String),
 }
 
+/// The connectors whose batches the API quarantines as it takes them (gRPC and HTTP push).
+pub const QUARANTINED_AT_INTAKE: [&str; 2] = ["pushed_batch", "http_push"];
+
 /// Parses the batch (quarantining bad lines with their error) and stores each record whose
 /// content changed as its new latest version, unless the latest is newer (by `updated_at`):
 /// such a stale version is counted and left out, so the records and the world state agree.
@@ -43,9 +46,13 @@ pub async fn normalize_batch(
         })?;
     let text = String::from_utf8_lossy(&evidence.content);
     let parsed = parse_jsonl(&text);
-    for rejected in &parsed.rejected {
-        store
-            .quarantine(&QuarantinedLine {
+    // A pushed batch was quarantined when the API took it, with its lines numbered as in the
+    // whole file it came in (a chunk does not know where it starts); others are kept here.
+    if !QUARANTINED_AT_INTAKE.contains(&evidence.provenance.connector.as_str()) {
+        let lines: Vec<QuarantinedLine> = parsed
+            .rejected
+            .iter()
+            .map(|rejected| QuarantinedLine {
                 tenant_id: tenant_id.to_string(),
                 batch_id: evidence_id.to_string(),
                 line: rejected.line,
@@ -54,7 +61,8 @@ pub async fn normalize_batch(
                 raw: rejected.raw.clone(),
                 at: now,
             })
-            .await?;
+            .collect();
+        store.quarantine_all(&lines).await?;
     }
     let mut changes = Vec::new();
     let mut unchanged = 0;

@@ -86,6 +86,8 @@ pub async fn run(
     let mut total = pb::IngestRecordsResponse::default();
     let mut workflow_ids = Vec::new();
     let mut evidence_ids = Vec::new();
+    // Per chunk with bad lines: its batch, how many, and the file line it starts at.
+    let mut quarantined: Vec<(String, u32, usize)> = Vec::new();
     for chunk in Chunks::new(std::io::BufReader::new(opened)) {
         let (first_line, jsonl, read) =
             chunk.with_context(|| format!("reading {}", file.display()))?;
@@ -112,6 +114,9 @@ pub async fn run(
             workflow_ids.push(response.workflow_id.clone());
         }
         evidence_ids.push(response.evidence_id.clone());
+        if response.rejected > 0 {
+            quarantined.push((response.evidence_id.clone(), response.rejected, first_line));
+        }
         total.accepted += response.accepted;
         total.rejected += response.rejected;
         let room = REPORTED_LINES.saturating_sub(total.rejected_lines.len());
@@ -140,7 +145,7 @@ pub async fn run(
             "rejected_lines": total.rejected_lines,
         }))?;
     } else {
-        report(&total, &workflow_ids, &evidence_ids);
+        report(&total, &workflow_ids, &evidence_ids, &quarantined);
     }
     Ok(if total.rejected > 0 { EXIT_INVALID } else { 0 })
 }
@@ -150,7 +155,12 @@ const REPORTED_LINES: usize = 100;
 
 /// What was accepted, then every reported bad line with its line number and field, and how to
 /// list the ones the answer left out.
-fn report(response: &pb::IngestRecordsResponse, workflow_ids: &[String], evidence_ids: &[String]) {
+fn report(
+    response: &pb::IngestRecordsResponse,
+    workflow_ids: &[String],
+    evidence_ids: &[String],
+    quarantined: &[(String, u32, usize)],
+) {
     match workflow_ids {
         [one] => println!(
             "accepted {} record(s); perception {one} (trace {})",
@@ -178,11 +188,20 @@ fn report(response: &pb::IngestRecordsResponse, workflow_ids: &[String], evidenc
         }
     }
     let more = response.rejected as usize - response.rejected_lines.len();
-    if more > 0 {
-        eprintln!(
-            "  … and {more} more: revloop quarantine {}",
-            evidence_ids.join(" (and) ")
-        );
+    match quarantined {
+        _ if more == 0 => {}
+        [(evidence_id, _, _)] => {
+            eprintln!("  … and {more} more: revloop quarantine {evidence_id}")
+        }
+        // Each chunk is its own batch, and keeps its own bad lines.
+        chunks => {
+            eprintln!("  … and {more} more, kept by chunk:");
+            for (evidence_id, count, first_line) in chunks {
+                eprintln!(
+                    "    revloop quarantine {evidence_id}   ({count} line(s), the chunk from line {first_line})"
+                );
+            }
+        }
     }
 }
 
