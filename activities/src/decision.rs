@@ -46,8 +46,9 @@ impl DecisionActivities {
         input: &ProposeInput,
         playbook_input: &PlaybookInput<'_>,
         budget: &BudgetRecord,
-        chosen: &str,
+        config: &TenantConfig,
     ) -> Result<(ProposeOutput, serde_json::Value), ActivityError> {
+        let chosen = config.decision.model.as_str();
         let checked = match models::decide_checked(&self.models, chosen, playbook_input).await {
             Ok(checked) => checked,
             Err(e) => {
@@ -92,7 +93,7 @@ impl DecisionActivities {
         }
         let question_ids = match message {
             DecisionMessage::ClarificationRequest { questions } => {
-                ask_questions(store, input, playbook_input, questions).await?
+                ask_questions(store, input, playbook_input, questions, config).await?
             }
             _ => Vec::new(),
         };
@@ -127,8 +128,8 @@ async fn ask_questions(
     input: &ProposeInput,
     playbook_input: &PlaybookInput<'_>,
     questions: &[Question],
+    config: &TenantConfig,
 ) -> Result<Vec<String>, ActivityError> {
-    let config = tenant_config(store, &input.tenant_id).await?;
     let open = store
         .list_questions(&input.tenant_id, Some(&input.account_id), true)
         .await
@@ -457,7 +458,7 @@ impl DecisionActivities {
             let ledgered = json!({ "output": out, "budget": budget });
             (out, ledgered)
         } else {
-            self.ask_model(store, &input, &playbook_input, &budget, &model_name)
+            self.ask_model(store, &input, &playbook_input, &budget, &config)
                 .await?
         };
         record(
@@ -656,7 +657,8 @@ impl DecisionActivities {
         input: ValidateInput,
     ) -> Result<Verdicts, ActivityError> {
         let store = &*self.deps.store;
-        let policy = tenant_config(store, &input.tenant_id).await?.governance;
+        let config = tenant_config(store, &input.tenant_id).await?;
+        let policy = &config.governance;
         let scope = LedgerScope::from_activity(&ctx, &input.tenant_id, &input.trace_id);
         let mut verdicts = Vec::new();
         let mut outcomes = Vec::new();
@@ -677,7 +679,7 @@ impl DecisionActivities {
             {
                 checkpoints.push(Checkpoint::BeforeExternalWriteback);
             }
-            let ran = validate_action(store, &scope, &mut action, &checkpoints, input.now, &policy)
+            let ran = validate_action(store, &scope, &mut action, &checkpoints, input.now, policy)
                 .await
                 .map_err(error::store)?;
             let aggregate = ran
@@ -690,7 +692,6 @@ impl DecisionActivities {
             // unsettled and sends again (each notifier still once).
             if aggregate == Verdict::Block {
                 // The account's owner hears that something meant for their account was stopped.
-                let config = tenant_config(store, &input.tenant_id).await?;
                 let owner = account_view(store, &input.tenant_id, &action.account_id)
                     .await?
                     .account

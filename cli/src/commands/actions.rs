@@ -2,7 +2,7 @@ use revloop_cli::client::ApiClient;
 use revloop_cli::output::{action_detail, action_line, explanation_text};
 use revloop_proto::v1 as pb;
 
-use super::{ApiError, print_json};
+use super::{ApiError, print_json, print_token};
 
 pub async fn list(
     mut client: ApiClient,
@@ -121,21 +121,21 @@ pub async fn approval_token(
         .await
         .map_err(ApiError::from)?
         .into_inner();
-    if json {
-        print_json(&serde_json::json!({
+    print_token(
+        json,
+        &issued.token,
+        &format!("approval token for {}", issued.action_id),
+        &issued.approver,
+        &issued.expires_at,
+        &issued.workflow_id,
+        serde_json::json!({
             "token": issued.token,
             "action_id": issued.action_id,
             "approver": issued.approver,
             "expires_at": issued.expires_at,
             "workflow_id": issued.workflow_id,
-        }))?;
-    } else {
-        println!("{}", issued.token);
-        eprintln!(
-            "approval token for {} as {}, valid until {}; send it to {}",
-            issued.action_id, issued.approver, issued.expires_at, issued.workflow_id
-        );
-    }
+        }),
+    )?;
     Ok(0)
 }
 

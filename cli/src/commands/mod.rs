@@ -297,3 +297,22 @@ pub fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
     println!("{}", serde_json::to_string_pretty(value)?);
     Ok(())
 }
+
+/// Prints a signed token alone on stdout (so `$(revloop … -token …)` works) with what it is
+/// for on stderr, or, with `--json`, the whole answer.
+pub fn print_token(
+    json: bool,
+    token: &str,
+    what: &str,
+    subject: &str,
+    expires_at: &str,
+    workflow_id: &str,
+    whole: serde_json::Value,
+) -> anyhow::Result<()> {
+    if json {
+        return print_json(&whole);
+    }
+    println!("{token}");
+    eprintln!("{what} as {subject}, valid until {expires_at}; send it to {workflow_id}");
+    Ok(())
+}

@@ -4,7 +4,7 @@
 use revloop_cli::client::ApiClient;
 use revloop_proto::v1 as pb;
 
-use super::{ApiError, print_json};
+use super::{ApiError, print_json, print_token};
 
 fn question_json(q: &pb::Question) -> serde_json::Value {
     serde_json::json!({
@@ -117,20 +117,20 @@ pub async fn answer_token(
         .await
         .map_err(ApiError::from)?
         .into_inner();
-    if json {
-        print_json(&serde_json::json!({
+    print_token(
+        json,
+        &issued.token,
+        &format!("answer token for {}", issued.question_id),
+        &issued.answered_by,
+        &issued.expires_at,
+        &issued.workflow_id,
+        serde_json::json!({
             "token": issued.token,
             "question_id": issued.question_id,
             "answered_by": issued.answered_by,
             "expires_at": issued.expires_at,
             "workflow_id": issued.workflow_id,
-        }))?;
-    } else {
-        println!("{}", issued.token);
-        eprintln!(
-            "answer token for {} as {}, valid until {}; send it to {}",
-            issued.question_id, issued.answered_by, issued.expires_at, issued.workflow_id
-        );
-    }
+        }),
+    )?;
     Ok(0)
 }
