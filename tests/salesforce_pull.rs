@@ -32,6 +32,10 @@ struct Salesforce {
 
 type Reply = (StatusCode, Json<Value>);
 
+/// A schedule that runs once in a test: intervals fire on boundaries aligned to the epoch, so an
+/// hourly one fires again whenever a test crosses the hour; a weekly one almost never does.
+const ONCE_SECS: u64 = 7 * 24 * 3600;
+
 fn unauthorized() -> Reply {
     (
         StatusCode::UNAUTHORIZED,
@@ -305,7 +309,7 @@ async fn killing_the_worker_mid_pull_loses_nothing_and_duplicates_nothing() -> a
     let mut env = spawn_env().await?;
     let mut client = env.admin().await?;
     let (sf, instance) = start_salesforce(Duration::from_secs(6)).await?;
-    register_and_schedule(&mut client, &instance, 3600).await?;
+    register_and_schedule(&mut client, &instance, ONCE_SECS).await?;
     eventually(
         "the first query to be in flight",
         Duration::from_secs(30),
@@ -418,7 +422,7 @@ async fn a_30_000_record_pull_is_perceived_in_bounded_parts_and_the_cursor_moves
         page_size: 2_000,
     })
     .await?;
-    register_and_schedule(&mut client, &instance, 3600).await?;
+    register_and_schedule(&mut client, &instance, ONCE_SECS).await?;
 
     let store = env.store()?;
     eventually(
