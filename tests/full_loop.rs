@@ -389,10 +389,13 @@ async fn meeting_prep_runs_end_to_end_and_the_ledger_proves_it() -> anyhow::Resu
         .context("the decision's snapshot is stored")?;
     assert_eq!(
         snapshot.content_type,
-        "application/vnd.revloop.account-view+json"
+        "application/vnd.revloop.account-facts+json"
     );
-    let view: Value = serde_json::from_slice(&snapshot.content)?;
-    assert_eq!(view["account"]["name"], "Acme Corp");
+    // The decision read the world: the account's fields with their evidence, not raw records.
+    let facts = revloop_activities::snapshot::decode(&snapshot).context("the snapshot decodes")?;
+    assert_eq!(facts.account_name(), "Acme Corp");
+    let name = facts.account_field("name").context("the account's name field")?;
+    assert!(!name.evidence_ids.is_empty() && name.contradiction.is_none());
     let decision_entry = own
         .iter()
         .find(|e| e.activity.ends_with("propose_actions"))

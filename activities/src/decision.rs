@@ -6,14 +6,11 @@ use std::sync::Arc;
 use revloop_domain::AccountId;
 use revloop_domain::budget::CostClass;
 use revloop_domain::decision::ActionClass;
-use revloop_domain::decision::{
-    DecisionMessage, MeetingBrief, PlaybookInput, Question, clarify, meeting_timer,
-};
-use revloop_domain::hashing::canonical_json;
+use revloop_domain::decision::{DecisionMessage, MeetingBrief, Question, clarify, meeting_timer};
 use revloop_domain::ledger::LedgerKind;
 use revloop_domain::signals::Signal;
 use revloop_domain::validators::{Checkpoint, Verdict};
-use revloop_domain::world::AccountView;
+use revloop_domain::world::{AccountFacts, AccountView};
 use revloop_store::{
     ActionRecord, ActionStatus, Artifact, BudgetRecord, QuestionRecord, QuestionStatus, Store,
     TenantConfig,
@@ -25,9 +22,9 @@ use temporalio_sdk::activities::{ActivityContext, ActivityError};
 use crate::contracts::*;
 use crate::governance::{BudgetCall, LedgerScope, reserve_budget, settle_budget, validate_action};
 use crate::ledger_hook::{LedgerRecord, record};
-use crate::models::{self, DecisionModel};
-use crate::notify;
+use crate::models::{self, DecisionContext, DecisionModel};
 use crate::{Deps, error, metrics};
+use crate::{notify, snapshot};
 
 pub struct DecisionActivities {
     deps: Deps,
@@ -44,12 +41,11 @@ impl DecisionActivities {
         &self,
         store: &dyn Store,
         input: &ProposeInput,
-        playbook_input: &PlaybookInput<'_>,
+        context: &DecisionContext<'_>,
         budget: &BudgetRecord,
-        config: &TenantConfig,
     ) -> Result<(ProposeOutput, serde_json::Value), ActivityError> {
-        let chosen = config.decision.model.as_str();
-        let checked = match models::decide_checked(&self.models, chosen, playbook_input).await {
+        let config = context.config;
+        let checked = match models::decide_checked(&self.models, context).await {
             Ok(checked) => checked,
             Err(e) => {
                 settle_budget(store, &input.tenant_id, budget, 0)
@@ -93,7 +89,7 @@ impl DecisionActivities {
         }
         let question_ids = match message {
             DecisionMessage::ClarificationRequest { questions } => {
-                ask_questions(store, input, playbook_input, questions, config).await?
+                ask_questions(store, input, context.facts, questions, config).await?
             }
             _ => Vec::new(),
         };
@@ -103,7 +99,15 @@ impl DecisionActivities {
             proposals,
             question_ids,
         };
-        let mut ledgered = json!({ "output": out, "model_answer": message });
+        // What the model was shown beyond the signals, so a replay checks the answer against
+        // the same input.
+        let memory_refs: Vec<&str> = context
+            .memory
+            .iter()
+            .map(|h| h.chunk.evidence_ref.as_str())
+            .collect();
+        let mut ledgered =
+            json!({ "output": out, "model_answer": message, "memory_refs": memory_refs });
         if let Some(refused) = &checked.refused {
             // The refused answer stays on record: what the model said and every rule it broke.
             ledgered["refused_answer"] = serde_json::to_value(refused)?;
@@ -126,7 +130,7 @@ impl DecisionActivities {
 async fn ask_questions(
     store: &dyn Store,
     input: &ProposeInput,
-    playbook_input: &PlaybookInput<'_>,
+    facts: &AccountFacts,
     questions: &[Question],
     config: &TenantConfig,
 ) -> Result<Vec<String>, ActivityError> {
@@ -134,12 +138,7 @@ async fn ask_questions(
         .list_questions(&input.tenant_id, Some(&input.account_id), true)
         .await
         .map_err(error::store)?;
-    let asked_of = playbook_input
-        .view
-        .account
-        .as_ref()
-        .and_then(|a| a.owner.clone())
-        .unwrap_or_else(|| "approvers".into());
+    let asked_of = facts.owner().unwrap_or_else(|| "approvers".into());
     let workflow_id = clarification_workflow_id(&input.decision_id);
     let records: Vec<QuestionRecord> = questions
         .iter()
@@ -272,9 +271,6 @@ async fn reserve_model_call(
 /// The most signals a "what next?" answer is computed from (the newest).
 const MAX_SIGNALS_SHOWN: usize = 200;
 
-/// The content type of stored account-view snapshots.
-pub const SNAPSHOT_CONTENT_TYPE: &str = "application/vnd.revloop.account-view+json";
-
 /// A stored JSON artifact, decoded; a missing one is a non-retryable error naming it.
 pub(crate) async fn load_json_artifact<T: serde::de::DeserializeOwned>(
     store: &dyn Store,
@@ -347,7 +343,8 @@ impl DecisionActivities {
         Ok(out)
     }
 
-    /// Computes the meeting brief from the account's records and signals; stores it as an artifact.
+    /// Computes the meeting brief from the account's facts and signals; stores it as an
+    /// artifact, and the facts as the decision's planning snapshot.
     #[activity]
     pub async fn prepare_brief(
         self: Arc<Self>,
@@ -355,7 +352,10 @@ impl DecisionActivities {
         input: BriefInput,
     ) -> Result<BriefOutput, ActivityError> {
         let store = &*self.deps.store;
-        let view = account_view(store, &input.tenant_id, &input.account_id).await?;
+        let (facts, _) =
+            crate::world::account_facts(store, &input.tenant_id, &input.account_id, input.now)
+                .await
+                .map_err(error::store)?;
         let signals = signals(
             store,
             &input.tenant_id,
@@ -363,15 +363,10 @@ impl DecisionActivities {
             &input.signal_ids,
         )
         .await?;
-        let brief = MeetingBrief::compute(&view, &signals, input.now);
-        // The view is kept as an immutable snapshot: the proposals, validators and approval
-        // that follow all bind to exactly this state, even if new records arrive meanwhile.
-        let snapshot = Artifact::new(
-            &input.tenant_id,
-            SNAPSHOT_CONTENT_TYPE,
-            canonical_json(&view),
-        );
-        store.put_artifact(&snapshot).await.map_err(error::store)?;
+        let brief = MeetingBrief::compute(&facts, &signals, input.now);
+        let snapshot = snapshot::store_snapshot(store, &input.tenant_id, &facts)
+            .await
+            .map_err(error::store)?;
         let artifact = store_brief(store, &input.tenant_id, &brief).await?;
         let out = BriefOutput {
             artifact_key: artifact.artifact_key,
@@ -402,8 +397,19 @@ impl DecisionActivities {
         input: ProposeInput,
     ) -> Result<ProposeOutput, ActivityError> {
         let store = &*self.deps.store;
-        let view: AccountView =
-            load_json_artifact(store, &input.tenant_id, &input.brief.snapshot_ref).await?;
+        // The decision reads the facts its brief was made on: the planning snapshot.
+        let facts = snapshot::load_snapshot(store, &input.tenant_id, &input.brief.snapshot_ref)
+            .await
+            .map_err(error::store)?
+            .ok_or_else(|| {
+                error::non_retryable(
+                    error::NOT_FOUND,
+                    format!(
+                        "planning snapshot {} of tenant {}",
+                        input.brief.snapshot_ref, input.tenant_id
+                    ),
+                )
+            })?;
         let signals = signals(
             store,
             &input.tenant_id,
@@ -414,23 +420,25 @@ impl DecisionActivities {
         let stored: serde_json::Value =
             load_json_artifact(store, &input.tenant_id, &input.brief.artifact_key).await?;
         let brief: MeetingBrief = serde_json::from_value(stored["brief"].clone())?;
-        // The world as of the decision: entity states with their disputes, and the answers
-        // people gave to earlier questions.
-        let (world, _) =
-            crate::world::account_world(store, &input.tenant_id, &input.account_id, input.now)
-                .await
-                .map_err(error::store)?;
+        let memory = models::recall(
+            &*self.deps.memory,
+            &input.tenant_id,
+            &input.account_id,
+            &signals,
+        )
+        .await;
         // The decision-model call is EXPENSIVE and goes through the budget service first.
         let config = tenant_config(store, &input.tenant_id).await?;
-        let playbook_input = PlaybookInput {
+        let context = DecisionContext {
             decision_id: &input.decision_id,
-            view: &view,
-            entities: &world.entities,
+            facts: &facts,
             signals: &signals,
             brief: &brief,
             brief_artifact_key: &input.brief.artifact_key,
+            memory: &memory,
+            tools: &[],
+            config: &config,
             now: input.now,
-            config: &config.playbooks,
         };
         let scope = LedgerScope::from_activity(&ctx, &input.tenant_id, &input.trace_id);
         let model_name = config.decision.model.clone();
@@ -458,8 +466,7 @@ impl DecisionActivities {
             let ledgered = json!({ "output": out, "budget": budget });
             (out, ledgered)
         } else {
-            self.ask_model(store, &input, &playbook_input, &budget, &config)
-                .await?
+            self.ask_model(store, &input, &context, &budget).await?
         };
         record(
             store,
@@ -488,7 +495,10 @@ impl DecisionActivities {
         let store = &*self.deps.store;
         let now = input.now.unwrap_or_else(chrono::Utc::now);
         let config = tenant_config(store, &input.tenant_id).await?;
-        let view = account_view(store, &input.tenant_id, &input.account_id).await?;
+        let (facts, _) =
+            crate::world::account_facts(store, &input.tenant_id, &input.account_id, now)
+                .await
+                .map_err(error::store)?;
         let mut current: Vec<Signal> = store
             .list_signals(&input.tenant_id, Some(&input.account_id))
             .await
@@ -503,23 +513,27 @@ impl DecisionActivities {
                 .then(a.signal_id.cmp(&b.signal_id))
         });
         current.truncate(MAX_SIGNALS_SHOWN);
-        let brief = MeetingBrief::compute(&view, &current, now);
+        let brief = MeetingBrief::compute(&facts, &current, now);
         // Stored like a decision's brief, so a suggested attach_brief points at a real one.
         let brief_artifact = store_brief(store, &input.tenant_id, &brief).await?;
         let decision_id = format!("{}/next/{}", input.tenant_id, input.account_id);
-        let (world, _) =
-            crate::world::account_world(store, &input.tenant_id, &input.account_id, now)
-                .await
-                .map_err(error::store)?;
-        let playbook_input = PlaybookInput {
+        let memory = models::recall(
+            &*self.deps.memory,
+            &input.tenant_id,
+            &input.account_id,
+            &current,
+        )
+        .await;
+        let context = DecisionContext {
             decision_id: &decision_id,
-            view: &view,
-            entities: &world.entities,
+            facts: &facts,
             signals: &current,
             brief: &brief,
             brief_artifact_key: &brief_artifact.artifact_key,
+            memory: &memory,
+            tools: &[],
+            config: &config,
             now,
-            config: &config.playbooks,
         };
         let scope = LedgerScope::from_activity(&ctx, &input.tenant_id, &decision_id);
         let model_name = config.decision.model.clone();
@@ -536,7 +550,7 @@ impl DecisionActivities {
         };
         let mut refused = None;
         if budget.decision.verdict != Verdict::Block {
-            let checked = models::decide_checked(&self.models, &model_name, &playbook_input).await;
+            let checked = models::decide_checked(&self.models, &context).await;
             settle_budget(store, &input.tenant_id, &budget, u64::from(checked.is_ok()))
                 .await
                 .map_err(error::store)?;

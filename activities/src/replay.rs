@@ -98,7 +98,16 @@ pub async fn replay_decision(
     // What the model was shown: the decision's account's signals (a superset of its input).
     if let Some(account) = actions.first().map(|a| a.account_id.clone()) {
         let signals = store.list_signals(tenant_id, Some(&account)).await?;
-        for violation in check_answer(&message, &ModelInputRefs::from_signals(&signals)) {
+        let mut shown = ModelInputRefs::from_signals(&signals);
+        // And the records memory recalled for it, as the decision recorded them.
+        shown.evidence_refs.extend(
+            recorded["memory_refs"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|r| r.as_str().map(str::to_string)),
+        );
+        for violation in check_answer(&message, &shown) {
             differences.push(format!("protocol: {violation}"));
         }
     }

@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 use revloop_domain::decision::clarify;
 use revloop_domain::ledger::LedgerKind;
+use revloop_domain::records::Record;
 use revloop_domain::world::graph::edges_of;
 use revloop_domain::world::memory::chunks_of;
 use revloop_domain::world::state::{
@@ -16,7 +17,8 @@ use revloop_domain::world::state::{
     entity_of, entity_states, observations_of_all, tier,
 };
 use revloop_domain::world::{
-    AccountState, StableSpan, account_state, account_state_at, entity_state_at, stable_span,
+    AccountFacts, AccountState, StableSpan, account_state, account_state_at, entity_state_at,
+    stable_span, usage_series,
 };
 use revloop_store::{EntitySnapshot, RecordVersion, SnapshotRef, Store, StoreError};
 use serde::{Deserialize, Serialize};
@@ -37,25 +39,28 @@ async fn state_config(store: &dyn Store, tenant_id: &str) -> Result<StateConfig,
         .unwrap_or_default())
 }
 
+/// A stored version with where it came from.
+fn with_provenance(v: &RecordVersion) -> (&Record, Provenance<'_>) {
+    // Versions stored before sources were kept count as their trust class speaking.
+    let source = if v.source.is_empty() {
+        &v.trust_class
+    } else {
+        &v.source
+    };
+    (
+        &v.record,
+        Provenance {
+            evidence_id: &v.evidence_ref,
+            source,
+            trust_class: &v.trust_class,
+            observed_at: v.observed_at,
+        },
+    )
+}
+
 /// Every claim the account's record versions make.
 fn observations_of_versions(versions: &[RecordVersion]) -> Vec<Observation> {
-    observations_of_all(versions.iter().map(|v| {
-        // Versions stored before sources were kept count as their trust class speaking.
-        let source = if v.source.is_empty() {
-            &v.trust_class
-        } else {
-            &v.source
-        };
-        (
-            &v.record,
-            Provenance {
-                evidence_id: &v.evidence_ref,
-                source,
-                trust_class: &v.trust_class,
-                observed_at: v.observed_at,
-            },
-        )
-    }))
+    observations_of_all(versions.iter().map(with_provenance))
 }
 
 /// Every claim about the account: its record versions', and the answers people gave to its
@@ -183,7 +188,39 @@ pub async fn account_world(
     as_of: DateTime<Utc>,
 ) -> Result<(AccountWorld, StableSpan), StoreError> {
     let versions = store.account_versions(tenant_id, account_id).await?;
-    let observations = account_observations(store, tenant_id, account_id, &versions).await?;
+    world_of_versions(store, tenant_id, account_id, &versions, as_of).await
+}
+
+/// What a decision reads of the account as of `as_of`: its world (entity states with the
+/// answers people gave, the account state) and its recent daily usage; and the world itself,
+/// for the snapshots it rests on.
+pub async fn account_facts(
+    store: &dyn Store,
+    tenant_id: &str,
+    account_id: &str,
+    as_of: DateTime<Utc>,
+) -> Result<(AccountFacts, AccountWorld), StoreError> {
+    let versions = store.account_versions(tenant_id, account_id).await?;
+    let (world, _) = world_of_versions(store, tenant_id, account_id, &versions, as_of).await?;
+    let usage = usage_series(versions.iter().map(with_provenance), as_of);
+    let facts = AccountFacts::new(
+        account_id.to_string(),
+        as_of,
+        world.state.clone(),
+        world.entities.clone(),
+        usage,
+    );
+    Ok((facts, world))
+}
+
+async fn world_of_versions(
+    store: &dyn Store,
+    tenant_id: &str,
+    account_id: &str,
+    versions: &[RecordVersion],
+    as_of: DateTime<Utc>,
+) -> Result<(AccountWorld, StableSpan), StoreError> {
+    let observations = account_observations(store, tenant_id, account_id, versions).await?;
     let config = state_config(store, tenant_id).await?;
     let entities = entity_states(&observations, as_of, &config);
     let signals = store.list_signals(tenant_id, Some(account_id)).await?;
@@ -199,7 +236,7 @@ pub async fn account_world(
     let world = AccountWorld {
         state,
         entities,
-        supporting: supporting_artifacts(&snapshots, &versions, as_of),
+        supporting: supporting_artifacts(&snapshots, versions, as_of),
     };
     Ok((world, span))
 }

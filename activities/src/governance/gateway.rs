@@ -11,7 +11,7 @@ use revloop_domain::validators::{
     self, Checkpoint, EvidenceFact, GatewayOutcome, GovernancePolicy, ReadRequest, Subject,
     ValidationContext, Verdict, run_gateway,
 };
-use revloop_domain::world::AccountView;
+use revloop_domain::world::AccountFacts;
 use revloop_store::{ActionRecord, ActionStatus, Store, StoreError};
 use serde_json::json;
 
@@ -23,12 +23,11 @@ async fn load_snapshot(
     store: &dyn Store,
     tenant_id: &str,
     snapshot_ref: Option<&str>,
-) -> Result<Option<AccountView>, StoreError> {
+) -> Result<Option<AccountFacts>, StoreError> {
     let Some(key) = snapshot_ref else {
         return Ok(None);
     };
-    let artifact = store.get_artifact(tenant_id, key).await?;
-    Ok(artifact.and_then(|a| serde_json::from_slice(&a.content).ok()))
+    crate::snapshot::load_snapshot(store, tenant_id, key).await
 }
 
 /// The latest record of the action's recipient contact, with its evidence ref.

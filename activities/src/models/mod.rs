@@ -5,14 +5,14 @@
 //! language model would; [`decide_checked`] parses and checks the answer against the protocol
 //! and, when it breaks a rule, records why and falls back to the playbook model.
 
+mod context;
 mod playbook;
 
 use async_trait::async_trait;
-use revloop_domain::decision::{
-    DecisionMessage, ModelInputRefs, PlaybookInput, Violation, check_answer,
-};
+use revloop_domain::decision::{DecisionMessage, ModelInputRefs, Violation, check_answer};
 use serde::{Deserialize, Serialize};
 
+pub use context::{DecisionContext, MEMORY_HITS, ToolDescription, memory_query, recall};
 pub use playbook::PlaybookModel;
 
 /// The model every decision falls back to: deterministic, and always available.
@@ -29,7 +29,7 @@ pub struct ModelError {
 pub trait DecisionModel: Send + Sync {
     fn name(&self) -> &'static str;
     /// The model's answer as it gave it: a JSON object in the decision protocol.
-    async fn decide(&self, input: &PlaybookInput<'_>) -> Result<serde_json::Value, ModelError>;
+    async fn decide(&self, context: &DecisionContext<'_>) -> Result<serde_json::Value, ModelError>;
 }
 
 pub fn builtin() -> Vec<Box<dyn DecisionModel>> {
@@ -57,23 +57,24 @@ pub struct CheckedAnswer {
     pub refused: Option<RefusedAnswer>,
 }
 
-/// Asks the model named `chosen` (the fallback when no model has that name) and checks its
-/// answer against what it was shown (the input's signals and their evidence). A broken answer is refused and the playbook model answers instead; if even that
-/// breaks the protocol, the decision is NO_ACTION with the reason. Model errors are returned
-/// as they are (the activity retries them).
+/// Asks the tenant's model (`[decision] model`; the fallback when no model has that name) and
+/// checks its answer against what it was shown (the signals, their evidence, the records
+/// memory recalled). A broken answer is refused and the playbook model answers instead; if
+/// even that breaks the protocol, the decision is NO_ACTION with the reason. Model errors are
+/// returned as they are (the activity retries them).
 pub async fn decide_checked(
     models: &[Box<dyn DecisionModel>],
-    chosen: &str,
-    input: &PlaybookInput<'_>,
+    context: &DecisionContext<'_>,
 ) -> Result<CheckedAnswer, ModelError> {
-    let refs = &ModelInputRefs::from_signals(input.signals);
+    let chosen = context.config.decision.model.as_str();
+    let refs = &context.input_refs();
     let by_name = |name: &str| models.iter().find(|m| m.name() == name);
     let fallback = by_name(FALLBACK_MODEL).ok_or_else(|| ModelError {
         model: "registry",
         message: format!("the {FALLBACK_MODEL} model is not registered"),
     })?;
     let model = by_name(chosen).unwrap_or(fallback);
-    let first = ask(model.as_ref(), input, refs).await?;
+    let first = ask(model.as_ref(), context, refs).await?;
     let refused = match first {
         Ok(message) => {
             return Ok(CheckedAnswer {
@@ -87,7 +88,7 @@ pub async fn decide_checked(
     if model.name() == FALLBACK_MODEL {
         return Ok(no_action(refused));
     }
-    match ask(fallback.as_ref(), input, refs).await? {
+    match ask(fallback.as_ref(), context, refs).await? {
         Ok(message) => Ok(CheckedAnswer {
             message,
             model: fallback.name(),
@@ -102,10 +103,10 @@ pub async fn decide_checked(
 
 async fn ask(
     model: &dyn DecisionModel,
-    input: &PlaybookInput<'_>,
+    context: &DecisionContext<'_>,
     refs: &ModelInputRefs,
 ) -> Result<Result<DecisionMessage, RefusedAnswer>, ModelError> {
-    let answer = model.decide(input).await?;
+    let answer = model.decide(context).await?;
     let refuse = |violations| RefusedAnswer {
         model: model.name().to_string(),
         answer: answer.clone(),
@@ -142,10 +143,13 @@ fn no_action(refused: RefusedAnswer) -> CheckedAnswer {
 #[cfg(test)]
 mod tests {
     use chrono::Utc;
-    use revloop_domain::AccountId;
-    use revloop_domain::decision::{MeetingBrief, PlaybookConfig};
-    use revloop_domain::world::AccountView;
+    use revloop_domain::decision::MeetingBrief;
+    use revloop_domain::world::AccountFacts;
+    use revloop_domain::world::memory::Chunk;
+    use revloop_store::TenantConfig;
     use serde_json::json;
+
+    use crate::memory::MemoryHit;
 
     use super::*;
 
@@ -158,29 +162,39 @@ mod tests {
         fn name(&self) -> &'static str {
             "canned"
         }
-        async fn decide(&self, _: &PlaybookInput<'_>) -> Result<serde_json::Value, ModelError> {
+        async fn decide(&self, _: &DecisionContext<'_>) -> Result<serde_json::Value, ModelError> {
             Ok(self.0.clone())
         }
     }
 
-    async fn run(canned: serde_json::Value, chosen: &str) -> CheckedAnswer {
+    async fn run_recalling(
+        canned: serde_json::Value,
+        chosen: &str,
+        memory: &[MemoryHit],
+    ) -> CheckedAnswer {
         let models: Vec<Box<dyn DecisionModel>> =
             vec![Box::new(PlaybookModel::default()), Box::new(Canned(canned))];
-        let view = AccountView::from_records(AccountId::parse("acme").unwrap(), Vec::new());
         let now = Utc::now();
-        let brief = MeetingBrief::compute(&view, &[], now);
-        let config = PlaybookConfig::default();
-        let input = PlaybookInput {
+        let facts = AccountFacts::of_records("acme", &[], &[], now);
+        let brief = MeetingBrief::compute(&facts, &[], now);
+        let mut config = TenantConfig::default();
+        config.decision.model = chosen.to_string();
+        let context = DecisionContext {
             decision_id: "t/decision/acme-1",
-            view: &view,
-            entities: &[],
+            facts: &facts,
             signals: &[],
             brief: &brief,
             brief_artifact_key: "art-1",
-            now,
+            memory,
+            tools: &[],
             config: &config,
+            now,
         };
-        decide_checked(&models, chosen, &input).await.unwrap()
+        decide_checked(&models, &context).await.unwrap()
+    }
+
+    async fn run(canned: serde_json::Value, chosen: &str) -> CheckedAnswer {
+        run_recalling(canned, chosen, &[]).await
     }
 
     #[tokio::test]
@@ -220,5 +234,35 @@ mod tests {
         assert_eq!((checked.model, checked.refused), ("canned", None));
         // An unknown model name is the playbook model.
         assert_eq!(run(json!({}), "no-such-model").await.model, "playbooks");
+    }
+
+    #[tokio::test]
+    async fn a_model_may_cite_what_memory_recalled_and_nothing_else() {
+        let citing = |evidence: &str| {
+            json!({"message": "ACTION_PROPOSALS", "proposals": [{
+                "proposal_id": "p1", "kind": "log_note", "class": "internal_non_destructive",
+                "rank": 1, "title": "t", "why_now": "the note says so", "confidence": 0.6,
+                "evidence_refs": [evidence], "signal_ids": [], "params": {"body": "t"}
+            }]})
+        };
+        let recalled = [MemoryHit {
+            chunk: Chunk {
+                chunk_id: "note:n1#0".into(),
+                account_id: "acme".into(),
+                kind: "note".into(),
+                text: "Globex is pitching them".into(),
+                evidence_ref: "rec:note:n1@0123456789abcdef".into(),
+            },
+            score: 1.0,
+        }];
+        let checked =
+            run_recalling(citing("rec:note:n1@0123456789abcdef"), "canned", &recalled).await;
+        assert_eq!((checked.model, checked.refused), ("canned", None));
+        let checked =
+            run_recalling(citing("rec:note:n2@0123456789abcdef"), "canned", &recalled).await;
+        assert_eq!(
+            checked.model, "playbooks",
+            "a record memory did not recall is refused"
+        );
     }
 }

@@ -9,16 +9,12 @@ use std::path::PathBuf;
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use revloop_activities::contracts::RecordChange;
-use revloop_activities::models;
+use revloop_activities::models::{self, DecisionContext};
 use revloop_activities::pipeline::{detect_changes, normalize_batch};
-use revloop_domain::AccountId;
-use revloop_domain::decision::{DecisionMessage, MeetingBrief, PlaybookInput};
+use revloop_domain::decision::{DecisionMessage, MeetingBrief};
 use revloop_domain::records::parse_jsonl;
 use revloop_domain::signals::Signal;
-use revloop_domain::world::AccountView;
-use revloop_store::{
-    Evidence, EvidenceStore, Provenance, RecordStore, SignalStore, SqliteStore, TenantConfig,
-};
+use revloop_store::{Evidence, EvidenceStore, Provenance, SignalStore, SqliteStore, TenantConfig};
 use serde_json::json;
 
 use super::EXIT_INVALID;
@@ -150,24 +146,23 @@ pub async fn decide_offline(
             .into_iter()
             .filter(|s| ids.contains(&s.signal_id))
             .collect();
-        let records = store.account_records(tenant, &account).await?;
-        let view = AccountView::from_records(AccountId::parse(&account)?, records);
-        let brief = MeetingBrief::compute(&view, &signals, now);
-        let decision_id = format!("{tenant}/decision/{account}-offline");
         // The world as the worker computes it: per-field states, with what sources dispute.
-        let (world, _) =
-            revloop_activities::world::account_world(&store, tenant, &account, now).await?;
-        let input = PlaybookInput {
+        let (facts, _) =
+            revloop_activities::world::account_facts(&store, tenant, &account, now).await?;
+        let brief = MeetingBrief::compute(&facts, &signals, now);
+        let decision_id = format!("{tenant}/decision/{account}-offline");
+        let context = DecisionContext {
             decision_id: &decision_id,
-            view: &view,
-            entities: &world.entities,
+            facts: &facts,
             signals: &signals,
             brief: &brief,
             brief_artifact_key: "offline-brief",
+            memory: &[],
+            tools: &[],
+            config,
             now,
-            config: &config.playbooks,
         };
-        let checked = models::decide_checked(&registry, &config.decision.model, &input).await?;
+        let checked = models::decide_checked(&registry, &context).await?;
         decisions.push(OfflineDecision {
             account_id: account,
             signals,

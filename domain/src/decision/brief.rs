@@ -1,13 +1,13 @@
 //! The meeting brief: what a seller needs to know before meeting an account, computed only from
-//! the account's records and signals, so the same inputs always give the same brief.
+//! the account's facts (its world state) and signals, so the same inputs always give the same
+//! brief.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::records::{MeetingStatus, Record, TicketStatus};
+use crate::records::{MeetingStatus, TicketStatus};
 use crate::signals::{Signal, SignalType, usage_windows_for_brief};
-use crate::world::Posture;
-use crate::world::{AccountView, record_ref};
+use crate::world::{AccountFacts, Posture};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpcomingMeeting {
@@ -64,10 +64,13 @@ pub struct MeetingBrief {
 }
 
 impl MeetingBrief {
-    pub fn compute(view: &AccountView, signals: &[Signal], now: DateTime<Utc>) -> Self {
+    /// The brief from what the world knows of the account (its facts as of the decision) and
+    /// the signals being decided. Its posture is the account state's, so the brief and
+    /// `revloop account` never disagree.
+    pub fn compute(facts: &AccountFacts, signals: &[Signal], now: DateTime<Utc>) -> Self {
         let today = now.date_naive();
-        let meeting = view
-            .meetings
+        let meeting = facts
+            .meetings()
             .iter()
             .filter(|m| m.status == MeetingStatus::Scheduled && m.starts_at > now)
             .min_by_key(|m| (m.starts_at, m.id.clone()))
@@ -76,8 +79,8 @@ impl MeetingBrief {
                 title: m.title.clone(),
                 starts_at: m.starts_at,
             });
-        let open_issues: Vec<OpenIssue> = view
-            .tickets
+        let open_issues: Vec<OpenIssue> = facts
+            .tickets()
             .iter()
             .filter(|t| matches!(t.status, TicketStatus::Open | TicketStatus::Pending))
             .map(|t| OpenIssue {
@@ -85,10 +88,10 @@ impl MeetingBrief {
                 subject: t.subject.clone(),
                 severity: t.severity,
                 age_days: (now - t.opened_at).num_days(),
-                evidence_ref: record_ref(&Record::Ticket(t.clone())),
+                evidence_ref: t.evidence_ref.clone(),
             })
             .collect();
-        let usage_trend = usage_windows_for_brief(&view.usage, today)
+        let usage_trend = usage_windows_for_brief(&facts.usage, today)
             .into_iter()
             .map(|(metric, w)| UsageTrend {
                 metric: metric.to_string(),
@@ -97,8 +100,8 @@ impl MeetingBrief {
                 change_pct: w.change_pct().map(|c| (c * 10.0).round() / 10.0),
             })
             .collect();
-        let renewal = view
-            .contracts
+        let renewal = facts
+            .contracts()
             .iter()
             .filter(|c| c.end_date >= today)
             .min_by_key(|c| (c.end_date, c.id.clone()))
@@ -109,11 +112,6 @@ impl MeetingBrief {
                 arr: c.arr,
             });
         let risks: Vec<Risk> = signals.iter().filter_map(risk_of).collect();
-        let posture = match risks.len() {
-            0 => Posture::Healthy,
-            1 => Posture::Watch,
-            _ => Posture::AtRisk,
-        };
         let mut suggested_agenda =
             vec!["Confirm goals and success criteria for this quarter".to_string()];
         for risk in &risks {
@@ -124,15 +122,11 @@ impl MeetingBrief {
         }
         suggested_agenda.push("Agree next steps and owners".to_string());
         MeetingBrief {
-            account_id: view
-                .account_id
-                .as_ref()
-                .map(|a| a.to_string())
-                .unwrap_or_default(),
-            account_name: view.account_name(),
+            account_id: facts.account_id.clone(),
+            account_name: facts.account_name(),
             generated_at: now,
             meeting,
-            posture,
+            posture: facts.state.posture,
             risks,
             open_issues,
             usage_trend,

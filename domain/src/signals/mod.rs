@@ -45,7 +45,8 @@ pub use stakeholder_changed::StakeholderChangedDetector;
 pub use support_sev2_aging::SupportSev2AgingDetector;
 pub use support_ticket_escalation::SupportTicketEscalationDetector;
 pub use usage_drop_percent::{
-    UsageDropPercentDetector, UsageWindows, usage_windows as usage_windows_for_brief,
+    DailyReading, UsageDropPercentDetector, UsageWindows, WINDOW_DAYS as USAGE_WINDOW_DAYS,
+    usage_windows as usage_windows_for_brief,
 };
 
 use crate::ids::TenantId;

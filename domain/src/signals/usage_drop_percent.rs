@@ -16,17 +16,38 @@ use crate::world::record_ref;
 
 const RECENT_DAYS: u64 = 7;
 const BASELINE_DAYS: u64 = 28;
+/// How many days before today the windows reach back: what a usage series must hold.
+pub const WINDOW_DAYS: u64 = RECENT_DAYS + BASELINE_DAYS;
 pub(crate) const MIN_BASELINE_DAYS: usize = 14;
 
 pub struct UsageDropPercentDetector;
 
-/// Means of one metric over the recent and baseline windows, with the records used.
-pub struct UsageWindows<'a> {
-    pub recent: Vec<&'a Usage>,
-    pub baseline: Vec<&'a Usage>,
+/// One metric's value on one day: a usage record, or a reading of the world's usage series.
+pub trait DailyReading {
+    fn metric(&self) -> &str;
+    fn date(&self) -> NaiveDate;
+    fn value(&self) -> f64;
 }
 
-impl UsageWindows<'_> {
+impl DailyReading for Usage {
+    fn metric(&self) -> &str {
+        &self.metric
+    }
+    fn date(&self) -> NaiveDate {
+        self.date
+    }
+    fn value(&self) -> f64 {
+        self.value
+    }
+}
+
+/// Means of one metric over the recent and baseline windows, with the readings used.
+pub struct UsageWindows<'a, R = Usage> {
+    pub recent: Vec<&'a R>,
+    pub baseline: Vec<&'a R>,
+}
+
+impl<R: DailyReading> UsageWindows<'_, R> {
     pub fn recent_mean(&self) -> Option<f64> {
         mean(&self.recent)
     }
@@ -40,25 +61,28 @@ impl UsageWindows<'_> {
     }
 }
 
-fn mean(values: &[&Usage]) -> Option<f64> {
-    (!values.is_empty()).then(|| values.iter().map(|u| u.value).sum::<f64>() / values.len() as f64)
+fn mean<R: DailyReading>(values: &[&R]) -> Option<f64> {
+    (!values.is_empty())
+        .then(|| values.iter().map(|u| u.value()).sum::<f64>() / values.len() as f64)
 }
 
 /// Splits each metric's daily values into the recent and baseline windows ending before `today`.
-pub fn usage_windows(usage: &[Usage], today: NaiveDate) -> BTreeMap<&str, UsageWindows<'_>> {
+pub fn usage_windows<R: DailyReading>(
+    usage: &[R],
+    today: NaiveDate,
+) -> BTreeMap<&str, UsageWindows<'_, R>> {
     let recent_start = today - Days::new(RECENT_DAYS);
     let baseline_start = recent_start - Days::new(BASELINE_DAYS);
-    let mut windows: BTreeMap<&str, UsageWindows<'_>> = BTreeMap::new();
+    let mut windows: BTreeMap<&str, UsageWindows<'_, R>> = BTreeMap::new();
     for u in usage {
-        let entry = windows
-            .entry(u.metric.as_str())
-            .or_insert_with(|| UsageWindows {
-                recent: Vec::new(),
-                baseline: Vec::new(),
-            });
-        if u.date >= recent_start && u.date < today {
+        let entry = windows.entry(u.metric()).or_insert_with(|| UsageWindows {
+            recent: Vec::new(),
+            baseline: Vec::new(),
+        });
+        let date = u.date();
+        if date >= recent_start && date < today {
             entry.recent.push(u);
-        } else if u.date >= baseline_start && u.date < recent_start {
+        } else if date >= baseline_start && date < recent_start {
             entry.baseline.push(u);
         }
     }

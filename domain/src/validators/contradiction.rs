@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::{ValidationContext, Validator, ValidatorResult, Verdict, not_applicable, result};
 use crate::decision::Proposal;
-use crate::world::{AccountView, record_ref};
+use crate::world::{AccountFacts, ContactFact};
 
 pub struct ContradictionValidator;
 
@@ -53,27 +53,28 @@ impl Validator for ContradictionValidator {
     }
 }
 
-fn conflicts(proposal: &Proposal, snapshot: &AccountView) -> Vec<String> {
+fn conflicts(proposal: &Proposal, snapshot: &AccountFacts) -> Vec<String> {
     let mut found = Vec::new();
-    // `rec:{type}:{id}` → the ref of the version the snapshot holds.
-    let held: BTreeMap<String, String> = snapshot
-        .records()
-        .map(|r| {
-            let full = record_ref(&r);
-            let key = full.split('@').next().unwrap_or_default().to_string();
-            (key, full)
-        })
-        .collect();
+    let held = snapshot.evidence_held();
+    // `rec:{type}:{id}` → the versions of that record the snapshot rests on.
+    let mut versions: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for full in &held {
+        let key = full.split('@').next().unwrap_or_default();
+        versions.entry(key).or_default().push(full);
+    }
     for cited in proposal
         .evidence_refs
         .iter()
         .filter(|r| r.starts_with("rec:"))
     {
+        if held.contains(cited.as_str()) {
+            continue;
+        }
         let key = cited.split('@').next().unwrap_or_default();
-        match held.get(key) {
-            Some(full) if full == cited => {}
+        match versions.get(key) {
             Some(full) => found.push(format!(
-                "cites {cited} but the snapshot planning used holds {full}"
+                "cites {cited} but the snapshot planning used holds {}",
+                full.join(", ")
             )),
             None => found.push(format!(
                 "cites {cited}, which the snapshot planning used does not hold"
@@ -82,7 +83,7 @@ fn conflicts(proposal: &Proposal, snapshot: &AccountView) -> Vec<String> {
     }
     let params = &proposal.params;
     if let Some(contact_id) = params["contact_id"].as_str() {
-        match snapshot.contacts.iter().find(|c| c.id == contact_id) {
+        match snapshot.contacts().iter().find(|c| c.id == contact_id) {
             None => found.push(format!("contact {contact_id} is not in the snapshot")),
             Some(c) if !c.active => {
                 found.push(format!("contact {contact_id} is inactive in the snapshot"))
@@ -91,20 +92,25 @@ fn conflicts(proposal: &Proposal, snapshot: &AccountView) -> Vec<String> {
         }
     }
     if let Some(to) = params["to"].as_str() {
-        let known = snapshot.contacts.iter().any(|c| {
+        let addressed = |c: &&ContactFact| {
             c.active
                 && c.email
                     .as_deref()
                     .is_some_and(|e| e.eq_ignore_ascii_case(to))
-        });
-        if !known {
-            found.push(format!(
+        };
+        match snapshot.contacts().iter().find(addressed) {
+            None => found.push(format!(
                 "recipient {to} is no active contact of the account in the snapshot"
-            ));
+            )),
+            Some(c) if !c.reachable() => found.push(format!(
+                "recipient {to}: trusted sources dispute contact {}'s address in the snapshot",
+                c.id
+            )),
+            Some(_) => {}
         }
     }
     if let Some(meeting_id) = params["meeting_id"].as_str()
-        && !snapshot.meetings.iter().any(|m| m.id == meeting_id)
+        && !snapshot.meetings().iter().any(|m| m.id == meeting_id)
     {
         found.push(format!("meeting {meeting_id} is not in the snapshot"));
     }
@@ -114,11 +120,11 @@ fn conflicts(proposal: &Proposal, snapshot: &AccountView) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::AccountId;
     use crate::decision::{ActionKind, Proposal};
     use crate::records::{Record, parse_line};
     use crate::validators::GovernancePolicy;
     use crate::validators::test_support::*;
+    use crate::world::record_ref;
 
     fn record(line: &str) -> Record {
         parse_line(1, line).unwrap_or_else(|e| panic!("{e}"))
@@ -130,8 +136,9 @@ mod tests {
         ))
     }
 
-    fn view(records: Vec<Record>) -> AccountView {
-        AccountView::from_records(AccountId::parse("acme").unwrap(), records)
+    fn view(records: Vec<Record>) -> AccountFacts {
+        let now = "2026-03-10T00:00:00Z".parse().unwrap();
+        AccountFacts::of_records("acme", &records, &[], now)
     }
 
     fn follow_up(refs: Vec<String>, to: &str) -> Proposal {
@@ -141,7 +148,7 @@ mod tests {
             .build()
     }
 
-    fn check(proposal: &Proposal, snapshot: Option<&AccountView>) -> ValidatorResult {
+    fn check(proposal: &Proposal, snapshot: Option<&AccountFacts>) -> ValidatorResult {
         let mut c = ctx(proposal, &[]);
         c.snapshot = snapshot;
         c.snapshot_ref = Some("art-snap");
@@ -210,5 +217,34 @@ mod tests {
         let missing = check(&p, None);
         assert_eq!(missing.result, Verdict::Block);
         assert!(missing.reason.starts_with("SNAPSHOT_MISSING"));
+    }
+
+    #[test]
+    fn a_recipient_whose_address_sources_dispute_conflicts() {
+        use crate::world::state::{Provenance, StateConfig};
+        let crm = contact(true);
+        let other = record(
+            r#"{"type":"contact","id":"c1","account_id":"acme","updated_at":"2026-03-01T00:00:00Z","name":"Ada Lee","email":"ada@elsewhere.test","role":"champion"}"#,
+        );
+        let at = "2026-03-09T00:00:00Z".parse().unwrap();
+        let from = |evidence_id, source| Provenance {
+            evidence_id,
+            source,
+            trust_class: "crm",
+            observed_at: at,
+        };
+        let crm_ref = record_ref(&crm);
+        let versions = [
+            (&crm, from(crm_ref.as_str(), "salesforce")),
+            (&other, from("rec:contact:c1@hubspot", "hubspot")),
+        ];
+        let snapshot =
+            AccountFacts::from_versions("acme", &versions, &[], at, &StateConfig::default());
+        // Whichever address won, the other source disputes it.
+        let to = snapshot.contacts()[0].email.clone().unwrap();
+        let p = follow_up(vec![crm_ref.clone()], &to);
+        let outcome = check(&p, Some(&snapshot));
+        assert_eq!(outcome.result, Verdict::Block, "{}", outcome.reason);
+        assert!(outcome.reason.contains("dispute"), "{}", outcome.reason);
     }
 }

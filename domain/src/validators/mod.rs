@@ -24,7 +24,7 @@ pub use pii::{PiiFinding, find_pii};
 pub use policy::{GovernancePolicy, SourceTtl, default_source_ttls};
 
 use crate::decision::Proposal;
-use crate::world::AccountView;
+use crate::world::AccountFacts;
 
 /// Where in the loop the gateway runs (DESIGN §6.5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -111,9 +111,9 @@ pub struct ValidationContext<'a> {
     pub subject: Subject<'a>,
     /// Facts for the proposal's evidence refs that the store could resolve.
     pub evidence: &'a [EvidenceFact],
-    /// The account view planning used (by the ref that travels with the proposal), never a
+    /// The account's facts planning used (by the ref that travels with the proposal), never a
     /// fresh read: `None` when it could not be loaded.
-    pub snapshot: Option<&'a AccountView>,
+    pub snapshot: Option<&'a AccountFacts>,
     pub snapshot_ref: Option<&'a str>,
     pub policy: &'a GovernancePolicy,
 }

@@ -36,7 +36,7 @@ impl Playbook for CompetitivePlanPlaybook {
             .collect();
         sources.sort();
         sources.dedup();
-        let account = input.view.account_name();
+        let account = input.facts.account_name();
         let (refs, ids) = cite(&signals);
         vec![
             Proposal::new_keyed(input.decision_id, ActionKind::CreateTask, self.name())

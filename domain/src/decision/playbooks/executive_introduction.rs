@@ -28,7 +28,7 @@ impl Playbook for ExecutiveIntroductionPlaybook {
             .map(|s| {
                 let name = text(s, "name");
                 let title = s.details["title"].as_str().map(|t| format!(", {t}")).unwrap_or_default();
-                let why = format!("{name}{title} {} at {}", text(s, "change").replace('_', " "), input.view.account_name());
+                let why = format!("{name}{title} {} at {}", text(s, "change").replace('_', " "), input.facts.account_name());
                 let (refs, ids) = cite(&[s]);
                 let purpose = EmailPurpose::Introduction;
                 match reachable_contact(input, text(s, "contact_id")) {

@@ -29,7 +29,7 @@ impl Playbook for FundingCongratulationsPlaybook {
         };
         let why = format!(
             "{} announced: \"{}\"",
-            input.view.account_name(),
+            input.facts.account_name(),
             text(first, "headline")
         );
         let roles = [ContactRole::Champion, ContactRole::EconomicBuyer];

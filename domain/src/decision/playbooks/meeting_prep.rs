@@ -35,7 +35,7 @@ impl Playbook for MeetingPrepPlaybook {
             .iter()
             .filter(|s| s.signal_type != SignalType::MeetingUpcoming)
             .collect();
-        let account = input.view.account_name();
+        let account = input.facts.account_name();
         let hours = (meeting.starts_at - input.now).num_hours();
         let risk_titles: Vec<String> = input.brief.risks.iter().map(|r| r.title.clone()).collect();
         let brief_covers = match risk_titles.len() {
@@ -81,7 +81,7 @@ impl Playbook for MeetingPrepPlaybook {
                 }))
                 .build(),
         );
-        if let Some(contact) = input.view.follow_up_contact() {
+        if let Some(contact) = input.facts.follow_up_contact() {
             proposals.push(
                 Proposal::new_for(input.decision_id, ActionKind::SendFollowUp)
                     .title(format!("Send {} a follow-up before the meeting", contact.name))

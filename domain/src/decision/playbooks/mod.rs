@@ -1,5 +1,6 @@
-//! Deterministic playbooks: the default decision model. A playbook reads the account's records,
-//! signals and brief, and proposes actions; the same input always gives the same answer.
+//! Deterministic playbooks: the default decision model. A playbook reads the account's facts
+//! (its world state), signals and brief, and proposes actions; the same input always gives the
+//! same answer.
 //!
 //! To add one, create `<name>.rs` with a type implementing [`Playbook`] and add a line to
 //! [`builtin_playbooks()`]. Playbook names are written into proposals and the tenant config
@@ -32,17 +33,15 @@ pub use run::run_playbooks;
 use super::brief::MeetingBrief;
 use super::proposal::Proposal;
 use crate::signals::{Signal, SignalType};
-use crate::world::AccountView;
-use crate::world::state::EntityState;
+use crate::world::AccountFacts;
 
 pub struct PlaybookInput<'a> {
     /// The decision's id (its workflow id): proposal ids derive from it.
     pub decision_id: &'a str,
-    pub view: &'a AccountView,
-    /// The account's world: every entity's state as of the decision, with its contradictions.
-    /// A playbook whose [`Playbook::depends_on`] names a disputed field does not propose; the
-    /// decision asks about the field instead.
-    pub entities: &'a [EntityState],
+    /// The account's world as of the decision: every entity's state with its contradictions,
+    /// the account state, the recent usage. A playbook whose [`Playbook::depends_on`] names a
+    /// disputed field does not propose; the decision asks about the field instead.
+    pub facts: &'a AccountFacts,
     pub signals: &'a [Signal],
     pub brief: &'a MeetingBrief,
     /// Where the stored brief lives, so "attach brief" can point at it.

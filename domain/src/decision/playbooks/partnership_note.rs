@@ -37,7 +37,7 @@ impl Playbook for PartnershipNotePlaybook {
                 .title(format!("Note the partnership: {headline}"))
                 .why_now(format!(
                     "{} announced: \"{headline}\"",
-                    input.view.account_name()
+                    input.facts.account_name()
                 ))
                 .confidence(confidence(&[s], 0.9))
                 .evidence(refs, ids)

@@ -29,7 +29,7 @@ impl Playbook for ReEngagePlaybook {
             return Vec::new();
         };
         // A meeting already on the calendar answers the silence; meeting prep takes it from here.
-        let scheduled = input.view.meetings.iter().any(|m| {
+        let scheduled = input.facts.meetings().iter().any(|m| {
             m.status == crate::records::MeetingStatus::Scheduled && m.starts_at > input.now
         });
         if scheduled {
@@ -38,10 +38,10 @@ impl Playbook for ReEngagePlaybook {
         let why = match number(first, "days_without") {
             Some(days) => format!(
                 "no meeting with {} in {} days",
-                input.view.account_name(),
+                input.facts.account_name(),
                 shown(days)
             ),
-            None => format!("no meeting with {} on record", input.view.account_name()),
+            None => format!("no meeting with {} on record", input.facts.account_name()),
         };
         let roles = [ContactRole::Champion, ContactRole::EconomicBuyer];
         let Some(contact) = recipient(input, &roles) else {

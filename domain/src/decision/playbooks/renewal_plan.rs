@@ -56,7 +56,7 @@ impl Playbook for RenewalPlanPlaybook {
         } else {
             "; it does not renew by itself"
         };
-        let account = input.view.account_name();
+        let account = input.facts.account_name();
         let (refs, ids) = cite(&signals);
         vec![
             Proposal::new_keyed(input.decision_id, ActionKind::CreateTask, self.name())
@@ -78,11 +78,7 @@ impl Playbook for RenewalPlanPlaybook {
 
 /// The account's renewal date when a person's answer settled it.
 fn answered_renewal_date(input: &PlaybookInput<'_>) -> Option<chrono::NaiveDate> {
-    let account = input
-        .entities
-        .iter()
-        .find(|e| e.entity.entity_type == "account")?;
-    let field = account.fields.get("renewal_date")?;
+    let field = input.facts.account_field("renewal_date")?;
     (field.source == ANSWER_SOURCE && field.contradiction.is_none())
         .then(|| field.value.as_str()?.parse().ok())
         .flatten()

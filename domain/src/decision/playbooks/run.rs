@@ -19,7 +19,7 @@ pub fn run_playbooks(
 ) -> DecisionMessage {
     let mut merged: BTreeMap<String, Proposal> = BTreeMap::new();
     let mut turned_off = Vec::new();
-    let uncertain = uncertain_fields(input.entities);
+    let uncertain = uncertain_fields(&input.facts.entities);
     let mut questions: Vec<Question> = Vec::new();
     for playbook in playbooks {
         let present = playbook
@@ -197,11 +197,15 @@ mod tests {
     use super::super::{PlaybookConfig, builtin_playbooks};
     use super::*;
     use crate::signals::{Signal, SignalType};
-    use crate::world::AccountView;
+    use crate::world::AccountFacts;
     use proptest::prelude::*;
 
-    fn decide(view: &AccountView, signals: &[Signal], config: &PlaybookConfig) -> DecisionMessage {
-        with_input(view, signals, config, |input| {
+    fn decide(
+        facts: &AccountFacts,
+        signals: &[Signal],
+        config: &PlaybookConfig,
+    ) -> DecisionMessage {
+        with_input(facts, signals, config, |input| {
             run_playbooks(&builtin_playbooks(), input)
         })
     }
@@ -406,8 +410,8 @@ mod tests {
         )]
     }
 
-    fn decide_on(entities: &[crate::world::state::EntityState]) -> DecisionMessage {
-        let v = view(&[ACCOUNT, CHAMPION]);
+    fn decide_on(entities: Vec<crate::world::state::EntityState>) -> DecisionMessage {
+        let v = with_world(&[ACCOUNT, CHAMPION], entities);
         let signals = all_signals();
         let brief = crate::decision::MeetingBrief::compute(&v, &signals, now());
         let config = PlaybookConfig::default();
@@ -415,8 +419,7 @@ mod tests {
             &builtin_playbooks(),
             &PlaybookInput {
                 decision_id: "t1/decision/acme-1",
-                view: &v,
-                entities,
+                facts: &v,
                 signals: &signals,
                 brief: &brief,
                 brief_artifact_key: "art-brief",
@@ -428,7 +431,7 @@ mod tests {
 
     #[test]
     fn a_disputed_renewal_date_asks_one_question_and_proposes_nothing() {
-        let message = decide_on(&renewal_dispute(None));
+        let message = decide_on(renewal_dispute(None));
         let DecisionMessage::ClarificationRequest { questions } = &message else {
             panic!("a question expected, got {message:?}");
         };
@@ -449,7 +452,7 @@ mod tests {
     #[test]
     fn once_answered_the_decision_proposes_on_the_answered_date() {
         let DecisionMessage::ActionProposals { proposals } =
-            decide_on(&renewal_dispute(Some("2026-07-31")))
+            decide_on(renewal_dispute(Some("2026-07-31")))
         else {
             panic!("proposals expected once the date is settled");
         };
@@ -467,20 +470,18 @@ mod tests {
 
     #[test]
     fn a_dispute_no_present_playbook_depends_on_asks_nothing() {
-        let v = view(&[ACCOUNT, CHAMPION]);
+        let v = with_world(&[ACCOUNT, CHAMPION], renewal_dispute(None));
         let signals = vec![signal(
             SignalType::FundingAnnouncement,
             json!({"news_id": "n1", "headline": "Series B"}),
         )];
         let brief = crate::decision::MeetingBrief::compute(&v, &signals, now());
         let config = PlaybookConfig::default();
-        let entities = renewal_dispute(None);
         let message = run_playbooks(
             &builtin_playbooks(),
             &PlaybookInput {
                 decision_id: "t1/decision/acme-1",
-                view: &v,
-                entities: &entities,
+                facts: &v,
                 signals: &signals,
                 brief: &brief,
                 brief_artifact_key: "art-brief",

@@ -6,8 +6,9 @@ use serde_json::{Value, json};
 use super::PlaybookInput;
 use crate::decision::actions::ActionKind;
 use crate::decision::proposal::Proposal;
-use crate::records::{Contact, ContactRole};
+use crate::records::ContactRole;
 use crate::signals::{Signal, SignalType};
+use crate::world::ContactFact;
 
 /// The input's signals of one type, in id order.
 pub fn signals_of<'a>(input: &PlaybookInput<'a>, signal_type: SignalType) -> Vec<&'a Signal> {
@@ -40,16 +41,10 @@ pub fn confidence(signals: &[&Signal], playbook_certainty: f64) -> f64 {
     ((strongest * playbook_certainty) * 100.0).round() / 100.0
 }
 
-/// An active contact with an email address, the first of `roles` that has one, then the
-/// primary contact. A customer-facing proposal needs one.
-pub fn recipient<'a>(input: &PlaybookInput<'a>, roles: &[ContactRole]) -> Option<&'a Contact> {
-    let reachable = || {
-        input
-            .view
-            .contacts
-            .iter()
-            .filter(|c| c.active && c.email.as_deref().is_some_and(|e| !e.trim().is_empty()))
-    };
+/// A reachable contact (active, with an address no trusted source disputes), the first of
+/// `roles` that has one, then the primary contact. A customer-facing proposal needs one.
+pub fn recipient<'a>(input: &PlaybookInput<'a>, roles: &[ContactRole]) -> Option<&'a ContactFact> {
+    let reachable = || input.facts.contacts().iter().filter(|c| c.reachable());
     roles
         .iter()
         .find_map(|role| {
@@ -60,14 +55,19 @@ pub fn recipient<'a>(input: &PlaybookInput<'a>, roles: &[ContactRole]) -> Option
         .or_else(|| reachable().find(|c| c.is_primary))
 }
 
-/// A reachable contact by id (active, with an address).
-pub fn reachable_contact<'a>(input: &PlaybookInput<'a>, contact_id: &str) -> Option<&'a Contact> {
-    input.view.contacts.iter().find(|c| {
-        c.id == contact_id && c.active && c.email.as_deref().is_some_and(|e| !e.trim().is_empty())
-    })
+/// A reachable contact by id.
+pub fn reachable_contact<'a>(
+    input: &PlaybookInput<'a>,
+    contact_id: &str,
+) -> Option<&'a ContactFact> {
+    input
+        .facts
+        .contacts()
+        .iter()
+        .find(|c| c.id == contact_id && c.reachable())
 }
 
-pub fn first_name(contact: &Contact) -> &str {
+pub fn first_name(contact: &ContactFact) -> &str {
     contact
         .name
         .split_whitespace()
@@ -77,11 +77,11 @@ pub fn first_name(contact: &Contact) -> &str {
 
 /// The account's owner, who internal tasks go to.
 pub fn owner(input: &PlaybookInput<'_>) -> Value {
-    json!(input.view.account.as_ref().and_then(|a| a.owner.clone()))
+    json!(input.facts.owner())
 }
 
 pub fn account_name(input: &PlaybookInput<'_>) -> String {
-    input.view.account_name()
+    input.facts.account_name()
 }
 
 /// The opportunity a signal names: its id, and its name with the amount ("Acme expansion
@@ -89,8 +89,8 @@ pub fn account_name(input: &PlaybookInput<'_>) -> String {
 pub fn opportunity_of(input: &PlaybookInput<'_>, signal: &Signal) -> (String, String, String) {
     let id = text(signal, "opportunity_id").to_string();
     let name = input
-        .view
-        .opportunities
+        .facts
+        .opportunities()
         .iter()
         .find(|o| o.id == id)
         .map_or_else(|| id.clone(), |o| o.name.clone());
@@ -182,7 +182,7 @@ pub fn due_in(input: &PlaybookInput<'_>, days: i64) -> Value {
 /// check-in with the same person give one email.
 pub fn check_in_email(
     input: &PlaybookInput<'_>,
-    contact: &Contact,
+    contact: &ContactFact,
     signals: &[&Signal],
     why_now: String,
     opening: &str,

@@ -40,7 +40,7 @@ impl Playbook for SupportSev2EscalationPlaybook {
                     .evidence(refs, ids)
                     .params(json!({
                         "ticket_id": ticket,
-                        "reason": format!("{why} at {}", input.view.account_name()),
+                        "reason": format!("{why} at {}", input.facts.account_name()),
                         "to_role": "support_lead",
                     }))
                     .build()

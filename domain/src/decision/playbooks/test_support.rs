@@ -9,7 +9,8 @@ use crate::decision::brief::MeetingBrief;
 use crate::decision::proposal::Proposal;
 use crate::ids::{AccountId, TenantId};
 use crate::signals::{Severity, Signal, SignalParts, SignalType};
-use crate::world::AccountView;
+use crate::world::AccountFacts;
+use crate::world::state::EntityState;
 
 pub fn now() -> DateTime<Utc> {
     "2026-03-10T12:00:00Z".parse().unwrap()
@@ -20,11 +21,32 @@ pub const CHAMPION: &str = r#"{"type":"contact","id":"ada","account_id":"acme","
 pub const BUYER: &str = r#"{"type":"contact","id":"bob","account_id":"acme","updated_at":"2026-03-01T00:00:00Z","name":"Bob Byer","email":"bob@acme.test","role":"economic_buyer","active":true}"#;
 pub const GONE_CHAMPION: &str = r#"{"type":"contact","id":"ada","account_id":"acme","updated_at":"2026-03-01T00:00:00Z","name":"Ada Lovelace","email":"ada@acme.test","role":"champion","is_primary":true,"active":false}"#;
 
-pub fn view(lines: &[&str]) -> AccountView {
-    let records = lines
+/// Acme's facts at [`now`] from its CRM records.
+pub fn view(lines: &[&str]) -> AccountFacts {
+    let records: Vec<_> = lines
         .iter()
-        .map(|l| crate::records::parse_line(1, l).unwrap_or_else(|e| panic!("{e}")));
-    AccountView::from_records(AccountId::parse("acme").unwrap(), records)
+        .map(|l| crate::records::parse_line(1, l).unwrap_or_else(|e| panic!("{e}")))
+        .collect();
+    AccountFacts::of_records(
+        AccountId::parse("acme").unwrap().as_str(),
+        &records,
+        &[],
+        now(),
+    )
+}
+
+/// Acme's facts from its CRM records, with `entities` in place of the states those records
+/// give the same entities (a dispute, an answer).
+pub fn with_world(lines: &[&str], entities: Vec<EntityState>) -> AccountFacts {
+    let facts = view(lines);
+    let mut all: Vec<EntityState> = facts
+        .entities
+        .into_iter()
+        .filter(|e| !entities.iter().any(|given| given.entity == e.entity))
+        .collect();
+    all.extend(entities);
+    all.sort_by(|a, b| a.entity.cmp(&b.entity));
+    AccountFacts::new(facts.account_id, facts.as_of, facts.state, all, facts.usage)
 }
 
 pub fn signal(signal_type: SignalType, details: Value) -> Signal {
@@ -49,16 +71,15 @@ pub fn signal(signal_type: SignalType, details: Value) -> Signal {
 
 /// The input a decision of account acme at [`now`] gets, handed to `f`.
 pub fn with_input<T>(
-    view: &AccountView,
+    facts: &AccountFacts,
     signals: &[Signal],
     config: &PlaybookConfig,
     f: impl FnOnce(&PlaybookInput<'_>) -> T,
 ) -> T {
-    let brief = MeetingBrief::compute(view, signals, now());
+    let brief = MeetingBrief::compute(facts, signals, now());
     f(&PlaybookInput {
         decision_id: "t1/decision/acme-1",
-        view,
-        entities: &[],
+        facts,
         signals,
         brief: &brief,
         brief_artifact_key: "art-brief",
@@ -69,8 +90,8 @@ pub fn with_input<T>(
 
 /// Runs one playbook and checks what every proposal must hold: grounded in the signals' evidence,
 /// a why-now, a confidence in (0, 1], and a recipient for anything customer-facing.
-pub fn propose(playbook: &dyn Playbook, view: &AccountView, signals: &[Signal]) -> Vec<Proposal> {
-    let proposals = with_input(view, signals, &PlaybookConfig::default(), |input| {
+pub fn propose(playbook: &dyn Playbook, facts: &AccountFacts, signals: &[Signal]) -> Vec<Proposal> {
+    let proposals = with_input(facts, signals, &PlaybookConfig::default(), |input| {
         playbook.propose(input)
     });
     let cited: Vec<&String> = signals.iter().flat_map(|s| &s.evidence_refs).collect();
