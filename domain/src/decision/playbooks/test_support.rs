@@ -35,6 +35,29 @@ pub fn view(lines: &[&str]) -> AccountFacts {
     )
 }
 
+/// Acme and its champion, whose address two trusted sources dispute.
+pub fn champion_with_disputed_address() -> AccountFacts {
+    use crate::world::state::{Provenance, StateConfig};
+    let parse = |l: &str| crate::records::parse_line(1, l).unwrap_or_else(|e| panic!("{e}"));
+    let (account, crm, other) = (
+        parse(ACCOUNT),
+        parse(CHAMPION),
+        parse(&CHAMPION.replace("ada@acme.test", "ada@personal.test")),
+    );
+    let from = |evidence_id, source| Provenance {
+        evidence_id,
+        source,
+        trust_class: "crm",
+        observed_at: now() - chrono::Duration::hours(1),
+    };
+    let versions = [
+        (&account, from("rec:account:acme@a", "salesforce")),
+        (&crm, from("rec:contact:ada@a", "salesforce")),
+        (&other, from("rec:contact:ada@b", "hubspot")),
+    ];
+    AccountFacts::from_versions("acme", &versions, &[], now(), &StateConfig::default())
+}
+
 /// Acme's facts from its CRM records, with `entities` in place of the states those records
 /// give the same entities (a dispute, an answer).
 pub fn with_world(lines: &[&str], entities: Vec<EntityState>) -> AccountFacts {

@@ -93,4 +93,14 @@ mod tests {
         assert_eq!(kinds(&p), ["create_task"]);
         assert!(propose(&UsageDropCheckInPlaybook, &view(&[ACCOUNT, CHAMPION]), &[]).is_empty());
     }
+
+    #[test]
+    fn a_champion_whose_address_is_disputed_is_not_written_to() {
+        let p = propose(
+            &UsageDropCheckInPlaybook,
+            &champion_with_disputed_address(),
+            &[drop()],
+        );
+        assert_eq!(kinds(&p), ["create_task"], "find the right contact instead");
+    }
 }
