@@ -5,6 +5,7 @@ REVLOOP_TOOLS_DIR ?= $(CURDIR)/.tools
 export REVLOOP_TOOLS_DIR
 export REVLOOP_TEMPORAL_BIN ?= $(REVLOOP_TOOLS_DIR)/bin/temporal
 export REVLOOP_MAILPIT_BIN ?= $(REVLOOP_TOOLS_DIR)/bin/mailpit
+export REVLOOP_NODE_MODULES ?= $(REVLOOP_TOOLS_DIR)/node/node_modules
 CARGO ?= cargo
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 
@@ -32,6 +33,8 @@ test-security: tools build
 tools:
 	@scripts/install-temporal.sh
 	@scripts/install-mailpit.sh
+	@scripts/install-chromium.sh
+	@scripts/install-playwright.sh
 
 build:
 	$(CARGO) build --workspace --bins --locked

@@ -394,7 +394,9 @@ async fn meeting_prep_runs_end_to_end_and_the_ledger_proves_it() -> anyhow::Resu
     // The decision read the world: the account's fields with their evidence, not raw records.
     let facts = revloop_activities::snapshot::decode(&snapshot).context("the snapshot decodes")?;
     assert_eq!(facts.account_name(), "Acme Corp");
-    let name = facts.account_field("name").context("the account's name field")?;
+    let name = facts
+        .account_field("name")
+        .context("the account's name field")?;
     assert!(!name.evidence_ids.is_empty() && name.contradiction.is_none());
     let decision_entry = own
         .iter()

@@ -362,24 +362,31 @@ pub async fn action_of(
     kind: &str,
     statuses: &[&str],
 ) -> anyhow::Result<pb::Action> {
-    eventually(
-        &format!("a {kind} action in {statuses:?}"),
-        Duration::from_secs(90),
-        || {
-            let mut client = client.clone();
-            async move {
-                let actions = client
-                    .actions
-                    .list_actions(pb::ListActionsRequest::default())
-                    .await?
-                    .into_inner()
-                    .actions;
-                Ok(actions
-                    .into_iter()
-                    .find(|a| a.kind == kind && statuses.contains(&a.status.as_str())))
-            }
-        },
-    )
+    action_where(client, &format!("a {kind} action in {statuses:?}"), |a| {
+        a.kind == kind && statuses.contains(&a.status.as_str())
+    })
+    .await
+}
+
+/// Waits for an action of the client's tenant that `matches`; `what` names it in the error.
+pub async fn action_where(
+    client: &ApiClient,
+    what: &str,
+    matches: impl Fn(&pb::Action) -> bool,
+) -> anyhow::Result<pb::Action> {
+    let matches = &matches;
+    eventually(what, Duration::from_secs(90), || {
+        let mut client = client.clone();
+        async move {
+            let actions = client
+                .actions
+                .list_actions(pb::ListActionsRequest::default())
+                .await?
+                .into_inner()
+                .actions;
+            Ok(actions.into_iter().find(|a| matches(a)))
+        }
+    })
     .await
 }
 

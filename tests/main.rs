@@ -5,6 +5,7 @@
 mod helpers;
 
 mod account_continue_as_new;
+mod approval_page;
 mod approval_revalidation;
 mod approval_timers;
 mod approval_via_temporal_cli;

@@ -54,6 +54,17 @@ pub struct ApiArgs {
     #[arg(long, env = "REVLOOP_PUSH_TOLERANCE_SECS", default_value_t = 300,
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub push_tolerance_secs: u64,
+    /// The Temporal Web UI, which the approval pages link each workflow to.
+    #[arg(
+        long,
+        env = "REVLOOP_TEMPORAL_UI_URL",
+        default_value = "http://127.0.0.1:8233"
+    )]
+    pub temporal_ui_url: String,
+    /// Mark the approval pages' session cookie `Secure` (sent over HTTPS only). Turn it on
+    /// whenever the HTTP listener is reached through TLS.
+    #[arg(long, env = "REVLOOP_WEB_SECURE_COOKIES", default_value_t = false)]
+    pub web_secure_cookies: bool,
     /// HMAC secret that signs bearer tokens (HS256). Required; never logged.
     #[arg(long, env = "REVLOOP_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: String,

@@ -12,5 +12,6 @@ pub mod metrics;
 pub mod paging;
 pub mod server;
 pub mod services;
+pub mod web;
 
 pub use server::serve;

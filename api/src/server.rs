@@ -107,6 +107,14 @@ pub async fn serve(args: ApiArgs) -> anyhow::Result<()> {
         http_limits: args.http_limits.clone(),
     };
     let auth = Authenticator::with_leeway(&args.jwt_secret, args.jwt_leeway_secs);
+    let web = crate::web::WebState {
+        app: state.clone(),
+        auth: auth.clone(),
+        csrf: crate::web::CsrfKey::derive(&args.jwt_secret),
+        temporal_ui: args.temporal_ui_url.clone(),
+        namespace: args.namespace.clone(),
+        secure_cookies: args.web_secure_cookies,
+    };
 
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
     health_reporter
@@ -188,7 +196,7 @@ pub async fn serve(args: ApiArgs) -> anyhow::Result<()> {
     };
     let http = crate::http::listener::serve(
         http_listener,
-        crate::http::router(state.clone()),
+        crate::http::router(state.clone()).merge(crate::web::router(web)),
         &args.http_limits,
         shutdown_signal(),
     );

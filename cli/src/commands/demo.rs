@@ -103,6 +103,11 @@ pub async fn run(args: &DemoArgs) -> anyhow::Result<i32> {
     let mut api_cmd = Command::new(sibling_binary("revloop-api")?);
     env(&mut api_cmd);
     api_cmd.env("REVLOOP_API_LISTEN", &args.api_listen);
+    // The approval pages link each step into the dev server's Web UI.
+    if let Some(ui) = &server.ui_url {
+        let base = ui.split("/namespaces").next().unwrap_or(ui);
+        api_cmd.env("REVLOOP_TEMPORAL_UI_URL", base);
+    }
     let mut api = ManagedChild::spawn("revloop-api", api_cmd, &home.join("api.log"))?;
 
     let dev_token = token::mint(
@@ -129,6 +134,10 @@ pub async fn run(args: &DemoArgs) -> anyhow::Result<i32> {
         );
         println!(
             "approve the follow-up:  revloop approve <action id>    verify:  revloop ledger verify"
+        );
+        println!(
+            "or on the approval page: http://{}/app (sign in with the token above)",
+            std::env::var("REVLOOP_HTTP_LISTEN").unwrap_or_else(|_| "127.0.0.1:8080".into())
         );
         if !args.exit_after_actions {
             println!("\nrunning; press Ctrl-C to stop");
