@@ -45,9 +45,37 @@ fn chromium() -> anyhow::Result<PathBuf> {
     Ok(path)
 }
 
+/// Runs one of `tests/browser/`'s scripts against the env's HTTP listener, signed in with
+/// `token`; fails with what the browser run printed.
+fn run_browser(
+    script: &str,
+    env: &TestEnv,
+    token: &str,
+    vars: &[(&str, &str)],
+) -> anyhow::Result<()> {
+    let output = Command::new("node")
+        .arg(workspace().join("tests/browser").join(script))
+        .env("NODE_PATH", node_modules()?)
+        .env("REVLOOP_CHROMIUM", chromium()?)
+        .env("REVLOOP_WEB_URL", &env.http_url)
+        .env("REVLOOP_TOKEN", token)
+        .envs(vars.iter().copied())
+        .output()
+        .with_context(|| format!("running node (tests/browser/{script})"))?;
+    anyhow::ensure!(
+        output.status.success(),
+        "the browser run failed:\n{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    Ok(())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_person_approves_and_rejects_in_a_real_browser() -> anyhow::Result<()> {
-    let (modules, browser) = (node_modules()?, chromium()?);
+    // Fail at once, naming the missing tool, rather than after the env is up.
+    node_modules()?;
+    chromium()?;
     let env = spawn_env().await?;
     let mut client = env.admin().await?;
     env.ingest_fixture(&mut client, "meeting_prep.jsonl", TENANT)
@@ -61,23 +89,17 @@ async fn a_person_approves_and_rejects_in_a_real_browser() -> anyhow::Result<()>
 
     let shots = workspace().join("target/browser-screenshots");
     std::fs::create_dir_all(&shots)?;
-    let output = Command::new("node")
-        .arg(workspace().join("tests/browser/approval_page.cjs"))
-        .env("NODE_PATH", &modules)
-        .env("REVLOOP_CHROMIUM", &browser)
-        .env("REVLOOP_WEB_URL", &env.http_url)
-        .env("REVLOOP_TOKEN", env.token(TENANT, &[Role::Approver]))
-        .env("REVLOOP_APPROVE_ID", &follow_up.action_id)
-        .env("REVLOOP_REJECT_ID", &other.action_id)
-        .env("REVLOOP_SCREENSHOTS", &shots)
-        .output()
-        .context("running node (tests/browser/approval_page.cjs)")?;
-    anyhow::ensure!(
-        output.status.success(),
-        "the browser run failed:\n{}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let token = env.token(TENANT, &[Role::Approver]);
+    run_browser(
+        "approval_page.cjs",
+        &env,
+        &token,
+        &[
+            ("REVLOOP_APPROVE_ID", &follow_up.action_id),
+            ("REVLOOP_REJECT_ID", &other.action_id),
+            ("REVLOOP_SCREENSHOTS", &shots.display().to_string()),
+        ],
+    )?;
     for shot in ["sign-in.png", "feed.png", "why-this.png", "approved.png"] {
         let len = std::fs::metadata(shots.join(shot))
             .with_context(|| format!("screenshot {shot}"))?
@@ -122,6 +144,57 @@ async fn a_person_approves_and_rejects_in_a_real_browser() -> anyhow::Result<()>
             .approval_events
             .iter()
             .any(|e| e.accepted && e.reason.as_deref() == Some("not the right moment"))
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_question_is_answered_on_its_page_and_the_decision_runs_again() -> anyhow::Result<()> {
+    node_modules()?;
+    chromium()?;
+    let env = spawn_env().await?;
+    let mut client = env.admin().await?;
+    let question = crate::clarifications::disputed_renewal(&env, &mut client).await?;
+    // The CRM's date, chosen on the page by the person the question is asked of.
+    let owner = revloop_cli::token::mint(SECRET, TENANT, "sam", &[Role::Viewer], 600)?;
+    run_browser(
+        "question_page.cjs",
+        &env,
+        &owner,
+        &[
+            ("REVLOOP_QUESTION_ID", &question.question_id),
+            ("REVLOOP_CHOICE", "from salesforce"),
+        ],
+    )?;
+    let result = env.workflow_result(&question.workflow_id).await?;
+    assert_eq!(result["answered"], 1, "{result}");
+    assert_eq!(
+        result["redecision"]["message"], "ACTION_PROPOSALS",
+        "{result}"
+    );
+    let listed = client
+        .questions
+        .list_questions(revloop_proto::v1::ListQuestionsRequest {
+            include_settled: true,
+            ..Default::default()
+        })
+        .await?
+        .into_inner()
+        .questions;
+    let answered = listed
+        .iter()
+        .find(|q| q.question_id == question.question_id)
+        .context("the question")?;
+    assert_eq!(
+        answered.answered_by, "sam",
+        "the page's person, from their token"
+    );
+    assert!(
+        question
+            .options
+            .iter()
+            .any(|o| o.source == "salesforce" && o.value_json == answered.answer_json),
+        "the chosen source's value: {answered:?}"
     );
     Ok(())
 }

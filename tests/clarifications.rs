@@ -64,8 +64,9 @@ async fn ingest(
     Ok(())
 }
 
-/// Ingests the dispute and waits for the question it raises.
-async fn disputed_renewal(
+/// Ingests the dispute (two trusted sources, two renewal dates) and waits for the question it
+/// raises.
+pub(crate) async fn disputed_renewal(
     env: &TestEnv,
     client: &mut revloop_cli::client::ApiClient,
 ) -> anyhow::Result<pb::Question> {

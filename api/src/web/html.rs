@@ -58,7 +58,7 @@ dt { font-weight: 600; } dd { margin: 0; }
 pub fn page(title: &str, signed_in: Option<&Frame>, body: &str) -> String {
     let nav = signed_in.map_or_else(String::new, |frame| {
         format!(
-            r#"<nav aria-label="Main"><a href="/app">Top actions</a></nav>
+            r#"<nav aria-label="Main"><a href="/app">Top actions</a> · <a href="/app/questions">Questions</a></nav>
 <span>{who} · {tenant}</span>{badge}
 <form method="post" action="/app/sign-out"><input type="hidden" name="csrf" value="{csrf}"><button class="secondary" type="submit">Sign out</button></form>"#,
             who = escape(&frame.subject),
@@ -106,9 +106,9 @@ pub fn age(at: &str, now: chrono::DateTime<chrono::Utc>) -> String {
 /// A status as a badge whose colour says whether it needs someone.
 pub fn status_badge(status: &str) -> String {
     let class = match status {
-        "executed" | "approved" => "ok",
+        "executed" | "approved" | "answered" => "ok",
         "blocked" | "failed" | "rejected" | "expired" => "bad",
-        "awaiting_approval" => "warn",
+        "awaiting_approval" | "open" => "warn",
         _ => "",
     };
     format!(

@@ -11,6 +11,7 @@ mod decide;
 mod error;
 mod feed;
 mod html;
+mod questions_page;
 mod session;
 mod sign_in;
 
@@ -60,6 +61,12 @@ pub fn router(state: WebState) -> Router {
         .route("/app/sign-out", post(sign_in::sign_out))
         .route("/app/actions/{action_id}", get(action_page::show))
         .route("/app/actions/{action_id}/{verb}", post(decide::decide))
+        .route("/app/questions", get(questions_page::list))
+        .route("/app/questions/{question_id}", get(questions_page::show))
+        .route(
+            "/app/questions/{question_id}/answer",
+            post(questions_page::answer),
+        )
         .layer(axum::middleware::map_response(security_headers))
         .with_state(state)
 }
