@@ -1,7 +1,9 @@
 //! `revloop bench …`: the speed and memory targets, measured on an embedded store with
 //! generated data. Timed runs live here, never in tests.
 
+mod approval;
 mod decision;
+mod dev_loop;
 mod perception;
 mod world;
 
@@ -12,6 +14,14 @@ use serde_json::{Value, json};
 
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
+    /// Approval → execution latency on a dev server: every customer-facing action a generated
+    /// tenant proposes is approved through the API, and timed until its effect is recorded.
+    Approval {
+        #[arg(long, default_value_t = 30)]
+        accounts: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// The decision loop on a dev server for a generated tenant, against a no-op workflow with
     /// as many activities: the ratio, signal → proposals latency, history bytes per decision.
     Decision {
@@ -54,6 +64,9 @@ pub enum BenchCommand {
 
 pub async fn run(cmd: &BenchCommand, json_out: bool) -> anyhow::Result<i32> {
     match cmd {
+        BenchCommand::Approval { accounts, seed } => {
+            approval::run(*accounts, *seed, json_out).await
+        }
         BenchCommand::Decision { accounts, seed } => {
             decision::run(*accounts, *seed, json_out).await
         }
@@ -119,6 +132,10 @@ impl Latencies {
         }
         let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
         sorted[rank.clamp(1, sorted.len()) - 1].as_secs_f64() * 1000.0
+    }
+
+    fn len(&self) -> usize {
+        self.0.len()
     }
 
     fn report(&self) -> Value {
