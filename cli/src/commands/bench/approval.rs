@@ -17,20 +17,11 @@ use serde_json::{Value, json};
 
 use super::Latencies;
 use super::dev_loop::{DevLoop, TENANT};
-use crate::commands::print_json;
 
 pub async fn run(accounts: usize, seed: u64, json_out: bool) -> anyhow::Result<i32> {
     let mut dev = DevLoop::start().await?;
     let outcome = measure(&mut dev, accounts, seed).await;
-    let logs = dev.dir.path().display().to_string();
-    dev.stop();
-    let report = outcome.with_context(|| format!("logs: {logs}"))?;
-    if json_out {
-        print_json(&report)?;
-    } else {
-        println!("{}", serde_json::to_string_pretty(&report)?);
-    }
-    Ok(0)
+    dev.finish(outcome, json_out)
 }
 
 async fn measure(dev: &mut DevLoop, accounts: usize, seed: u64) -> anyhow::Result<Value> {

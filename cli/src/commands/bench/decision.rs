@@ -9,7 +9,6 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use anyhow::Context;
 use chrono::{DateTime, Utc};
 use revloop_cli::devserver::temporal_cli;
 use revloop_proto::v1 as pb;
@@ -17,7 +16,6 @@ use serde_json::{Value, json};
 
 use super::Latencies;
 use super::dev_loop::DevLoop;
-use crate::commands::print_json;
 
 /// A workflow's history: its JSON size, its activities, and the action workflows it started.
 fn history(
@@ -55,15 +53,7 @@ fn median(mut v: Vec<usize>) -> usize {
 pub async fn run(accounts: usize, seed: u64, json_out: bool) -> anyhow::Result<i32> {
     let mut dev = DevLoop::start().await?;
     let outcome = measure(&mut dev, accounts, seed).await;
-    let logs = dev.dir.path().display().to_string();
-    dev.stop();
-    let report = outcome.with_context(|| format!("logs: {logs}"))?;
-    if json_out {
-        print_json(&report)?;
-    } else {
-        println!("{}", serde_json::to_string_pretty(&report)?);
-    }
-    Ok(0)
+    dev.finish(outcome, json_out)
 }
 
 async fn measure(dev: &mut DevLoop, accounts: usize, seed: u64) -> anyhow::Result<Value> {

@@ -19,6 +19,7 @@ use revloop_proto::v1 as pb;
 use serde_json::Value;
 
 use crate::commands::ingest::Chunks;
+use crate::commands::print_json;
 
 pub const TENANT: &str = "bench";
 
@@ -96,10 +97,19 @@ impl DevLoop {
         Ok(dev)
     }
 
-    pub fn stop(mut self) {
+    /// Stops the processes and prints the bench's report; a failed bench names its logs.
+    pub fn finish(mut self, outcome: anyhow::Result<Value>, json_out: bool) -> anyhow::Result<i32> {
+        let logs = self.dir.path().display().to_string();
         self.api.stop();
         self.worker.stop();
         self.server.stop();
+        let report = outcome.with_context(|| format!("logs: {logs}"))?;
+        if json_out {
+            print_json(&report)?;
+        } else {
+            println!("{}", serde_json::to_string_pretty(&report)?);
+        }
+        Ok(0)
     }
 
     /// Ingests a generated tenant of `accounts` (its earlier versions, then its records) and
