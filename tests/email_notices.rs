@@ -3,76 +3,13 @@
 //! owner. The SMTP URL is a tenant secret reference; each message's Message-ID derives from the
 //! notice, so a retried send is recognisable.
 
-use std::process::Command;
 use std::time::Duration;
 
 use anyhow::Context;
-use revloop_cli::devserver::free_port;
-use revloop_cli::procs::ManagedChild;
 use serde_json::Value;
 
 use crate::helpers::*;
-
-/// A Mailpit on loopback: its SMTP port and its HTTP API.
-struct Mailpit {
-    _process: ManagedChild,
-    smtp_port: u16,
-    api: String,
-}
-
-impl Mailpit {
-    fn start(dir: &std::path::Path) -> anyhow::Result<Self> {
-        let bin = std::env::var("REVLOOP_MAILPIT_BIN").unwrap_or_else(|_| {
-            concat!(env!("CARGO_MANIFEST_DIR"), "/../.tools/bin/mailpit").into()
-        });
-        anyhow::ensure!(
-            std::path::Path::new(&bin).is_file(),
-            "Mailpit not found at {bin}: run `make tools` or set REVLOOP_MAILPIT_BIN"
-        );
-        let (smtp_port, http_port) = (free_port()?, free_port()?);
-        let mut cmd = Command::new(bin);
-        cmd.args([
-            "--smtp",
-            &format!("127.0.0.1:{smtp_port}"),
-            "--listen",
-            &format!("127.0.0.1:{http_port}"),
-            "--disable-version-check",
-            "--database",
-            &dir.join("mailpit.db").display().to_string(),
-        ]);
-        let process = ManagedChild::spawn("mailpit", cmd, &dir.join("mailpit.log"))?;
-        Ok(Self {
-            _process: process,
-            smtp_port,
-            api: format!("http://127.0.0.1:{http_port}/api/v1"),
-        })
-    }
-
-    /// Waits for a message whose subject starts with `subject`; returns its summary.
-    async fn message(&self, subject: &str) -> anyhow::Result<Value> {
-        eventually(
-            &format!("mail {subject:?}"),
-            Duration::from_secs(60),
-            || async {
-                let listed: Value = reqwest::get(format!("{}/messages", self.api))
-                    .await?
-                    .json()
-                    .await?;
-                Ok(listed["messages"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .find(|m| {
-                        m["Subject"]
-                            .as_str()
-                            .is_some_and(|s| s.starts_with(subject))
-                    })
-                    .cloned())
-            },
-        )
-        .await
-    }
-}
+use crate::mailpit::Mailpit;
 
 fn config(smtp: &str, extra: &str) -> String {
     format!(
@@ -83,7 +20,7 @@ fn config(smtp: &str, extra: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn approval_requests_and_blocked_actions_arrive_by_email() -> anyhow::Result<()> {
     let env = spawn_env().await?;
-    let mail = Mailpit::start(env.dir.path())?;
+    let mail = Mailpit::start(env.dir.path(), false)?;
     let mut client = env.admin().await?;
     // The SMTP URL is a tenant secret, in the operator's folder for the tenant.
     let secret = |tenant: &str| -> anyhow::Result<()> {

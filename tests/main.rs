@@ -3,6 +3,7 @@
 //! `revloop` and `temporal` CLIs), checking the store and Temporal histories underneath.
 
 mod helpers;
+mod mailpit;
 
 mod account_continue_as_new;
 mod approval_page;
@@ -15,6 +16,7 @@ mod batch_size;
 mod clarifications;
 mod decision_replay;
 mod durability;
+mod email_actions;
 mod email_notices;
 mod file_drop;
 mod full_loop;

@@ -76,7 +76,11 @@ pub struct ActionActivities {
 
 impl ActionActivities {
     pub fn new(deps: Deps) -> Self {
-        let executors = executors::builtin(deps.store.clone());
+        let smtp = crate::smtp::SmtpSender::new(
+            deps.settings.secrets.clone(),
+            deps.settings.egress.clone(),
+        );
+        let executors = executors::builtin(deps.store.clone(), smtp);
         Self { deps, executors }
     }
 
@@ -109,6 +113,7 @@ impl ActionActivities {
                 }
                 return Err(match e {
                     ExecutorError::Invalid(m) => error::non_retryable(error::INVALID_INPUT, m),
+                    ExecutorError::Transient(m) => ActivityError::from(anyhow::anyhow!(m)),
                     ExecutorError::Store(s) => error::store(s),
                 });
             }

@@ -29,6 +29,7 @@ pub mod pipeline;
 pub mod replay;
 pub mod search_attributes;
 pub mod secrets;
+pub mod smtp;
 pub mod snapshot;
 pub mod trust_args;
 pub mod world;

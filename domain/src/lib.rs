@@ -13,6 +13,7 @@ pub mod error;
 pub mod hashing;
 pub mod ids;
 pub mod ledger;
+pub mod mail_config;
 pub mod notify_config;
 pub mod records;
 pub mod security;

@@ -28,6 +28,9 @@ pub struct TenantConfig {
     pub decision: DecisionConfig,
     /// Where approval notices go (`[notify]`).
     pub notify: revloop_domain::notify_config::NotifyConfig,
+    /// The mailer customer emails go through (`[mail]`); none: they are queued in revloop's
+    /// outbox.
+    pub mail: Option<revloop_domain::mail_config::MailConfig>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -5,6 +5,7 @@
 
 mod attach_brief;
 mod create_task;
+pub mod email;
 mod escalate_ticket;
 mod escalate_to_exec_sponsor;
 mod log_note;
@@ -20,6 +21,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use revloop_domain::decision::ActionKind;
 use revloop_store::{ActionRecord, Effect, Store, StoreError};
+
+use crate::smtp::SmtpSender;
 
 pub use attach_brief::AttachBriefExecutor;
 pub use create_task::CreateTaskExecutor;
@@ -37,6 +40,9 @@ pub enum ExecutorError {
     /// The action cannot be carried out as given; retrying will not help.
     #[error("{0}")]
     Invalid(String),
+    /// The target system could not be reached or refused for now; a retry may succeed.
+    #[error("{0}")]
+    Transient(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -64,15 +70,15 @@ pub trait ActionExecutor: Send + Sync {
     ) -> Result<(Effect, bool), ExecutorError>;
 }
 
-pub fn builtin(store: Arc<dyn Store>) -> Vec<Box<dyn ActionExecutor>> {
+pub fn builtin(store: Arc<dyn Store>, smtp: SmtpSender) -> Vec<Box<dyn ActionExecutor>> {
     vec![
         Box::new(AttachBriefExecutor::new(store.clone())),
         Box::new(CreateTaskExecutor::new(store.clone())),
-        Box::new(SendFollowUpExecutor::new(store.clone())),
+        Box::new(SendFollowUpExecutor::new(store.clone(), smtp.clone())),
         Box::new(LogNoteExecutor::new(store.clone())),
         Box::new(UpdateCrmFieldExecutor::new(store.clone())),
-        Box::new(SendEmailExecutor::new(store.clone())),
-        Box::new(RequestMeetingExecutor::new(store.clone())),
+        Box::new(SendEmailExecutor::new(store.clone(), smtp.clone())),
+        Box::new(RequestMeetingExecutor::new(store.clone(), smtp)),
         Box::new(EscalateTicketExecutor::new(store.clone())),
         Box::new(EscalateToExecSponsorExecutor::new(store)),
     ]

@@ -1,25 +1,27 @@
-//! Queues a meeting request to one contact. Customer-facing: only after approval.
+//! Asks a contact for a meeting: an email carrying an iCalendar invitation (at the action's `starts_at`,
+//! or a proposed weekday morning).
+//! Customer-facing: the workflow only gets here after a person approved it. Sent as every
+//! customer email is (`email.rs`): once, over the tenant's `[mail]` server, or queued in
+//! revloop's outbox when none is configured.
 
 use std::sync::Arc;
 
 use revloop_domain::decision::ActionKind;
 use revloop_store::Store;
 
-use super::outbox::{OutboxExecutor, OutboxSpec};
+use super::email::EmailExecutor;
+use crate::smtp::SmtpSender;
 
 pub struct RequestMeetingExecutor;
 
 impl RequestMeetingExecutor {
     #[allow(clippy::new_ret_no_self)]
-    pub fn new(store: Arc<dyn Store>) -> OutboxExecutor {
-        OutboxExecutor::new(
+    pub fn new(store: Arc<dyn Store>, smtp: SmtpSender) -> EmailExecutor {
+        EmailExecutor::new(
             store,
-            OutboxSpec {
-                kind: ActionKind::RequestMeeting,
-                effect: "meeting_requested",
-                withdrawn: "meeting_request_withdrawn",
-                optional: &["contact_id"],
-            },
+            smtp,
+            ActionKind::RequestMeeting,
+            &["contact_id", "starts_at"],
         )
     }
 }

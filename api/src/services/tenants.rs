@@ -120,6 +120,9 @@ pub fn parse_tenant_config(text: &str) -> Result<TenantConfig, String> {
         .notify
         .check()
         .map_err(|e| format!("config_toml: {e}"))?;
+    if let Some(mail) = &config.mail {
+        mail.check().map_err(|e| format!("config_toml: {e}"))?;
+    }
     Ok(config)
 }
 

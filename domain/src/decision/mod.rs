@@ -7,6 +7,7 @@ pub mod approval_token;
 pub mod approvers;
 mod brief;
 pub mod clarify;
+pub mod invitation;
 pub mod meeting_timer;
 mod model_config;
 pub mod playbooks;
