@@ -80,7 +80,9 @@ impl ActionActivities {
             deps.settings.secrets.clone(),
             deps.settings.egress.clone(),
         );
-        let executors = executors::builtin(deps.store.clone(), smtp);
+        let reach = crate::connectors::Reach::of(&deps.settings);
+        let crm = crate::crm::CrmWriteBack::new(deps.store.clone(), reach);
+        let executors = executors::builtin(deps.store.clone(), smtp, crm);
         Self { deps, executors }
     }
 
@@ -165,7 +167,7 @@ impl ActionActivities {
             // effect is never repeated; the answer is what the first execution recorded.
             return Ok(already_executed(&action));
         }
-        let allowed = match action.proposal.kind.requires_approval() {
+        let allowed = match action.needs_approval() {
             true => action.status == ActionStatus::Approved,
             false => action.status == ActionStatus::Proposed,
         };

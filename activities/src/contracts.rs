@@ -299,6 +299,10 @@ pub struct ProposalRef {
     pub kind: String,
     pub rank: u32,
     pub requires_approval: bool,
+    /// The write-back policy's routing, ledgered with the proposal (absent in decisions made
+    /// before the policy).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing: Option<revloop_domain::decision::writeback::Routing>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -25,6 +25,7 @@ use crate::ledger_hook::{LedgerRecord, record};
 use crate::models::{self, DecisionContext, DecisionModel};
 use crate::{Deps, error, metrics};
 use crate::{notify, snapshot};
+use revloop_domain::decision::writeback;
 
 pub struct DecisionActivities {
     deps: Deps,
@@ -60,6 +61,8 @@ impl DecisionActivities {
         let message = &checked.message;
         let mut proposals = Vec::new();
         for proposal in message.proposals() {
+            let routing = writeback::route(proposal.kind, proposal.confidence, &config.writeback);
+            let requires_approval = routing.needs_approval();
             let action = ActionRecord {
                 action_id: proposal.proposal_id.clone(),
                 tenant_id: input.tenant_id.clone(),
@@ -77,14 +80,16 @@ impl DecisionActivities {
                 result: None,
                 created_at: input.now,
                 updated_at: input.now,
+                routing: Some(routing.clone()),
             };
             store.create_action(&action).await.map_err(error::store)?;
-            metrics::action_proposed(proposal.kind.as_str(), proposal.kind.requires_approval());
+            metrics::action_proposed(proposal.kind.as_str(), requires_approval);
             proposals.push(ProposalRef {
                 action_id: proposal.proposal_id.clone(),
                 kind: proposal.kind.as_str().into(),
                 rank: proposal.rank,
-                requires_approval: proposal.kind.requires_approval(),
+                requires_approval,
+                routing: Some(routing),
             });
         }
         let question_ids = match message {
@@ -581,7 +586,8 @@ impl DecisionActivities {
                     title: p.title.clone(),
                     why_now: p.why_now.clone(),
                     confidence: p.confidence,
-                    requires_approval: p.kind.requires_approval(),
+                    requires_approval: writeback::route(p.kind, p.confidence, &config.writeback)
+                        .needs_approval(),
                     playbook: p.playbook.clone(),
                     evidence_refs: p.evidence_refs.clone(),
                 })

@@ -13,6 +13,7 @@ pub mod calibration;
 pub mod clarification;
 pub mod connectors;
 pub mod contracts;
+pub mod crm;
 pub mod decision;
 pub mod egress;
 pub mod error;
@@ -64,4 +65,6 @@ pub struct Settings {
     pub egress: revloop_domain::security::EgressPolicy,
     /// Where tenants' secret references resolve.
     pub secrets: secrets::TenantSecrets,
+    /// Each connector's request turns: pulls and write-backs of one connector share its rate.
+    pub pacers: connectors::pacer::Pacers,
 }

@@ -170,7 +170,7 @@ async fn compare_gateway(
     for validator in after.keys().filter(|v| !before.contains_key(*v)) {
         differences.push(format!("{id}: {validator} runs now and did not then"));
     }
-    let needs_approval = action.proposal.kind.requires_approval();
+    let needs_approval = action.needs_approval();
     let (was, now) = (
         route(needs_approval, recorded.aggregate),
         route(needs_approval, replayed.aggregate),

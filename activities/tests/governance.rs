@@ -58,6 +58,7 @@ fn action(decision: &str, account: &str, created_at: DateTime<Utc>) -> ActionRec
         result: None,
         created_at,
         updated_at: created_at,
+        routing: None,
     }
 }
 

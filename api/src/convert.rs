@@ -118,7 +118,7 @@ pub fn action(a: &ActionRecord) -> pb::Action {
         created_at: a.created_at.to_rfc3339(),
         updated_at: a.updated_at.to_rfc3339(),
         evidence: Vec::new(),
-        requires_approval: p.kind.requires_approval(),
+        requires_approval: a.needs_approval(),
     }
 }
 
@@ -206,6 +206,22 @@ pub fn explanation(a: &ActionRecord) -> pb::ExplainActionResponse {
         gateway_runs: a.validations.iter().map(|g| gateway_run(a, g)).collect(),
         budget: a.budget.iter().map(budget_result).collect(),
         reasons,
+        route: if a.needs_approval() {
+            "approval"
+        } else {
+            "autonomous"
+        }
+        .into(),
+        route_rule: a
+            .routing
+            .as_ref()
+            .map(|r| r.rule.clone())
+            .unwrap_or_else(|| "action class (proposed before the write-back policy)".into()),
+        route_reason: a
+            .routing
+            .as_ref()
+            .map(|r| r.reason.clone())
+            .unwrap_or_default(),
     }
 }
 

@@ -41,6 +41,12 @@ pub fn explanation_text(e: &pb::ExplainActionResponse) -> String {
             e.world_snapshots.len() - 1
         );
     }
+    if !e.route.is_empty() {
+        out += &format!("\n  route: {} [{}]", e.route, e.route_rule);
+        if !e.route_reason.is_empty() {
+            out += &format!(" — {}", e.route_reason);
+        }
+    }
     if e.reasons.is_empty() {
         out += "\n  nothing warned or blocked";
     }

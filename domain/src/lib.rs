@@ -8,6 +8,7 @@
 pub mod auth;
 pub mod budget;
 pub mod config_rules;
+pub mod crm_config;
 pub mod decision;
 pub mod error;
 pub mod hashing;

@@ -122,9 +122,21 @@ pub struct ActionRecord {
     pub result: Option<serde_json::Value>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// How the write-back policy routed the action when it was proposed (none on actions
+    /// proposed before the policy: those are routed by their class alone).
+    #[serde(default)]
+    pub routing: Option<revloop_domain::decision::writeback::Routing>,
 }
 
 impl ActionRecord {
+    /// Whether a person must approve the action before it runs.
+    pub fn needs_approval(&self) -> bool {
+        self.routing
+            .as_ref()
+            .map(|r| r.needs_approval())
+            .unwrap_or_else(|| self.proposal.kind.requires_approval())
+    }
+
     /// What a person's decision on this action binds to in the ledger: the account's own
     /// world-state snapshot when the action was proposed, else the account view planning used.
     pub fn bound_snapshot(&self) -> Option<String> {

@@ -31,6 +31,12 @@ pub struct TenantConfig {
     /// The mailer customer emails go through (`[mail]`); none: they are queued in revloop's
     /// outbox.
     pub mail: Option<revloop_domain::mail_config::MailConfig>,
+    /// The CRM connector actions write back through (`[crm]`); none: CRM actions are kept in
+    /// revloop's outbox.
+    pub crm: Option<revloop_domain::crm_config::CrmConfig>,
+    /// Which actions run without a person (`[writeback]`): CRM mutations wait for approval
+    /// unless the tenant lets confident ones run.
+    pub writeback: revloop_domain::decision::writeback::WritebackConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -109,6 +109,7 @@ async fn main() -> anyhow::Result<()> {
                 .policy()
                 .context("REVLOOP_EGRESS_ALLOW_NETS")?,
             secrets: TenantSecrets::from_args(&args.trust.secrets),
+            pacers: Default::default(),
         },
         approval_keys: ApprovalKeys::from_args(&args.trust.approval_keys)?,
     };

@@ -137,10 +137,13 @@ impl Connector for HttpPullConnector {
         }
         let mut lines = Vec::new();
         let mut newest: Option<DateTime<Utc>> = cursor.as_deref().and_then(|c| c.parse().ok());
-        let mut pacer = super::pacer::Pacer::new(config.max_requests_per_second);
         for _ in 0..MAX_PAGES {
             self.reach.check(&url)?;
-            pacer.ready().await;
+            let _turn = self
+                .reach
+                .pacers
+                .turn(tenant_id, connector_id, config.max_requests_per_second)
+                .await;
             let mut request = self.http.get(url.clone());
             if let Some(t) = &token {
                 request = request.bearer_auth(t);

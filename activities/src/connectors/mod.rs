@@ -7,7 +7,7 @@ pub mod file_drop;
 pub mod http_pull;
 pub mod inbox;
 mod jsonl_file;
-mod pacer;
+pub mod pacer;
 mod pushed_batch;
 pub mod salesforce;
 
@@ -51,10 +51,7 @@ pub trait Connector: Send + Sync {
 
 pub fn builtin(store: Arc<dyn Store>, settings: &crate::Settings) -> Vec<Box<dyn Connector>> {
     let inbox = inbox::Inbox::new(settings.inbox_dir.clone());
-    let reach = Reach {
-        egress: settings.egress.clone(),
-        secrets: settings.secrets.clone(),
-    };
+    let reach = Reach::of(settings);
     vec![
         Box::new(JsonlFileConnector::new(inbox.clone())),
         Box::new(FileDropConnector::new(store.clone(), inbox)),
@@ -69,9 +66,20 @@ pub fn builtin(store: Arc<dyn Store>, settings: &crate::Settings) -> Vec<Box<dyn
 pub struct Reach {
     pub egress: revloop_domain::security::EgressPolicy,
     pub secrets: crate::secrets::TenantSecrets,
+    /// Each connector's request turns, shared by its pulls and write-backs.
+    pub pacers: pacer::Pacers,
 }
 
 impl Reach {
+    /// The worker's egress policy, secrets and pacers.
+    pub fn of(settings: &crate::Settings) -> Self {
+        Self {
+            egress: settings.egress.clone(),
+            secrets: settings.secrets.clone(),
+            pacers: settings.pacers.clone(),
+        }
+    }
+
     /// An HTTP client held to the egress policy.
     pub fn client(&self) -> reqwest::Client {
         crate::egress::client(&self.egress)

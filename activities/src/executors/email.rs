@@ -19,7 +19,7 @@ use revloop_domain::mail_config::MailConfig;
 use revloop_store::{ActionRecord, Effect, Store};
 use serde_json::{Value, json};
 
-use super::{ActionExecutor, ExecutorError, record, required_payload};
+use super::{ActionExecutor, ExecutorError, record, recorded, required_payload};
 use crate::smtp::{SmtpError, SmtpSender, message_id};
 
 /// What an email's result says when no mailer is configured.
@@ -54,19 +54,6 @@ impl EmailExecutor {
             .get_tenant(tenant_id)
             .await?
             .and_then(|t| t.config.mail))
-    }
-
-    async fn recorded(
-        &self,
-        action: &ActionRecord,
-        key: &str,
-    ) -> Result<Option<Effect>, ExecutorError> {
-        Ok(self
-            .store
-            .list_effects(&action.tenant_id, &action.action_id)
-            .await?
-            .into_iter()
-            .find(|e| e.idempotency_key == key))
     }
 }
 
@@ -155,7 +142,7 @@ impl ActionExecutor for EmailExecutor {
             return record(&*self.store, action, key, "email_queued", payload, now).await;
         };
         // Sent and recorded already: a retry never sends again.
-        if let Some(sent) = self.recorded(action, key).await? {
+        if let Some(sent) = recorded(&*self.store, action, key).await? {
             return Ok((sent, false));
         }
         let id = message_id(key);
@@ -193,7 +180,7 @@ impl ActionExecutor for EmailExecutor {
         key: &str,
         now: DateTime<Utc>,
     ) -> Result<(Effect, bool), ExecutorError> {
-        if let Some(sent) = self.recorded(action, key).await?
+        if let Some(sent) = recorded(&*self.store, action, key).await?
             && sent.kind == "email_sent"
         {
             return Err(ExecutorError::Invalid(format!(

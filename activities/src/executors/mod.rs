@@ -5,6 +5,7 @@
 
 mod attach_brief;
 mod create_task;
+mod crm_task;
 pub mod email;
 mod escalate_ticket;
 mod escalate_to_exec_sponsor;
@@ -22,10 +23,12 @@ use chrono::{DateTime, Utc};
 use revloop_domain::decision::ActionKind;
 use revloop_store::{ActionRecord, Effect, Store, StoreError};
 
+use crate::crm::CrmWriteBack;
 use crate::smtp::SmtpSender;
 
 pub use attach_brief::AttachBriefExecutor;
 pub use create_task::CreateTaskExecutor;
+pub use crm_task::{CrmTaskExecutor, CrmTaskSpec};
 pub use escalate_ticket::EscalateTicketExecutor;
 pub use escalate_to_exec_sponsor::EscalateToExecSponsorExecutor;
 pub use log_note::LogNoteExecutor;
@@ -70,13 +73,19 @@ pub trait ActionExecutor: Send + Sync {
     ) -> Result<(Effect, bool), ExecutorError>;
 }
 
-pub fn builtin(store: Arc<dyn Store>, smtp: SmtpSender) -> Vec<Box<dyn ActionExecutor>> {
+/// Every executor; CRM actions write back through `crm` and emails go out through `smtp` where
+/// the tenant configures them.
+pub fn builtin(
+    store: Arc<dyn Store>,
+    smtp: SmtpSender,
+    crm: CrmWriteBack,
+) -> Vec<Box<dyn ActionExecutor>> {
     vec![
-        Box::new(AttachBriefExecutor::new(store.clone())),
-        Box::new(CreateTaskExecutor::new(store.clone())),
+        Box::new(AttachBriefExecutor::new(store.clone(), crm.clone())),
+        Box::new(CreateTaskExecutor::new(store.clone(), crm.clone())),
         Box::new(SendFollowUpExecutor::new(store.clone(), smtp.clone())),
-        Box::new(LogNoteExecutor::new(store.clone())),
-        Box::new(UpdateCrmFieldExecutor::new(store.clone())),
+        Box::new(LogNoteExecutor::new(store.clone(), crm.clone())),
+        Box::new(UpdateCrmFieldExecutor::new(store.clone(), crm)),
         Box::new(SendEmailExecutor::new(store.clone(), smtp.clone())),
         Box::new(RequestMeetingExecutor::new(store.clone(), smtp)),
         Box::new(EscalateTicketExecutor::new(store.clone())),
@@ -141,6 +150,19 @@ pub(crate) fn required_payload(
     }
     payload.insert("account_id".into(), serde_json::json!(action.account_id));
     Ok(serde_json::Value::Object(payload))
+}
+
+/// The effect recorded under `key` for this action, if any: a retry's first question.
+pub(crate) async fn recorded(
+    store: &dyn Store,
+    action: &ActionRecord,
+    key: &str,
+) -> Result<Option<Effect>, ExecutorError> {
+    Ok(store
+        .list_effects(&action.tenant_id, &action.action_id)
+        .await?
+        .into_iter()
+        .find(|e| e.idempotency_key == key))
 }
 
 /// Records an effect; shared by the executors whose effect is a record in revloop's own store.

@@ -123,6 +123,13 @@ pub fn parse_tenant_config(text: &str) -> Result<TenantConfig, String> {
     if let Some(mail) = &config.mail {
         mail.check().map_err(|e| format!("config_toml: {e}"))?;
     }
+    config
+        .writeback
+        .check()
+        .map_err(|e| format!("config_toml: {e}"))?;
+    if let Some(crm) = &config.crm {
+        crm.check().map_err(|e| format!("config_toml: {e}"))?;
+    }
     Ok(config)
 }
 

@@ -11,7 +11,8 @@ use chrono::{DateTime, Utc};
 use revloop_activities::contracts::RecordChange;
 use revloop_activities::models::{self, DecisionContext};
 use revloop_activities::pipeline::{detect_changes, normalize_batch};
-use revloop_domain::decision::{DecisionMessage, MeetingBrief};
+use revloop_domain::decision::writeback::{WritebackConfig, route};
+use revloop_domain::decision::{DecisionMessage, MeetingBrief, Proposal};
 use revloop_domain::records::parse_jsonl;
 use revloop_domain::signals::Signal;
 use revloop_store::{Evidence, EvidenceStore, Provenance, SignalStore, SqliteStore, TenantConfig};
@@ -73,6 +74,7 @@ pub async fn run(args: &DecideArgs, json: bool) -> anyhow::Result<i32> {
             &decision.account_id,
             &decision.signals,
             &decision.message,
+            &config.writeback,
             json,
         )?;
     }
@@ -211,8 +213,10 @@ fn print_decision(
     account: &str,
     signals: &[Signal],
     message: &DecisionMessage,
+    writeback: &WritebackConfig,
     json: bool,
 ) -> anyhow::Result<()> {
+    let needs_approval = |p: &Proposal| route(p.kind, p.confidence, writeback).needs_approval();
     let mut types: Vec<String> = signals
         .iter()
         .map(|s| s.signal_type.as_str().to_string())
@@ -227,7 +231,7 @@ fn print_decision(
                 "kind": p.kind.as_str(),
                 "rank": p.rank,
                 "confidence": p.confidence,
-                "requires_approval": p.kind.requires_approval(),
+                "requires_approval": needs_approval(p),
                 "why_now": p.why_now,
                 "evidence_refs": p.evidence_refs,
                 "params": p.params,
@@ -264,7 +268,7 @@ fn print_decision(
         _ => {}
     }
     for p in message.proposals() {
-        let approval = if p.kind.requires_approval() {
+        let approval = if needs_approval(p) {
             ", needs approval"
         } else {
             ""

@@ -13,6 +13,7 @@ mod model_config;
 pub mod playbooks;
 mod proposal;
 mod protocol;
+pub mod writeback;
 
 pub use actions::{ActionClass, ActionKind, EmailPurpose, check_param, param_limit};
 pub use approval::{ApprovalCommand, ApprovalVerb, parse_approval};

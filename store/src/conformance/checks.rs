@@ -318,6 +318,7 @@ pub async fn actions_round_trip_and_stay_in_their_tenant<S: Store>(store: S) {
         result: None,
         created_at: at(),
         updated_at: at(),
+        routing: None,
     };
     assert_eq!(store.create_action(&action).await.unwrap(), action);
     action.status = ActionStatus::AwaitingApproval;

@@ -139,7 +139,6 @@ impl Connector for SalesforceConnector {
             .map_err(|e| ConnectorError::Invalid(e.to_string()))?;
         let mut newest: Option<DateTime<Utc>> = cursor.as_deref().and_then(|c| c.parse().ok());
         let mut lines = Vec::new();
-        let mut pacer = super::pacer::Pacer::new(config.max_requests_per_second);
         for object in &config.objects {
             let filter = cursor
                 .as_ref()
@@ -154,8 +153,14 @@ impl Connector for SalesforceConnector {
                 .map_err(|e| ConnectorError::Invalid(e.to_string()))?;
             url.query_pairs_mut().append_pair("q", &soql);
             for _ in 0..MAX_PAGES {
-                pacer.ready().await;
-                let page = self.get(&url, &token).await?;
+                let page = {
+                    let _turn = self
+                        .reach
+                        .pacers
+                        .turn(tenant_id, connector_id, config.max_requests_per_second)
+                        .await;
+                    self.get(&url, &token).await?
+                };
                 for record in page["records"].as_array().into_iter().flatten() {
                     if let Some(at) = record["SystemModstamp"].as_str().and_then(parse_datetime) {
                         newest = newest.max(Some(at));

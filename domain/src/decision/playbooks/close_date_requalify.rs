@@ -1,4 +1,6 @@
-//! A deal's close date slipped: a task to re-qualify it with the buyer.
+//! A deal's close date slipped: a task to re-qualify it with the buyer, and the opportunity's
+//! next step in the CRM set to say so (a CRM mutation: it waits for approval unless the tenant
+//! lets confident ones run).
 
 use serde_json::json;
 
@@ -28,11 +30,26 @@ impl Playbook for CloseDateRequalifyPlaybook {
     fn propose(&self, input: &PlaybookInput<'_>) -> Vec<Proposal> {
         signals_of(input, SignalType::CloseDateSlipped)
             .into_iter()
-            .map(|s| {
+            .flat_map(|s| {
                 let (opp, name, labelled) = opportunity_of(input, s);
                 let slipped = number(s, "slipped_days").map(shown).unwrap_or_else(|| "some".into());
                 let (refs, ids) = cite(&[s]);
-                Proposal::new_keyed(input.decision_id, ActionKind::CreateTask, &format!("{}:{opp}", self.name()))
+                let next_step = format!(
+                    "Re-qualify: close date moved to {} ({slipped} days later)",
+                    text(s, "close_date")
+                );
+                let update = Proposal::new_keyed(input.decision_id, ActionKind::UpdateCrmField, &format!("{}:next_step:{opp}", self.name()))
+                    .title(format!("Set the next step of {name}"))
+                    .why_now(format!("{labelled} slipped; the CRM should say what happens next"))
+                    .confidence(confidence(&[s], 0.85))
+                    .evidence(refs.clone(), ids.clone())
+                    .params(json!({
+                        "entity": format!("opportunity:{opp}"),
+                        "field": "next_step",
+                        "value": next_step,
+                    }))
+                    .build();
+                let task = Proposal::new_keyed(input.decision_id, ActionKind::CreateTask, &format!("{}:{opp}", self.name()))
                     .title(format!("Re-qualify the close date of {name}"))
                     .why_now(format!(
                         "{labelled} moved from {} to {}: {slipped} days later",
@@ -46,7 +63,8 @@ impl Playbook for CloseDateRequalifyPlaybook {
                         "due_date": due_in(input, 3),
                         "owner": owner(input),
                     }))
-                    .build()
+                    .build();
+                [task, update]
             })
             .collect()
     }
@@ -69,8 +87,22 @@ mod tests {
             json!({"opportunity_id": "o2", "previous_close_date": "2026-03-01", "close_date": "2026-03-15", "slipped_days": 14}),
         );
         let p = propose(&CloseDateRequalifyPlaybook, &view(&[ACCOUNT, opp]), &[a, b]);
-        assert_eq!(kinds(&p), ["create_task", "create_task"]);
-        assert_ne!(p[0].proposal_id, p[1].proposal_id);
+        assert_eq!(
+            kinds(&p),
+            [
+                "create_task",
+                "update_crm_field",
+                "create_task",
+                "update_crm_field"
+            ]
+        );
+        assert_ne!(p[0].proposal_id, p[2].proposal_id);
+        assert_eq!(p[1].params["entity"], "opportunity:o1");
+        assert_eq!(p[1].params["field"], "next_step");
+        assert_eq!(
+            p[1].params["value"],
+            "Re-qualify: close date moved to 2026-04-30 (30 days later)"
+        );
         let expansion = p
             .iter()
             .find(|x| x.title.contains("Acme expansion"))
