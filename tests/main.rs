@@ -4,6 +4,7 @@
 
 mod helpers;
 mod mailpit;
+mod salesforce_org;
 
 mod account_continue_as_new;
 mod approval_page;
@@ -14,6 +15,7 @@ mod approvers;
 mod bad_input;
 mod batch_size;
 mod clarifications;
+mod crm_writeback;
 mod decision_replay;
 mod durability;
 mod email_actions;

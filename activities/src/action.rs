@@ -234,8 +234,13 @@ impl ActionActivities {
                 blocked: true,
             }
         } else {
-            self.run_executor(executor.as_ref(), &mut action, &scope, &budget)
-                .await?
+            // The side effect heartbeats: a worker that dies in the middle of a CRM call is
+            // noticed within the heartbeat timeout and the retry finds what the call did.
+            crate::heartbeat::while_working(
+                &ctx,
+                self.run_executor(executor.as_ref(), &mut action, &scope, &budget),
+            )
+            .await??
         };
         record(
             store,
@@ -250,5 +255,17 @@ impl ActionActivities {
         )
         .await?;
         Ok(out)
+    }
+
+    /// Reverses an executed action through its executor's compensation (see [`crate::undo`]).
+    #[activity]
+    pub async fn undo_action(
+        self: Arc<Self>,
+        ctx: ActivityContext,
+        input: UndoInput,
+    ) -> Result<UndoOutput, ActivityError> {
+        let scope = LedgerScope::from_activity(&ctx, &input.tenant_id, &input.trace_id);
+        let undo = crate::undo::undo_action(&*self.deps.store, &self.executors, &scope, &input);
+        crate::heartbeat::while_working(&ctx, undo).await?
     }
 }

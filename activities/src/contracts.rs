@@ -12,6 +12,7 @@ pub mod names {
     pub const APPROVAL_WORKFLOW: &str = "ApprovalWorkflow";
     pub const ACTION_WORKFLOW: &str = "ActionWorkflow";
     pub const CLARIFICATION_WORKFLOW: &str = "ClarificationWorkflow";
+    pub const UNDO_ACTION_WORKFLOW: &str = "UndoActionWorkflow";
     /// The ClarificationWorkflow signal that delivers an answer.
     pub const ANSWER: &str = "answer";
     /// The AccountWorkflow signal that delivers newly detected signals.
@@ -550,6 +551,29 @@ pub struct ActionInput {
     pub tenant_id: String,
     pub action_id: String,
     pub trace_id: String,
+}
+
+/// A person's request to reverse an executed action.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UndoInput {
+    pub tenant_id: String,
+    pub action_id: String,
+    /// The action's trace: the undo is ledgered under it, beside the execution.
+    pub trace_id: String,
+    /// Who asked (the token's subject).
+    pub requested_by: String,
+    #[serde(default)]
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UndoOutput {
+    pub action_id: String,
+    /// False when the action cannot be undone; `detail` says why.
+    pub undone: bool,
+    /// The compensation's effect (`crm_field_restored`, `crm_task_deleted`, …), empty when refused.
+    pub effect: String,
+    pub detail: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -33,6 +33,7 @@ pub mod secrets;
 pub mod smtp;
 pub mod snapshot;
 pub mod trust_args;
+pub mod undo;
 pub mod world;
 
 use std::sync::Arc;

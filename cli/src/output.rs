@@ -3,7 +3,7 @@
 use revloop_proto::v1 as pb;
 
 pub fn action_line(a: &pb::Action) -> String {
-    format!(
+    let mut line = format!(
         "#{rank} {id}  [{status}] {kind} ({class}, confidence {conf:.2})\n    {title}\n    why now: {why}\n    evidence: {n} ref(s)",
         rank = a.rank,
         id = a.action_id,
@@ -14,7 +14,23 @@ pub fn action_line(a: &pb::Action) -> String {
         title = a.title,
         why = a.why_now,
         n = a.evidence_refs.len(),
-    )
+    );
+    if let Some(delivery) = delivery(a) {
+        line += &format!("\n    {delivery}");
+    }
+    line
+}
+
+/// Where an executed action's effect went (`written to Salesforce as Task …`, `queued in
+/// revloop's outbox (no mailer configured)`), from its result.
+pub fn delivery(a: &pb::Action) -> Option<String> {
+    let result: serde_json::Value = serde_json::from_str(&a.result_json).ok()?;
+    result["payload"]["delivery"].as_str().map(str::to_string)
+}
+
+/// Whether the action's effect waits in revloop's outbox, not in a real system.
+pub fn in_outbox(a: &pb::Action) -> bool {
+    delivery(a).is_some_and(|d| d.starts_with("queued in revloop's outbox"))
 }
 
 /// `revloop why`: the verdict, then each WARN / BLOCK reason, then every result with its

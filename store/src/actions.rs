@@ -23,6 +23,8 @@ pub enum ActionStatus {
     Executing,
     Executed,
     Failed,
+    /// Executed, then reversed by a person (`revloop actions undo`).
+    Undone,
 }
 
 impl ActionStatus {
@@ -37,6 +39,7 @@ impl ActionStatus {
             ActionStatus::Executing => "executing",
             ActionStatus::Executed => "executed",
             ActionStatus::Failed => "failed",
+            ActionStatus::Undone => "undone",
         }
     }
     /// Whether the action has ended for good: it will never be validated or executed again.
@@ -48,6 +51,7 @@ impl ActionStatus {
                 | ActionStatus::Expired
                 | ActionStatus::Blocked
                 | ActionStatus::Failed
+                | ActionStatus::Undone
         )
     }
 
@@ -58,7 +62,7 @@ impl ActionStatus {
             ActionStatus::Proposed => 1,
             ActionStatus::Approved | ActionStatus::Executing => 2,
             ActionStatus::Blocked => 3,
-            ActionStatus::Executed => 4,
+            ActionStatus::Executed | ActionStatus::Undone => 4,
             ActionStatus::Failed => 5,
             ActionStatus::Rejected | ActionStatus::Expired => 6,
         }

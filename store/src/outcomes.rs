@@ -16,7 +16,7 @@ pub struct Outcome {
     pub action_id: String,
     pub account_id: String,
     /// `approved`, `edited`, `rejected`, `expired`, `executed`, `failed`, `blocked` (the plan
-    /// ended at a validator or the budget; the reason says which), `won` or `lost`.
+    /// ended at a validator or the budget; the reason says which), `undone` (reversed by a person), `undo_refused` (it could not be), `won` or `lost`.
     pub kind: String,
     /// For `edited`: each changed parameter with its old and new value.
     pub diff: Option<serde_json::Value>,

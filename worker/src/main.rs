@@ -129,6 +129,7 @@ async fn main() -> anyhow::Result<()> {
         .register_workflow::<ActionWorkflow>()?
         .register_workflow::<ClarificationWorkflow>()?
         .register_workflow::<CalibrationWorkflow>()?
+        .register_workflow::<UndoActionWorkflow>()?
         .register_activities(perception)
         .register_activities(DecisionActivities::new(deps.clone()))
         .register_activities(ApprovalActivities::new(deps.clone()))

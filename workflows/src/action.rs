@@ -7,7 +7,7 @@ use revloop_domain::validators::{Checkpoint, Verdict};
 use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::{WorkflowContext, WorkflowContextView, WorkflowResult};
 
-use crate::common::{activity_options, short_activity_options, workflow_now};
+use crate::common::{short_activity_options, side_effect_activity_options, workflow_now};
 
 #[workflow]
 pub struct ActionWorkflow {
@@ -52,7 +52,7 @@ impl ActionWorkflow {
             .execute_activity(
                 ActionActivities::execute_action,
                 input.clone(),
-                activity_options(),
+                side_effect_activity_options(),
             )
             .await?;
         Ok(ActionResult {

@@ -31,6 +31,15 @@ pub fn activity_options() -> ActivityOptions {
         .build()
 }
 
+/// For an action's side effect (and its undo): a call's minute to finish, and a heartbeat, so
+/// a worker that dies mid-call is retried after 15 s rather than after the minute.
+pub fn side_effect_activity_options() -> ActivityOptions {
+    ActivityOptions::with_start_to_close_timeout(CALL_ACTIVITY_TIMEOUT)
+        .heartbeat_timeout(Duration::from_secs(15))
+        .retry_policy(retry_policy())
+        .build()
+}
+
 /// For short activities: a crashed worker's attempt is retried after
 /// [`SHORT_ACTIVITY_TIMEOUT`], not after a call's minute.
 pub fn short_activity_options() -> ActivityOptions {

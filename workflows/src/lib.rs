@@ -13,6 +13,7 @@ mod common;
 mod decision;
 mod perception;
 pub mod replay;
+mod undo;
 
 pub use account::AccountWorkflow;
 pub use action::ActionWorkflow;
@@ -21,6 +22,7 @@ pub use calibration::CalibrationWorkflow;
 pub use clarification::ClarificationWorkflow;
 pub use decision::DecisionWorkflow;
 pub use perception::PerceptionWorkflow;
+pub use undo::UndoActionWorkflow;
 
 /// The signal names each workflow type handles. The SDK drops a signal under any other name
 /// before workflow code sees it, so the worker records those itself (as ignored, in the ledger).
@@ -41,6 +43,7 @@ pub fn handled_signals(workflow_type: &str) -> Option<Vec<&'static str>> {
         DecisionWorkflow::run.name(),
         ActionWorkflow::run.name(),
         CalibrationWorkflow::run.name(),
+        UndoActionWorkflow::run.name(),
     ]
     .contains(&workflow_type)
     {
@@ -95,5 +98,6 @@ mod tests {
             names::CLARIFICATION_WORKFLOW
         );
         assert_eq!(ClarificationWorkflow::answer.name(), names::ANSWER);
+        assert_eq!(UndoActionWorkflow::run.name(), names::UNDO_ACTION_WORKFLOW);
     }
 }

@@ -53,6 +53,7 @@ impl CreateTaskExecutor {
                     effect: "task_created",
                     withdrawn: "task_cancelled",
                     optional: &["due_date", "owner"],
+                    unconfigured: "no CRM configured",
                 },
             },
         )

@@ -19,6 +19,7 @@ impl EscalateTicketExecutor {
                 effect: "ticket_escalated",
                 withdrawn: "escalation_withdrawn",
                 optional: &["to_role"],
+                unconfigured: "no external system configured",
             },
         )
     }

@@ -19,6 +19,7 @@ impl EscalateToExecSponsorExecutor {
                 effect: "exec_sponsor_email_queued",
                 withdrawn: "exec_sponsor_email_withdrawn",
                 optional: &["contact_id"],
+                unconfigured: "no external system configured",
             },
         )
     }

@@ -41,6 +41,7 @@ impl LogNoteExecutor {
                     effect: "note_logged",
                     withdrawn: "note_retracted",
                     optional: &[],
+                    unconfigured: "no CRM configured",
                 },
             },
         )

@@ -22,6 +22,9 @@ pub struct OutboxSpec {
     pub withdrawn: &'static str,
     /// Parameters kept when present, beyond the required ones.
     pub optional: &'static [&'static str],
+    /// What is missing for the effect to leave revloop (`no CRM configured`): the action's
+    /// result says it is queued in revloop's outbox for that reason.
+    pub unconfigured: &'static str,
 }
 
 pub struct OutboxExecutor {
@@ -48,7 +51,10 @@ impl ActionExecutor for OutboxExecutor {
         now: DateTime<Utc>,
     ) -> Result<(Effect, bool), ExecutorError> {
         let mut payload = required_payload(action, self.spec.optional)?;
-        payload["delivery"] = json!("queued in revloop's outbox (no external system configured)");
+        payload["delivery"] = json!(format!(
+            "queued in revloop's outbox ({})",
+            self.spec.unconfigured
+        ));
         record(&*self.store, action, key, self.spec.effect, payload, now).await
     }
 

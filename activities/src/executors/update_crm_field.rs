@@ -39,6 +39,7 @@ impl UpdateCrmFieldExecutor {
                 effect: "crm_field_updated",
                 withdrawn: "crm_field_restored",
                 optional: &["previous_value"],
+                unconfigured: "no CRM configured",
             },
         );
         Self { store, crm, outbox }

@@ -2,7 +2,9 @@
 //! approve / edit / reject decisions, delivered to the ApprovalWorkflow as signals.
 
 use revloop_activities::contracts::NextActionsAsk;
+use revloop_activities::contracts::UndoInput;
 use revloop_activities::replay::{ReplayError, replay_decision};
+use revloop_activities::search_attributes;
 use revloop_domain::auth::{Claims, Role};
 use revloop_domain::decision::ApprovalVerb;
 use revloop_domain::decision::approval_token::{self, ApprovalTokenClaims};
@@ -11,10 +13,13 @@ use revloop_domain::records::{Record, RecordKey};
 use revloop_proto::v1 as pb;
 use revloop_proto::v1::action_service_server::ActionService;
 use revloop_store::{ActionRecord, ActionStatus};
-use revloop_workflows::{AccountWorkflow, ApprovalWorkflow};
+use revloop_workflows::{AccountWorkflow, ApprovalWorkflow, UndoActionWorkflow};
 use serde_json::json;
 use temporalio_client::errors::WorkflowUpdateError;
-use temporalio_client::{WorkflowExecuteUpdateOptions, WorkflowSignalOptions};
+use temporalio_client::{
+    WorkflowExecuteUpdateOptions, WorkflowGetResultOptions, WorkflowIdConflictPolicy,
+    WorkflowSignalOptions, WorkflowStartOptions,
+};
 use temporalio_common::data_converters::{PayloadConverter, RawValue};
 use tonic::{Request, Response, Status};
 use tonic_types::{ErrorDetails, StatusExt};
@@ -180,6 +185,66 @@ impl ActionApi {
 
 #[tonic::async_trait]
 impl ActionService for ActionApi {
+    async fn undo_action(
+        &self,
+        request: Request<pb::UndoActionRequest>,
+    ) -> Result<Response<pb::UndoActionResponse>, Status> {
+        let (claims, _) = require(&request, Role::Approver, "")?;
+        let req = request.into_inner();
+        let action = self.owned_action(&claims, &req.action_id).await?;
+        if action.status != ActionStatus::Executed && action.status != ActionStatus::Undone {
+            return Err(Status::failed_precondition(format!(
+                "action {} is {}: only an executed action can be undone",
+                action.action_id,
+                action.status.as_str()
+            )));
+        }
+        let workflow_id = format!("{}/undo/{}", action.tenant_id, action.action_id);
+        let input = UndoInput {
+            tenant_id: action.tenant_id.clone(),
+            action_id: action.action_id.clone(),
+            trace_id: action.trace_id.clone(),
+            requested_by: claims.sub.clone(),
+            reason: req.reason,
+        };
+        // A second undo while the first runs joins it; one after it finished starts a new run,
+        // which finds the action undone already.
+        let options = WorkflowStartOptions::new(self.state.task_queue.clone(), workflow_id.clone())
+            .id_conflict_policy(WorkflowIdConflictPolicy::UseExisting)
+            .search_attributes(search_attributes::for_workflow(
+                &action.tenant_id,
+                Some(&action.account_id),
+                Some(&action.trace_id),
+                "undo",
+            ))
+            .static_summary(format!(
+                "undo {} {} on {}",
+                action.proposal.kind.as_str(),
+                action.action_id,
+                action.account_id
+            ))
+            .build();
+        let handle = self
+            .state
+            .temporal
+            .start_workflow(UndoActionWorkflow::run, input, options)
+            .await
+            .map_err(|e| error::temporal(&format!("starting {workflow_id}"), e))?;
+        let out = handle
+            .get_result(WorkflowGetResultOptions::default())
+            .await
+            .map_err(|e| error::temporal(&format!("waiting for {workflow_id}"), e))?;
+        if !out.undone {
+            return Err(Status::failed_precondition(out.detail));
+        }
+        Ok(Response::new(pb::UndoActionResponse {
+            action_id: out.action_id,
+            workflow_id,
+            effect: out.effect,
+            detail: out.detail,
+        }))
+    }
+
     async fn list_actions(
         &self,
         request: Request<pb::ListActionsRequest>,

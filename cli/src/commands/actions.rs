@@ -1,5 +1,5 @@
 use revloop_cli::client::ApiClient;
-use revloop_cli::output::{action_detail, action_line, explanation_text};
+use revloop_cli::output::{action_detail, action_line, delivery, explanation_text, in_outbox};
 use revloop_proto::v1 as pb;
 
 use super::{ApiError, print_json, print_token};
@@ -36,6 +36,75 @@ pub async fn list(
     } else {
         for a in &actions {
             println!("{}", action_line(a));
+        }
+    }
+    Ok(0)
+}
+
+pub async fn undo(
+    mut client: ApiClient,
+    action_id: &str,
+    reason: &str,
+    json: bool,
+) -> anyhow::Result<i32> {
+    let undone = client
+        .actions
+        .undo_action(pb::UndoActionRequest {
+            action_id: action_id.to_string(),
+            reason: reason.to_string(),
+        })
+        .await
+        .map_err(ApiError::from)?
+        .into_inner();
+    if json {
+        print_json(&undone)?;
+    } else {
+        println!(
+            "{} undone: {} (workflow {})",
+            undone.action_id, undone.effect, undone.workflow_id
+        );
+    }
+    Ok(0)
+}
+
+/// Every executed action, page by page, keeping those whose effect is in revloop's outbox.
+pub async fn outbox(mut client: ApiClient, json: bool) -> anyhow::Result<i32> {
+    let mut queued = Vec::new();
+    let mut page_token = String::new();
+    loop {
+        let page = client
+            .actions
+            .list_actions(pb::ListActionsRequest {
+                tenant_id: String::new(),
+                status: "executed".into(),
+                limit: 200,
+                page_token: page_token.clone(),
+            })
+            .await
+            .map_err(ApiError::from)?
+            .into_inner();
+        queued.extend(page.actions.into_iter().filter(in_outbox));
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        page_token = page.next_page_token;
+    }
+    queued.sort_by(|a, b| a.updated_at.cmp(&b.updated_at));
+    if json {
+        print_json(&queued)?;
+    } else if queued.is_empty() {
+        println!("revloop's outbox is empty");
+    } else {
+        println!("{} action(s) in revloop's outbox:", queued.len());
+        for a in &queued {
+            println!(
+                "{}  {} on {}: {}\n    {}",
+                a.action_id,
+                a.kind,
+                a.account_id,
+                a.title,
+                delivery(a).unwrap_or_default()
+            );
         }
     }
     Ok(0)

@@ -55,6 +55,20 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum ActionsCommand {
+    /// Reverse an executed action: delete the CRM task it created, restore the field it changed,
+    /// withdraw the email it queued. An email already delivered cannot be undone, and says so.
+    Undo {
+        action_id: String,
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// The executed actions whose effect waits in revloop's outbox (no CRM or mailer
+    /// configured), oldest first.
+    Outbox,
+}
+
+#[derive(Debug, Subcommand)]
 pub enum Command {
     /// Start a Temporal dev server, worker and API, load a demo tenant, run the loop and show
     /// the top actions. Stays up until Ctrl-C.
@@ -74,8 +88,12 @@ pub enum Command {
     },
     /// Every quarantined line of one batch (the evidence id `ingest` printed), in line order.
     Quarantine { evidence_id: String },
-    /// List actions, most important first.
+    /// List actions, most important first; `actions undo ID` reverses one, `actions outbox`
+    /// lists what waits in revloop's outbox.
+    #[command(args_conflicts_with_subcommands = true)]
     Actions {
+        #[command(subcommand)]
+        command: Option<ActionsCommand>,
         #[arg(long, default_value = "")]
         status: String,
         #[arg(long, default_value_t = 20)]
@@ -197,9 +215,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
                 Command::Quarantine { evidence_id } => {
                     ingest::quarantine(client, evidence_id, cli.json).await
                 }
-                Command::Actions { status, limit } => {
-                    actions::list(client, status, *limit, cli.json).await
-                }
+                Command::Actions {
+                    command: None,
+                    status,
+                    limit,
+                } => actions::list(client, status, *limit, cli.json).await,
+                Command::Actions {
+                    command: Some(ActionsCommand::Undo { action_id, reason }),
+                    ..
+                } => actions::undo(client, action_id, reason, cli.json).await,
+                Command::Actions {
+                    command: Some(ActionsCommand::Outbox),
+                    ..
+                } => actions::outbox(client, cli.json).await,
                 Command::Show { action_id } => actions::show(client, action_id, cli.json).await,
                 Command::Why { action_id } => actions::why(client, action_id, cli.json).await,
                 Command::Approve { action_id, reason } => {

@@ -71,6 +71,16 @@ fn conflicts(proposal: &Proposal, snapshot: &AccountFacts) -> Vec<String> {
             continue;
         }
         let key = cited.split('@').next().unwrap_or_default();
+        // A change (a slipped close date, a stage move) cites the version before it and the
+        // version after: the earlier one is history, not a conflict, as long as the proposal
+        // also cites the version the snapshot holds.
+        let cites_held_version = versions.get(key).is_some_and(|full| {
+            full.iter()
+                .any(|v| proposal.evidence_refs.iter().any(|r| r == v))
+        });
+        if cites_held_version {
+            continue;
+        }
         match versions.get(key) {
             Some(full) => found.push(format!(
                 "cites {cited} but the snapshot planning used holds {}",
@@ -184,6 +194,21 @@ mod tests {
         let outcome = check(&p, Some(&view(vec![old])));
         assert_eq!(outcome.result, Verdict::Block);
         assert_eq!(outcome.details["conflicts"].as_array().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_change_citing_the_version_before_and_the_one_held_allows() {
+        let old = contact(true);
+        let newer = record(
+            r#"{"type":"contact","id":"c1","account_id":"acme","updated_at":"2026-03-05T00:00:00Z","name":"Ada Lee","email":"ada@acme.test","role":"champion"}"#,
+        );
+        let snapshot = view(vec![newer.clone()]);
+        let p = follow_up(vec![record_ref(&old), record_ref(&newer)], "ada@acme.test");
+        let outcome = check(&p, Some(&snapshot));
+        assert_eq!(outcome.result, Verdict::Allow, "{}", outcome.reason);
+        // The old version alone is a stale reading: it still conflicts.
+        let p = follow_up(vec![record_ref(&old)], "ada@acme.test");
+        assert_eq!(check(&p, Some(&snapshot)).result, Verdict::Block);
     }
 
     #[test]
