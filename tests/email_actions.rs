@@ -211,5 +211,21 @@ async fn without_a_mailer_an_approved_email_is_queued_in_the_outbox_and_says_so(
         .await?;
     assert_eq!(effects.len(), 1, "{effects:?}");
     assert_eq!(effects[0].kind, "email_queued");
+    // The outbox lists it, with the meeting-prep task that ran on its own (no CRM either).
+    let listed = env.revloop_cli(TENANT, &[Role::Viewer], &["actions", "outbox"])?;
+    let text = String::from_utf8_lossy(&listed.stdout);
+    assert!(listed.status.success(), "{text}");
+    let entry = text
+        .split(&follow_up.action_id)
+        .nth(1)
+        .with_context(|| format!("the follow-up in the outbox: {text}"))?;
+    assert!(
+        entry.contains("queued in revloop's outbox (no mailer configured)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("queued in revloop's outbox (no CRM configured)"),
+        "{text}"
+    );
     Ok(())
 }

@@ -48,17 +48,17 @@ fn error(status: StatusCode, code: &str, message: &str) -> Response {
         .into_response()
 }
 
-fn authorized(headers: &HeaderMap) -> Result<(), Response> {
+/// Salesforce's answer to a request without the org's token, if this is one.
+fn unauthorized(headers: &HeaderMap) -> Option<Response> {
     let expected = format!("Bearer {SF_TOKEN}");
-    if headers.get("authorization").and_then(|v| v.to_str().ok()) == Some(expected.as_str()) {
-        Ok(())
-    } else {
-        Err(error(
+    let sent = headers.get("authorization").and_then(|v| v.to_str().ok());
+    (sent != Some(expected.as_str())).then(|| {
+        error(
             StatusCode::UNAUTHORIZED,
             "INVALID_SESSION_ID",
             "Session expired or invalid",
-        ))
-    }
+        )
+    })
 }
 
 fn id_prefix(sobject: &str) -> &'static str {
@@ -76,7 +76,7 @@ async fn upsert(
     Path((sobject, field, key)): Path<(String, String, String)>,
     Json(body): Json<Value>,
 ) -> Response {
-    if let Err(refused) = authorized(&headers) {
+    if let Some(refused) = unauthorized(&headers) {
         return refused;
     }
     if field != "Revloop_Key__c" {
@@ -133,7 +133,7 @@ async fn read(
     Path((sobject, id)): Path<(String, String)>,
     Query(q): Query<BTreeMap<String, String>>,
 ) -> Response {
-    if let Err(refused) = authorized(&headers) {
+    if let Some(refused) = unauthorized(&headers) {
         return refused;
     }
     let org = sf.org.lock().unwrap();
@@ -160,7 +160,7 @@ async fn update(
     Path((sobject, id)): Path<(String, String)>,
     Json(body): Json<Value>,
 ) -> Response {
-    if let Err(refused) = authorized(&headers) {
+    if let Some(refused) = unauthorized(&headers) {
         return refused;
     }
     let hold = {
@@ -194,7 +194,7 @@ async fn delete(
     headers: HeaderMap,
     Path((sobject, id)): Path<(String, String)>,
 ) -> Response {
-    if let Err(refused) = authorized(&headers) {
+    if let Some(refused) = unauthorized(&headers) {
         return refused;
     }
     let mut org = sf.org.lock().unwrap();
