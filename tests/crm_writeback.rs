@@ -16,7 +16,6 @@ use revloop_domain::auth::Role;
 use revloop_proto::v1 as pb;
 use revloop_store::{ActionStore, LedgerStore, OutcomeStore};
 use serde_json::json;
-use temporalio_common::protos::temporal::api::history::v1::history_event::Attributes;
 
 use crate::helpers::*;
 use crate::salesforce_org::SalesforceOrg;
@@ -60,20 +59,6 @@ fn cli(env: &TestEnv, roles: &[Role], args: &[&str]) -> anyhow::Result<(bool, St
         String::from_utf8_lossy(&out.stderr)
     );
     Ok((out.status.success(), text))
-}
-
-/// The number of `execute_action` attempts the action's workflow started.
-async fn attempts(env: &TestEnv, workflow_id: &str) -> anyhow::Result<i32> {
-    Ok(env
-        .history(workflow_id)
-        .await?
-        .iter()
-        .filter_map(|e| match &e.attributes {
-            Some(Attributes::ActivityTaskStartedEventAttributes(a)) => Some(a.attempt),
-            _ => None,
-        })
-        .max()
-        .unwrap_or(0))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -178,7 +163,7 @@ async fn crm_actions_land_once_each_survive_a_killed_worker_and_undo_restores_th
     let action_workflow = format!("{TENANT}/action/{}", update.action_id);
     env.workflow_result(&action_workflow).await?;
     assert!(
-        attempts(&env, &action_workflow).await? >= 2,
+        max_attempt(&env, &action_workflow).await? >= 2,
         "the killed attempt was retried"
     );
     let opportunity_writes: Vec<_> = org

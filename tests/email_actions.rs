@@ -12,7 +12,6 @@ use revloop_activities::smtp::message_id;
 use revloop_domain::auth::Role;
 use revloop_proto::v1 as pb;
 use revloop_store::{ActionStore, EffectStore};
-use temporalio_common::protos::temporal::api::history::v1::history_event::Attributes;
 
 use crate::helpers::*;
 use crate::mailpit::{Mailpit, settle};
@@ -40,20 +39,6 @@ fn approve(env: &TestEnv, action_id: &str) -> anyhow::Result<()> {
         String::from_utf8_lossy(&out.stderr)
     );
     Ok(())
-}
-
-/// The highest attempt any activity of the workflow started with.
-async fn max_attempt(env: &TestEnv, workflow_id: &str) -> anyhow::Result<i32> {
-    Ok(env
-        .history(workflow_id)
-        .await?
-        .iter()
-        .filter_map(|e| match &e.attributes {
-            Some(Attributes::ActivityTaskStartedEventAttributes(a)) => Some(a.attempt),
-            _ => None,
-        })
-        .max()
-        .unwrap_or(0))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

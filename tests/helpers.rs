@@ -356,6 +356,21 @@ where
     }
 }
 
+/// The highest attempt any activity of the workflow started with (2 or more: one was retried).
+pub async fn max_attempt(env: &TestEnv, workflow_id: &str) -> anyhow::Result<i32> {
+    use temporalio_common::protos::temporal::api::history::v1::history_event::Attributes;
+    Ok(env
+        .history(workflow_id)
+        .await?
+        .iter()
+        .filter_map(|e| match &e.attributes {
+            Some(Attributes::ActivityTaskStartedEventAttributes(a)) => Some(a.attempt),
+            _ => None,
+        })
+        .max()
+        .unwrap_or(0))
+}
+
 /// Waits for an action of `kind` in one of `statuses` (of the client's tenant).
 pub async fn action_of(
     client: &ApiClient,

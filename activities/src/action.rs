@@ -44,13 +44,15 @@ fn already_executed(action: &ActionRecord) -> ExecuteOutput {
     }
 }
 
-/// Records what became of an action's execution (`executed` or `failed`).
-async fn action_outcome(
+/// Records what became of an action (`executed`, `failed`, `undone`, `undo_refused`), by whom
+/// when a person caused it.
+pub(crate) async fn action_outcome(
     store: &dyn Store,
     scope: &LedgerScope,
     action: &ActionRecord,
     kind: &str,
     reason: Option<String>,
+    actor: Option<String>,
 ) -> Result<(), ActivityError> {
     let outcome = Outcome {
         tenant_id: action.tenant_id.clone(),
@@ -60,7 +62,7 @@ async fn action_outcome(
         kind: kind.to_string(),
         diff: None,
         reason,
-        actor: None,
+        actor,
         at: action.updated_at,
     };
     record_outcome(store, scope, &outcome)
@@ -111,7 +113,7 @@ impl ActionActivities {
                     action.result = Some(serde_json::json!({ "error": m }));
                     action.updated_at = Utc::now();
                     store.save_action(action).await.map_err(error::store)?;
-                    action_outcome(store, scope, action, "failed", Some(m.clone())).await?;
+                    action_outcome(store, scope, action, "failed", Some(m.clone()), None).await?;
                 }
                 return Err(match e {
                     ExecutorError::Invalid(m) => error::non_retryable(error::INVALID_INPUT, m),
@@ -129,7 +131,7 @@ impl ActionActivities {
         );
         action.updated_at = effect.at;
         store.save_action(action).await.map_err(error::store)?;
-        action_outcome(store, scope, action, "executed", None).await?;
+        action_outcome(store, scope, action, "executed", None, None).await?;
         let kind = action.proposal.kind.as_str();
         metrics::action_executed(kind);
         metrics::plan_outcome("success", "none");

@@ -4,16 +4,15 @@
 //! refusal is recorded too. Both are ledgered as the action's outcome.
 
 use chrono::Utc;
-use revloop_domain::hashing::short_id;
-use revloop_store::{ActionRecord, ActionStatus, Outcome, Store};
+use revloop_store::{ActionRecord, ActionStatus, Store};
 use serde_json::json;
 use temporalio_sdk::activities::ActivityError;
 
-use crate::action::effect_key;
+use crate::action::{action_outcome, effect_key};
 use crate::contracts::{UndoInput, UndoOutput};
 use crate::error;
 use crate::executors::{ActionExecutor, ExecutorError};
-use crate::governance::{LedgerScope, record_outcome};
+use crate::governance::LedgerScope;
 
 async fn outcome(
     store: &dyn Store,
@@ -23,21 +22,8 @@ async fn outcome(
     kind: &str,
     reason: String,
 ) -> Result<(), ActivityError> {
-    let outcome = Outcome {
-        tenant_id: action.tenant_id.clone(),
-        outcome_id: short_id("out", &[&action.action_id, kind]),
-        action_id: action.action_id.clone(),
-        account_id: action.account_id.clone(),
-        kind: kind.to_string(),
-        diff: None,
-        reason: Some(reason),
-        actor: Some(input.requested_by.clone()),
-        at: Utc::now(),
-    };
-    record_outcome(store, scope, &outcome)
-        .await
-        .map_err(error::store)?;
-    Ok(())
+    let actor = Some(input.requested_by.clone());
+    action_outcome(store, scope, action, kind, Some(reason), actor).await
 }
 
 /// Runs the compensation of `input.action_id` once; a retry finds it done.
@@ -117,6 +103,7 @@ pub async fn undo_action(
             ))
         }
         Err(ExecutorError::Invalid(why)) => {
+            action.updated_at = Utc::now();
             outcome(store, scope, &action, input, "undo_refused", why.clone()).await?;
             Ok(answer(false, "", why))
         }

@@ -111,9 +111,27 @@ const FIRST_REASONS: [&str; 3] = [
     "writeback.internal_mutation_below_threshold",
 ];
 
-fn policies() -> &'static PolicySet {
-    static SET: OnceLock<PolicySet> = OnceLock::new();
-    SET.get_or_init(|| PolicySet::from_str(POLICIES).expect("the write-back policies parse"))
+/// The parsed policies; `None` only if the built-in text failed to parse, in which case every
+/// action waits for approval (the unit tests make sure it parses).
+fn policies() -> Option<&'static PolicySet> {
+    static SET: OnceLock<Option<PolicySet>> = OnceLock::new();
+    SET.get_or_init(|| PolicySet::from_str(POLICIES).ok())
+        .as_ref()
+}
+
+/// The request Cedar judges, or why it could not be built.
+fn request(kind: &str, context: serde_json::Value) -> Result<Request, String> {
+    let uid = |t: &str, id: &str| {
+        EntityUid::from_str(&format!("{t}::{}", json!(id))).map_err(|e| e.to_string())
+    };
+    Request::new(
+        uid("Revloop::Decider", "revloop")?,
+        uid("Revloop::Action", "run_autonomously")?,
+        uid("Revloop::ActionKind", kind)?,
+        Context::from_json_value(context, None).map_err(|e| e.to_string())?,
+        None,
+    )
+    .map_err(|e| e.to_string())
 }
 
 fn class_name(class: ActionClass) -> &'static str {
@@ -174,18 +192,23 @@ fn route_class(
         "min_confidence_bp": basis_points(config.min_confidence),
         "autonomous_mutations": config.autonomous_mutations,
     });
-    let uid = |t: &str, id: &str| {
-        EntityUid::from_str(&format!("{t}::{}", json!(id))).expect("a quoted entity id parses")
+    // Fail closed: a policy that cannot be evaluated sends the action to a person.
+    let judged = policies()
+        .ok_or_else(|| "the write-back policies do not parse".to_string())
+        .and_then(|set| Ok((set, request(kind, context)?)));
+    let (set, request) = match judged {
+        Ok(judged) => judged,
+        Err(e) => {
+            return Routing {
+                route: Route::Approval,
+                class,
+                rule: "writeback.unevaluated".into(),
+                reason: format!(
+                    "the write-back policy could not be evaluated ({e}): {kind} waits for approval"
+                ),
+            };
+        }
     };
-    let request = Request::new(
-        uid("Revloop::Decider", "revloop"),
-        uid("Revloop::Action", "run_autonomously"),
-        uid("Revloop::ActionKind", kind),
-        Context::from_json_value(context, None).expect("the routing context is a record"),
-        None,
-    )
-    .expect("an unvalidated request builds");
-    let set = policies();
     let response = Authorizer::new().is_authorized(&request, set, &Entities::empty());
     let mut rules: Vec<String> = response
         .diagnostics()
@@ -310,6 +333,7 @@ mod tests {
 
     #[test]
     fn every_kind_gets_a_named_rule_and_the_threshold_is_checked() {
+        assert!(policies().is_some(), "the built-in policies parse");
         for kind in ActionKind::ALL {
             let r = route(kind, 0.5, &WritebackConfig::default());
             assert!(r.rule.starts_with("writeback."), "{r:?}");
