@@ -252,6 +252,10 @@ async fn crm_actions_land_once_each_survive_a_killed_worker_and_undo_restores_th
         .filter(|w| w.sobject == "Opportunity")
         .count();
     assert_eq!(restores, 2, "one write, one restore: {:?}", org.writes());
+    env.replay_and_record(&format!("{TENANT}/undo/{}", update.action_id), "undo.json")
+        .await?;
+    env.replay_and_record(&action_workflow, "action-crm-retried.json")
+        .await?;
     let undone = store.get_action(&update.action_id).await?.unwrap();
     assert_eq!(undone.status.as_str(), "undone");
     let outcomes = store.list_outcomes(TENANT, Some(&update.action_id)).await?;

@@ -25,6 +25,7 @@ async fn recorded_histories_replay_deterministically() {
         "approval",
         "action",
         "clarification",
+        "undo",
     ] {
         assert!(
             kinds.iter().any(|k| k.starts_with(kind)),
