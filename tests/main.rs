@@ -29,6 +29,7 @@ mod ledger_tampering;
 mod meeting_timer;
 mod metrics;
 mod next_actions;
+mod plans;
 mod pull_schedule;
 mod push_connector;
 mod salesforce_pull;

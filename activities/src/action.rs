@@ -201,7 +201,13 @@ impl ActionActivities {
                 operation: format!("tool:{}", kind.as_str()),
                 cost_class: tool_cost_class(kind),
                 account_id: Some(action.account_id.clone()),
-                plan_id: Some(action.decision_id.clone()),
+                // A plan's steps count against the plan's scope; a single action's, its
+                // decision's.
+                plan_id: Some(
+                    action
+                        .plan_id()
+                        .unwrap_or_else(|| action.decision_id.clone()),
+                ),
                 tool: Some(kind.as_str().to_string()),
                 amount: 1,
                 at: Utc::now(),

@@ -246,7 +246,7 @@ impl ApprovalActivities {
 }
 
 /// The payload as kept on the action and in the ledger: a token is replaced by its id.
-fn redact_token(payload: &Value) -> Value {
+pub(crate) fn redact_token(payload: &Value) -> Value {
     let mut kept = payload.clone();
     if let Some(Value::String(token)) = kept.get("token") {
         let digest = short_id("tok", &[token]);

@@ -11,7 +11,8 @@
 use hmac::{Hmac, Mac};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use revloop_domain::decision::approval_token::{
-    ANSWER_AUDIENCE, AUDIENCE, AnswerTokenClaims, ApprovalTokenClaims,
+    ANSWER_AUDIENCE, AUDIENCE, AnswerTokenClaims, ApprovalTokenClaims, PLAN_AUDIENCE,
+    PlanTokenClaims,
 };
 use sha2::{Digest, Sha256};
 
@@ -107,6 +108,21 @@ impl ApprovalKeys {
     /// Signs an answer token (a person may answer one question) with the tenant's key.
     pub fn mint_answer(&self, claims: &AnswerTokenClaims) -> Result<String, ApprovalKeyError> {
         self.mint_for(&claims.tenant, claims)
+    }
+
+    /// Signs a plan token (a person may give one command to one plan) with the tenant's key.
+    pub fn mint_plan(&self, claims: &PlanTokenClaims) -> Result<String, ApprovalKeyError> {
+        self.mint_for(&claims.tenant, claims)
+    }
+
+    /// Checks a plan token's signature and audience; its bindings are judged by the caller
+    /// (`approval_token::check_plan_claims`) at the signal's instant.
+    pub fn verify_plan(
+        &self,
+        tenant: &str,
+        token: &str,
+    ) -> Result<PlanTokenClaims, ApprovalKeyError> {
+        self.verify_for(tenant, token, PLAN_AUDIENCE)
     }
 
     fn mint_for<T: serde::Serialize>(

@@ -13,6 +13,11 @@ pub mod names {
     pub const ACTION_WORKFLOW: &str = "ActionWorkflow";
     pub const CLARIFICATION_WORKFLOW: &str = "ClarificationWorkflow";
     pub const UNDO_ACTION_WORKFLOW: &str = "UndoActionWorkflow";
+    pub const PLAN_WORKFLOW: &str = "PlanWorkflow";
+    /// The PlanWorkflow signals: each carries a plan token for its command.
+    pub const PLAN_SIGNALS: [&str; 5] = ["approve", "reject", "pause", "resume", "abort"];
+    /// The PlanWorkflow signal that tells a held plan the plan it waited for has ended.
+    pub const PLAN_RELEASED: &str = "released";
     /// The ClarificationWorkflow signal that delivers an answer.
     pub const ANSWER: &str = "answer";
     /// The AccountWorkflow signal that delivers newly detected signals.
@@ -304,6 +309,17 @@ pub struct ProposalRef {
     /// before the policy).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing: Option<revloop_domain::decision::writeback::Routing>,
+    /// The plan this proposal is a step of: it runs in that plan's PlanWorkflow, not alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan_id: Option<String>,
+}
+
+/// A plan the decision proposed: its steps run, in order, in a PlanWorkflow.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanRef {
+    pub plan_id: String,
+    pub name: String,
+    pub steps: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -316,6 +332,9 @@ pub struct ProposeOutput {
     /// one already open for the same field is not asked again.
     #[serde(default)]
     pub question_ids: Vec<String>,
+    /// The plans among the proposals (absent in decisions made before plans).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub plans: Vec<PlanRef>,
 }
 
 /// The AccountWorkflow looks at the account's calendar (patch `meeting-timer`).
@@ -493,6 +512,9 @@ pub struct DecisionResult {
     /// Questions asked of a person; the decision runs again once they are answered.
     #[serde(default)]
     pub awaiting_answers: Vec<String>,
+    /// Plans started, each in its PlanWorkflow.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub plans: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -619,4 +641,119 @@ pub struct ApprovalNoticeInput {
     /// Who it goes to: the approvers, or the escalation target.
     pub to: String,
     pub at: DateTime<Utc>,
+}
+
+/// A PlanWorkflow's input: the plan lives in the store; the workflow carries its id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanInput {
+    pub tenant_id: String,
+    pub plan_id: String,
+    pub account_id: String,
+    pub trace_id: String,
+    /// How long the plan (or a step, under per-step approval) waits for a person, unless the
+    /// tenant's `[approval] expire_after_secs` says otherwise.
+    pub approval_timeout_secs: u64,
+}
+
+/// Which plan an activity works on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanKey {
+    pub tenant_id: String,
+    pub plan_id: String,
+    pub trace_id: String,
+    pub at: DateTime<Utc>,
+}
+
+/// One step as the workflow needs it: bounded by the plan's step limit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanStepRef {
+    pub step: u32,
+    pub action_id: String,
+    pub kind: String,
+    /// It waits for its own approval at its turn (per-step approval).
+    pub waits_for_approval: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanOpened {
+    /// `proposed` (waits for its approval), `approved`, `paused`, `held`, or an end status.
+    pub status: String,
+    /// The live plan it conflicts with, while held.
+    pub held_by: Option<String>,
+    pub steps: Vec<PlanStepRef>,
+    /// The tenant's `[approval] expire_after_secs`, when set.
+    pub expire_after_secs: Option<u64>,
+    /// Set when the plan cannot start (a step blocked when it was proposed).
+    pub end: Option<revloop_domain::decision::plan::PlanEnd>,
+    /// The whole plan waits for a person's approval (paused or not).
+    pub awaits_approval: bool,
+}
+
+/// A command signal as the PlanWorkflow received it (raw JSON, checked by the activity).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanCommandInput {
+    pub tenant_id: String,
+    pub plan_id: String,
+    pub trace_id: String,
+    pub signal: String,
+    pub payload: serde_json::Value,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanCommandOutcome {
+    pub accepted: bool,
+    pub change: Option<revloop_domain::decision::plan::PlanChange>,
+    /// Who gave the command: the token's subject.
+    pub by: Option<String>,
+    pub error: Option<String>,
+}
+
+/// A step's progress, recorded on the plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanStepUpdate {
+    pub tenant_id: String,
+    pub plan_id: String,
+    pub trace_id: String,
+    pub step: u32,
+    /// `awaiting_approval`, `running`, `executed`, `blocked`, `failed`, `compensated` or
+    /// `irreversible`.
+    pub status: String,
+    #[serde(default)]
+    pub detail: String,
+    pub at: DateTime<Utc>,
+}
+
+/// What a step's run left behind for the plan's end: the first blocking validator, if any.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanStepRecorded {
+    pub validator: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanFinishInput {
+    pub tenant_id: String,
+    pub plan_id: String,
+    pub trace_id: String,
+    pub end: revloop_domain::decision::plan::PlanEnd,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanFinished {
+    pub status: String,
+    /// Plans that were held by this one: each is told to try again.
+    pub released: Vec<String>,
+}
+
+/// What a plan run ended in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanResult {
+    pub plan_id: String,
+    pub status: String,
+    pub reason: String,
+    /// Steps that ran, in order.
+    pub executed: Vec<u32>,
+    /// Steps compensated, in the order they were.
+    pub compensated: Vec<u32>,
 }

@@ -25,7 +25,7 @@ use crate::ledger_hook::{LedgerRecord, record};
 use crate::models::{self, DecisionContext, DecisionModel};
 use crate::{Deps, error, metrics};
 use crate::{notify, snapshot};
-use revloop_domain::decision::writeback;
+use revloop_domain::decision::{plan, writeback};
 
 pub struct DecisionActivities {
     deps: Deps,
@@ -90,8 +90,13 @@ impl DecisionActivities {
                 rank: proposal.rank,
                 requires_approval,
                 routing: Some(routing),
+                plan_id: proposal
+                    .plan
+                    .as_ref()
+                    .map(|of| plan::plan_id(&input.decision_id, &of.plan)),
             });
         }
+        let plans = crate::plan::store_plans(store, input, message.proposals(), config).await?;
         let question_ids = match message {
             DecisionMessage::ClarificationRequest { questions } => {
                 ask_questions(store, input, context.facts, questions, config).await?
@@ -103,6 +108,7 @@ impl DecisionActivities {
             model: checked.model.into(),
             proposals,
             question_ids,
+            plans,
         };
         // What the model was shown beyond the signals, so a replay checks the answer against
         // the same input.
@@ -467,6 +473,7 @@ impl DecisionActivities {
                 model: model_name,
                 proposals: Vec::new(),
                 question_ids: Vec::new(),
+                plans: Vec::new(),
             };
             let ledgered = json!({ "output": out, "budget": budget });
             (out, ledgered)

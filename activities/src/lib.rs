@@ -27,6 +27,7 @@ pub mod models;
 pub mod notify;
 pub mod perception;
 pub mod pipeline;
+pub mod plan;
 pub mod replay;
 pub mod search_attributes;
 pub mod secrets;

@@ -250,3 +250,58 @@ pub fn next_actions(a: &revloop_activities::contracts::NextActions) -> pb::AskNe
         ledger_seq: a.ledger_seq,
     }
 }
+
+pub fn plan(p: &revloop_store::PlanRecord) -> pb::Plan {
+    pb::Plan {
+        plan_id: p.plan_id.clone(),
+        tenant_id: p.tenant_id.clone(),
+        account_id: p.account_id.clone(),
+        name: p.name.clone(),
+        title: p.title.clone(),
+        why_now: p.why_now.clone(),
+        status: p.status.as_str().into(),
+        approval: match p.approval {
+            revloop_domain::decision::plan::PlanApproval::Whole => "whole".into(),
+            revloop_domain::decision::plan::PlanApproval::PerStep => "per_step".into(),
+        },
+        held_by: p.held_by.clone().unwrap_or_default(),
+        reason: p
+            .end
+            .as_ref()
+            .map(revloop_domain::decision::plan::PlanEnd::describe)
+            .unwrap_or_default(),
+        steps: p
+            .steps
+            .iter()
+            .map(|s| pb::PlanStep {
+                step: s.step,
+                action_id: s.action_id.clone(),
+                kind: s.kind.clone(),
+                title: s.title.clone(),
+                needs_approval: s.needs_approval,
+                customer_facing: s.customer_facing,
+                status: s.status.clone(),
+                detail: s.detail.clone(),
+            })
+            .collect(),
+        events: p
+            .events
+            .iter()
+            .map(|e| pb::PlanEvent {
+                command: e.command.clone(),
+                step: e.step.unwrap_or_default(),
+                accepted: e.accepted,
+                by: e.by.clone().unwrap_or_default(),
+                error: e.error.clone().unwrap_or_default(),
+                at: e.at.to_rfc3339(),
+            })
+            .collect(),
+        workflow_id: crate::services::plan_workflow_id(&p.tenant_id, &p.plan_id),
+        decision_id: p.decision_id.clone(),
+        trace_id: p.trace_id.clone(),
+        created_at: p.created_at.to_rfc3339(),
+        updated_at: p.updated_at.to_rfc3339(),
+        awaiting_step: p.awaiting_step.unwrap_or_default(),
+        touches: p.touches.clone(),
+    }
+}

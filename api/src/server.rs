@@ -14,6 +14,7 @@ use revloop_proto::v1::action_service_server::ActionServiceServer;
 use revloop_proto::v1::connector_service_server::ConnectorServiceServer;
 use revloop_proto::v1::ingest_service_server::IngestServiceServer;
 use revloop_proto::v1::ledger_service_server::LedgerServiceServer;
+use revloop_proto::v1::plan_service_server::PlanServiceServer;
 use revloop_proto::v1::question_service_server::QuestionServiceServer;
 use revloop_proto::v1::signal_service_server::SignalServiceServer;
 use revloop_proto::v1::tenant_service_server::TenantServiceServer;
@@ -26,7 +27,8 @@ use url::Url;
 use crate::auth::Authenticator;
 use crate::config::ApiArgs;
 use crate::services::{
-    ActionApi, ConnectorApi, IngestApi, LedgerApi, QuestionApi, SignalApi, TenantApi, WorldApi,
+    ActionApi, ConnectorApi, IngestApi, LedgerApi, PlanApi, QuestionApi, SignalApi, TenantApi,
+    WorldApi,
 };
 
 /// What every service shares.
@@ -139,6 +141,9 @@ pub async fn serve(args: ApiArgs) -> anyhow::Result<()> {
         .set_serving::<QuestionServiceServer<QuestionApi>>()
         .await;
     health_reporter
+        .set_serving::<PlanServiceServer<PlanApi>>()
+        .await;
+    health_reporter
         .set_serving::<WorldServiceServer<WorldApi>>()
         .await;
     let reflection = tonic_reflection::server::Builder::configure()
@@ -146,7 +151,8 @@ pub async fn serve(args: ApiArgs) -> anyhow::Result<()> {
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1()?;
 
-    let (a1, a2, a3, a4, a5, a6, a7, a8) = (
+    let (a1, a2, a3, a4, a5, a6, a7, a8, a9) = (
+        auth.clone(),
         auth.clone(),
         auth.clone(),
         auth.clone(),
@@ -235,6 +241,10 @@ pub async fn serve(args: ApiArgs) -> anyhow::Result<()> {
         .add_service(QuestionServiceServer::with_interceptor(
             QuestionApi::new(state.clone()),
             move |r| a8.intercept(r),
+        ))
+        .add_service(PlanServiceServer::with_interceptor(
+            PlanApi::new(state.clone()),
+            move |r| a9.intercept(r),
         ))
         .serve_with_incoming_shutdown(
             tokio_stream::wrappers::TcpListenerStream::new(listener),

@@ -5,6 +5,7 @@ use revloop_proto::v1::action_service_client::ActionServiceClient;
 use revloop_proto::v1::connector_service_client::ConnectorServiceClient;
 use revloop_proto::v1::ingest_service_client::IngestServiceClient;
 use revloop_proto::v1::ledger_service_client::LedgerServiceClient;
+use revloop_proto::v1::plan_service_client::PlanServiceClient;
 use revloop_proto::v1::question_service_client::QuestionServiceClient;
 use revloop_proto::v1::signal_service_client::SignalServiceClient;
 use revloop_proto::v1::tenant_service_client::TenantServiceClient;
@@ -38,6 +39,7 @@ pub struct ApiClient {
     pub connectors: ConnectorServiceClient<Authed>,
     pub world: WorldServiceClient<Authed>,
     pub questions: QuestionServiceClient<Authed>,
+    pub plans: PlanServiceClient<Authed>,
 }
 
 impl ApiClient {
@@ -60,7 +62,8 @@ impl ApiClient {
             tenants: TenantServiceClient::with_interceptor(channel.clone(), auth.clone()),
             connectors: ConnectorServiceClient::with_interceptor(channel.clone(), auth.clone()),
             world: WorldServiceClient::with_interceptor(channel.clone(), auth.clone()),
-            questions: QuestionServiceClient::with_interceptor(channel, auth),
+            questions: QuestionServiceClient::with_interceptor(channel.clone(), auth.clone()),
+            plans: PlanServiceClient::with_interceptor(channel, auth),
         })
     }
 

@@ -133,6 +133,14 @@ pub struct ActionRecord {
 }
 
 impl ActionRecord {
+    /// The plan this action is a step of, when it is one.
+    pub fn plan_id(&self) -> Option<String> {
+        self.proposal
+            .plan
+            .as_ref()
+            .map(|of| revloop_domain::decision::plan::plan_id(&self.decision_id, &of.plan))
+    }
+
     /// Whether a person must approve the action before it runs.
     pub fn needs_approval(&self) -> bool {
         self.routing

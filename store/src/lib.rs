@@ -15,6 +15,7 @@ pub mod evidence;
 pub mod graph;
 pub mod ledger;
 pub mod outcomes;
+pub mod plans;
 pub mod quarantine;
 pub mod questions;
 pub mod records;
@@ -35,6 +36,7 @@ pub use evidence::{Evidence, EvidenceStore, Provenance};
 pub use graph::GraphStore;
 pub use ledger::LedgerStore;
 pub use outcomes::{Outcome, OutcomeStore};
+pub use plans::{PlanEvent, PlanRecord, PlanStep, PlanStore};
 pub use quarantine::{QuarantineStore, QuarantinedLine};
 pub use questions::{AnswerOutcome, AnswerRecord, QuestionRecord, QuestionStatus, QuestionStore};
 pub use records::{RecordStore, RecordVersion};
@@ -60,6 +62,7 @@ pub trait Store:
     + SnapshotStore
     + GraphStore
     + QuestionStore
+    + PlanStore
     + Send
     + Sync
 {
@@ -81,6 +84,7 @@ impl<T> Store for T where
         + SnapshotStore
         + GraphStore
         + QuestionStore
+        + PlanStore
         + Send
         + Sync
 {

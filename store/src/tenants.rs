@@ -37,6 +37,8 @@ pub struct TenantConfig {
     /// Which actions run without a person (`[writeback]`): CRM mutations wait for approval
     /// unless the tenant lets confident ones run.
     pub writeback: revloop_domain::decision::writeback::WritebackConfig,
+    /// How multi-step plans are approved (`[plans] approval`: `whole` or `per_step`).
+    pub plans: revloop_domain::decision::plan::PlanConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

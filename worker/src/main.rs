@@ -19,6 +19,7 @@ use revloop_activities::clarification::ClarificationActivities;
 use revloop_activities::decision::DecisionActivities;
 use revloop_activities::memory::open_memory;
 use revloop_activities::perception::PerceptionActivities;
+use revloop_activities::plan::PlanActivities;
 use revloop_activities::secrets::TenantSecrets;
 use revloop_activities::{Deps, Settings};
 use revloop_store::SqliteStore;
@@ -130,12 +131,14 @@ async fn main() -> anyhow::Result<()> {
         .register_workflow::<ClarificationWorkflow>()?
         .register_workflow::<CalibrationWorkflow>()?
         .register_workflow::<UndoActionWorkflow>()?
+        .register_workflow::<PlanWorkflow>()?
         .register_activities(perception)
         .register_activities(DecisionActivities::new(deps.clone()))
         .register_activities(ApprovalActivities::new(deps.clone()))
         .register_activities(ClarificationActivities::new(deps.clone()))
         .register_activities(CalibrationActivities)
         .register_activities(actions)
+        .register_activities(PlanActivities::new(deps.clone()))
         .worker_interceptor(ignored_signals::IgnoredSignals::new(deps.store.clone()))
         .graceful_shutdown_period(Duration::from_secs(args.graceful_shutdown_secs))
         .build();

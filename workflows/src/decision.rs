@@ -11,6 +11,7 @@ use crate::action::ActionWorkflow;
 use crate::approval::ApprovalWorkflow;
 use crate::clarification::ClarificationWorkflow;
 use crate::common::{Child, activity_options, child_options, short_activity_options, workflow_now};
+use crate::plan::PlanWorkflow;
 
 #[workflow]
 pub struct DecisionWorkflow {
@@ -91,6 +92,7 @@ impl DecisionWorkflow {
             awaiting_approval: Vec::new(),
             blocked: Vec::new(),
             awaiting_answers: Vec::new(),
+            plans: Vec::new(),
         };
         // A fact the decision needs is disputed: a person is asked, and the decision runs
         // again once they answer. The wait outlives this decision, as approvals do. (Only
@@ -143,7 +145,36 @@ impl DecisionWorkflow {
                 short_activity_options(),
             )
             .await?;
+        // A plan's steps run in its PlanWorkflow, which outlives this decision as approvals
+        // do. (Decisions from before plans never proposed one.)
+        let plans = !proposed.plans.is_empty() && ctx.patched("plans");
+        if plans {
+            for plan in &proposed.plans {
+                let options = child_options(Child {
+                    workflow_id: format!("{tenant}/plan/{}", plan.plan_id),
+                    tenant_id: &tenant,
+                    account_id: Some(&account),
+                    trace_id: &trace,
+                    kind: "plan",
+                    summary: format!("{} plan for {account}: {} steps", plan.name, plan.steps),
+                    outlive_parent: true,
+                });
+                let run = PlanInput {
+                    tenant_id: tenant.clone(),
+                    plan_id: plan.plan_id.clone(),
+                    account_id: account.clone(),
+                    trace_id: trace.clone(),
+                    approval_timeout_secs: input.approval_timeout_secs,
+                };
+                ctx.start_child_workflow(PlanWorkflow::run, run, options)
+                    .await?;
+                result.plans.push(plan.plan_id.clone());
+            }
+        }
         for proposal in &proposed.proposals {
+            if plans && proposal.plan_id.is_some() {
+                continue;
+            }
             let verdict = verdicts
                 .verdicts
                 .iter()

@@ -12,6 +12,7 @@ mod clarification;
 mod common;
 mod decision;
 mod perception;
+mod plan;
 pub mod replay;
 mod undo;
 
@@ -22,6 +23,7 @@ pub use calibration::CalibrationWorkflow;
 pub use clarification::ClarificationWorkflow;
 pub use decision::DecisionWorkflow;
 pub use perception::PerceptionWorkflow;
+pub use plan::{PlanProgress, PlanWorkflow};
 pub use undo::UndoActionWorkflow;
 
 /// The signal names each workflow type handles. The SDK drops a signal under any other name
@@ -36,6 +38,15 @@ pub fn handled_signals(workflow_type: &str) -> Option<Vec<&'static str>> {
         ]
     } else if workflow_type == AccountWorkflow::run.name() {
         vec![AccountWorkflow::signals_detected.name()]
+    } else if workflow_type == PlanWorkflow::run.name() {
+        vec![
+            PlanWorkflow::approve.name(),
+            PlanWorkflow::reject.name(),
+            PlanWorkflow::pause.name(),
+            PlanWorkflow::resume.name(),
+            PlanWorkflow::abort.name(),
+            PlanWorkflow::released.name(),
+        ]
     } else if workflow_type == ClarificationWorkflow::run.name() {
         vec![ClarificationWorkflow::answer.name()]
     } else if [
@@ -99,5 +110,9 @@ mod tests {
         );
         assert_eq!(ClarificationWorkflow::answer.name(), names::ANSWER);
         assert_eq!(UndoActionWorkflow::run.name(), names::UNDO_ACTION_WORKFLOW);
+        assert_eq!(PlanWorkflow::run.name(), names::PLAN_WORKFLOW);
+        assert_eq!(PlanWorkflow::released.name(), names::PLAN_RELEASED);
+        let commands: Vec<&str> = handled_signals(names::PLAN_WORKFLOW).unwrap()[..5].to_vec();
+        assert_eq!(commands, names::PLAN_SIGNALS);
     }
 }

@@ -17,6 +17,7 @@ pub fn replayer() -> Result<WorkflowReplayer, WorkflowReplayError> {
         .and_then(|o| o.register_workflow::<ClarificationWorkflow>())
         .and_then(|o| o.register_workflow::<CalibrationWorkflow>())
         .and_then(|o| o.register_workflow::<UndoActionWorkflow>())
+        .and_then(|o| o.register_workflow::<PlanWorkflow>())
         .map_err(|e| {
             WorkflowReplayError::from(
                 temporalio_sdk::workflow_replayer::WorkflowReplayWorkerError::Internal {

@@ -26,6 +26,7 @@ async fn recorded_histories_replay_deterministically() {
         "action",
         "clarification",
         "undo",
+        "plan",
     ] {
         assert!(
             kinds.iter().any(|k| k.starts_with(kind)),

@@ -77,7 +77,7 @@ impl ActionApi {
             .map_err(error::store)?
             .map(|t| t.config.approval)
             .unwrap_or_default();
-        let owner = self.account_owner(action).await?;
+        let owner = account_owner(&self.state, &action.tenant_id, &action.account_id).await?;
         let decidable = Decidable {
             proposal: &action.proposal,
             account_id: &action.account_id,
@@ -120,24 +120,6 @@ impl ActionApi {
             .mint(&token_claims)
             .map_err(|e| Status::internal(e.to_string()))?;
         Ok((token, token_claims))
-    }
-
-    /// The account's owner as its latest account record names them.
-    async fn account_owner(&self, action: &ActionRecord) -> Result<Option<String>, Status> {
-        let key = RecordKey {
-            record_type: "account".into(),
-            id: action.account_id.clone(),
-        };
-        let latest = self
-            .state
-            .store
-            .latest_version(&action.tenant_id, &key)
-            .await
-            .map_err(error::store)?;
-        Ok(latest.and_then(|v| match v.record {
-            Record::Account(a) => a.owner,
-            _ => None,
-        }))
     }
 
     /// Sends one approval signal to the action's ApprovalWorkflow, with a token minted for the
@@ -468,4 +450,26 @@ impl ActionService for ActionApi {
         self.decide(&request, &req.action_id, "reject", req.reason, None)
             .await
     }
+}
+
+/// The account's owner as its latest account record names them (the approval rules may let
+/// the owner decide their own account's actions).
+pub(crate) async fn account_owner(
+    state: &AppState,
+    tenant_id: &str,
+    account_id: &str,
+) -> Result<Option<String>, Status> {
+    let key = RecordKey {
+        record_type: "account".into(),
+        id: account_id.to_string(),
+    };
+    let latest = state
+        .store
+        .latest_version(tenant_id, &key)
+        .await
+        .map_err(error::store)?;
+    Ok(latest.and_then(|v| match v.record {
+        Record::Account(a) => a.owner,
+        _ => None,
+    }))
 }

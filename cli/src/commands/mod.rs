@@ -11,6 +11,7 @@ mod graph;
 mod ingest;
 mod ledger;
 mod memory;
+mod plans;
 mod questions;
 mod seed;
 mod signals;
@@ -170,6 +171,10 @@ pub enum Command {
     /// Read or verify the tamper-evident ledger.
     #[command(subcommand)]
     Ledger(ledger::LedgerCommand),
+    /// Multi-step plans: `plans list`, `plans show ID`, and `approve`, `reject`, `pause`,
+    /// `resume`, `abort` (approver).
+    #[command(subcommand)]
+    Plans(plans::PlansCommand),
     /// What revloop knows about an account, now or as of an earlier instant.
     #[command(subcommand)]
     Account(account::AccountCommand),
@@ -267,6 +272,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
                     signals::list(client, account, cli.json).await
                 }
                 Command::Ledger(cmd) => ledger::run(client, cmd, cli.json).await,
+                Command::Plans(cmd) => plans::run(client, cmd, cli.json).await,
                 Command::Account(cmd) => account::run(client, cmd, cli.json).await,
                 Command::Graph(cmd) => graph::run(client, cmd, cli.json).await,
                 Command::Memory(cmd) => memory::run(client, cmd, cli.json).await,

@@ -169,6 +169,8 @@ pub enum EmailPurpose {
     CheckIn,
     Introduction,
     Congratulations,
+    /// An executive sponsor's note about a renewal at risk (a step of a renewal-at-risk plan).
+    RenewalSponsor,
 }
 
 impl EmailPurpose {
@@ -177,6 +179,7 @@ impl EmailPurpose {
             EmailPurpose::CheckIn => "check_in",
             EmailPurpose::Introduction => "introduction",
             EmailPurpose::Congratulations => "congratulations",
+            EmailPurpose::RenewalSponsor => "renewal_sponsor",
         }
     }
 }

@@ -84,6 +84,20 @@ pub fn check_claims(claims: &ApprovalTokenClaims, expected: &Expected<'_>) -> Re
     Ok(())
 }
 
+/// A token names someone and is used within its lifetime (five seconds of clock skew allowed).
+fn check_lifetime(sub: &str, iat: u64, exp: u64, now: u64) -> Result<(), String> {
+    if sub.trim().is_empty() {
+        return Err("the token names no one".into());
+    }
+    if now >= exp {
+        return Err(format!("the token expired {} s ago", now - exp));
+    }
+    if iat > now + 5 {
+        return Err("the token was issued in the future".into());
+    }
+    Ok(())
+}
+
 /// The audience of answer tokens: a token to answer a question never approves an action, and
 /// the reverse.
 pub const ANSWER_AUDIENCE: &str = "revloop-answer";
@@ -124,16 +138,62 @@ pub fn check_answer_claims(
             claims.question_id
         ));
     }
-    if claims.sub.trim().is_empty() {
-        return Err("the token names no one".into());
+    check_lifetime(&claims.sub, claims.iat, claims.exp, now)
+}
+
+/// The audience of plan tokens: a token to command a plan never approves a single action or
+/// answers a question, and the reverse.
+pub const PLAN_AUDIENCE: &str = "revloop-plan";
+
+/// What a plan token says: one person may give one command to one plan (for one step, when
+/// the command approves or rejects a step under per-step approval).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanTokenClaims {
+    pub iss: String,
+    pub aud: String,
+    /// The person commanding; recorded as who approved, paused or aborted.
+    pub sub: String,
+    pub tenant: String,
+    pub plan_id: String,
+    pub command: super::plan::PlanCommand,
+    #[serde(default)]
+    pub step: Option<u32>,
+    pub iat: u64,
+    pub exp: u64,
+    pub jti: String,
+}
+
+/// Checks a verified plan token against the plan and command the signal carries, at `now`.
+pub fn check_plan_claims(
+    claims: &PlanTokenClaims,
+    tenant: &str,
+    plan_id: &str,
+    command: super::plan::PlanCommand,
+    now: u64,
+) -> Result<(), String> {
+    if claims.iss != ISSUER || claims.aud != PLAN_AUDIENCE {
+        return Err("not a plan token".into());
     }
-    if now >= claims.exp {
-        return Err(format!("the token expired {} s ago", now - claims.exp));
+    if claims.tenant != tenant {
+        return Err(format!(
+            "the token is for another tenant ({})",
+            claims.tenant
+        ));
     }
-    if claims.iat > now + 5 {
-        return Err("the token was issued in the future".into());
+    if claims.plan_id != plan_id {
+        return Err(format!(
+            "the token is for another plan ({})",
+            claims.plan_id
+        ));
     }
-    Ok(())
+    if claims.command != command {
+        return Err(format!(
+            "the token allows {}, not {}",
+            claims.command.as_str(),
+            command.as_str()
+        ));
+    }
+    check_lifetime(&claims.sub, claims.iat, claims.exp, now)
 }
 
 #[cfg(test)]
@@ -262,6 +322,59 @@ mod tests {
         assert_eq!(
             check_answer_claims(&approval, "acme", "q-1", 1_100).unwrap_err(),
             "not an answer token"
+        );
+    }
+
+    fn plan_claims() -> PlanTokenClaims {
+        PlanTokenClaims {
+            iss: ISSUER.into(),
+            aud: PLAN_AUDIENCE.into(),
+            sub: "carol".into(),
+            tenant: "acme".into(),
+            plan_id: "plan-1".into(),
+            command: crate::decision::plan::PlanCommand::Abort,
+            step: None,
+            iat: 1_000,
+            exp: 1_900,
+            jti: "j".into(),
+        }
+    }
+
+    #[test]
+    fn a_plan_token_counts_for_its_plan_and_command_only() {
+        use crate::decision::plan::PlanCommand;
+        let c = plan_claims();
+        assert_eq!(
+            check_plan_claims(&c, "acme", "plan-1", PlanCommand::Abort, 1_100),
+            Ok(())
+        );
+        let refused = |r: Result<(), String>, what: &str| {
+            let e = r.unwrap_err();
+            assert!(e.contains(what), "{e}");
+        };
+        refused(
+            check_plan_claims(&c, "globex", "plan-1", PlanCommand::Abort, 1_100),
+            "another tenant",
+        );
+        refused(
+            check_plan_claims(&c, "acme", "plan-2", PlanCommand::Abort, 1_100),
+            "another plan",
+        );
+        refused(
+            check_plan_claims(&c, "acme", "plan-1", PlanCommand::Resume, 1_100),
+            "allows abort, not resume",
+        );
+        refused(
+            check_plan_claims(&c, "acme", "plan-1", PlanCommand::Abort, 1_900),
+            "expired",
+        );
+        let approval = PlanTokenClaims {
+            aud: AUDIENCE.into(),
+            ..plan_claims()
+        };
+        refused(
+            check_plan_claims(&approval, "acme", "plan-1", PlanCommand::Abort, 1_100),
+            "not a plan token",
         );
     }
 }

@@ -356,6 +356,7 @@ mod tests {
             signal_ids: vec![],
             params,
             playbook: "test".into(),
+            plan: None,
         }
     }
 

@@ -10,6 +10,7 @@ pub mod clarify;
 pub mod invitation;
 pub mod meeting_timer;
 mod model_config;
+pub mod plan;
 pub mod playbooks;
 mod proposal;
 mod protocol;

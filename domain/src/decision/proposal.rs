@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::actions::{ActionClass, ActionKind};
+use super::plan::PlanStepOf;
 use crate::hashing::short_id;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -23,6 +24,9 @@ pub struct Proposal {
     /// The playbook (or model) that proposed it; merged proposals name each, joined by `+`.
     #[serde(default)]
     pub playbook: String,
+    /// The plan this proposal is a step of, when a playbook proposed a multi-step plan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<PlanStepOf>,
 }
 
 impl Proposal {
@@ -60,6 +64,7 @@ impl Proposal {
                 signal_ids: Vec::new(),
                 params: serde_json::Value::Null,
                 playbook: String::new(),
+                plan: None,
             },
         }
     }
@@ -94,6 +99,14 @@ impl ProposalBuilder {
     }
     pub fn params(mut self, params: serde_json::Value) -> Self {
         self.proposal.params = params;
+        self
+    }
+    /// Makes the proposal step `step` (from 1) of the decision's plan `plan`.
+    pub fn plan_step(mut self, plan: &str, step: u32) -> Self {
+        self.proposal.plan = Some(PlanStepOf {
+            plan: plan.to_string(),
+            step,
+        });
         self
     }
     pub fn build(self) -> Proposal {

@@ -285,6 +285,9 @@ pub fn check_answer(message: &DecisionMessage, input: &ModelInputRefs) -> Vec<Vi
             }
         }
     }
+    if let Err(rule) = super::plan::check_plan_steps(message.proposals()) {
+        at("proposals[].plan".into(), rule);
+    }
     match message {
         DecisionMessage::ClarificationRequest { questions } => {
             if questions.is_empty() {
@@ -340,6 +343,7 @@ mod tests {
             signal_ids: vec!["sig-1".into()],
             params: json!({"title": "Plan the renewal"}),
             playbook: "renewal_plan".into(),
+            plan: None,
         }
     }
 

@@ -1097,3 +1097,131 @@ pub async fn questions_are_answered_once_or_expire<S: Store + Clone + 'static>(s
         2
     );
 }
+
+fn plan(tenant: &str, plan_id: &str) -> PlanRecord {
+    use revloop_domain::decision::plan::{PlanApproval, PlanStatus};
+    PlanRecord {
+        plan_id: plan_id.into(),
+        tenant_id: tenant.into(),
+        account_id: "acme".into(),
+        decision_id: "d1".into(),
+        trace_id: "trace-1".into(),
+        name: "renewal_at_risk".into(),
+        title: "Renewal at risk".into(),
+        why_now: "the contract ends soon".into(),
+        status: PlanStatus::Proposed,
+        resume_to: None,
+        awaiting_step: None,
+        approval: PlanApproval::Whole,
+        steps: vec![PlanStep {
+            step: 1,
+            action_id: format!("{plan_id}-a1"),
+            kind: "create_task".into(),
+            title: "t".into(),
+            needs_approval: false,
+            customer_facing: false,
+            status: "pending".into(),
+            detail: String::new(),
+        }],
+        touches: vec!["contact:ada.outreach".into()],
+        held_by: None,
+        end: None,
+        events: vec![],
+        created_at: at(),
+        updated_at: at(),
+    }
+}
+
+pub async fn plans_round_trip_and_live_plans_hold_their_claims<S: Store>(store: S) {
+    use revloop_domain::decision::plan::PlanStatus;
+    let mut first = plan("t1", "plan-1");
+    assert_eq!(store.create_plan(&first).await.unwrap(), first);
+    let mut again = first.clone();
+    again.title = "ignored".into();
+    assert_eq!(
+        store.create_plan(&again).await.unwrap(),
+        first,
+        "created once"
+    );
+    first.status = PlanStatus::Approved;
+    store.save_plan(&first).await.unwrap();
+    assert_eq!(
+        store
+            .get_plan("t1", "plan-1")
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
+        PlanStatus::Approved
+    );
+    assert!(store.get_plan("t2", "plan-1").await.unwrap().is_none());
+    let foreign = plan("t2", "plan-9");
+    store.create_plan(&foreign).await.unwrap();
+    assert_eq!(store.list_plans("t1", None).await.unwrap().len(), 1);
+    assert_eq!(
+        store
+            .list_plans("t1", Some(PlanStatus::Proposed))
+            .await
+            .unwrap()
+            .len(),
+        0
+    );
+
+    let claims = vec![
+        "contact:ada.outreach".to_string(),
+        "opp.next_step".to_string(),
+    ];
+    assert_eq!(
+        store.claim_for_plan("t1", "plan-1", &claims).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        store.claim_for_plan("t1", "plan-1", &claims).await.unwrap(),
+        None,
+        "claiming again is idempotent"
+    );
+    let second = plan("t1", "plan-2");
+    store.create_plan(&second).await.unwrap();
+    let overlapping = vec!["other".to_string(), "opp.next_step".to_string()];
+    assert_eq!(
+        store
+            .claim_for_plan("t1", "plan-2", &overlapping)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("plan-1"),
+        "a live plan's claim holds"
+    );
+    // All or none: the free claim was not taken either, so a third plan gets it.
+    assert_eq!(
+        store
+            .claim_for_plan("t1", "plan-3", &["other".to_string()])
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        store.claim_for_plan("t2", "plan-9", &claims).await.unwrap(),
+        None,
+        "claims are per tenant"
+    );
+    // An ended plan's claims are taken over; released ones are free.
+    first.status = PlanStatus::Completed;
+    store.save_plan(&first).await.unwrap();
+    assert_eq!(
+        store
+            .claim_for_plan("t1", "plan-2", &["opp.next_step".to_string()])
+            .await
+            .unwrap(),
+        None
+    );
+    store.release_plan_claims("t1", "plan-2").await.unwrap();
+    store.release_plan_claims("t1", "plan-3").await.unwrap();
+    assert_eq!(
+        store
+            .claim_for_plan("t1", "plan-4", &overlapping)
+            .await
+            .unwrap(),
+        None
+    );
+}

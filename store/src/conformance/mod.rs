@@ -30,7 +30,8 @@ macro_rules! store_conformance {
             snapshots_are_content_addressed_per_entity,
             account_revision_grows_with_every_write_to_the_account,
             graph_edges_are_per_tenant_and_found_from_either_end,
-            questions_are_answered_once_or_expire
+            questions_are_answered_once_or_expire,
+            plans_round_trip_and_live_plans_hold_their_claims
         );
     };
     (@tests $factory:expr; $($name:ident),*) => {

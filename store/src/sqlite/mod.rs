@@ -13,6 +13,7 @@ mod evidence;
 mod graph;
 mod ledger;
 mod outcomes;
+mod plans;
 mod quarantine;
 mod questions;
 mod records;

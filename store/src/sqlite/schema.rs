@@ -67,6 +67,20 @@ CREATE TABLE IF NOT EXISTS actions (
 );
 CREATE INDEX IF NOT EXISTS actions_by_tenant ON actions (tenant_id, status);
 CREATE INDEX IF NOT EXISTS actions_by_status ON actions (status);
+CREATE TABLE IF NOT EXISTS plans (
+    tenant_id TEXT NOT NULL,
+    plan_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, plan_id)
+);
+-- What each live plan claims (a CRM field, a contact): one holder per claim.
+CREATE TABLE IF NOT EXISTS plan_claims (
+    tenant_id TEXT NOT NULL,
+    claim TEXT NOT NULL,
+    plan_id TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, claim)
+);
 CREATE TABLE IF NOT EXISTS effects (
     idempotency_key TEXT PRIMARY KEY,
     tenant_id TEXT NOT NULL,

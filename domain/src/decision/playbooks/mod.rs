@@ -15,6 +15,7 @@ mod funding_congratulations;
 mod meeting_prep;
 mod partnership_note;
 mod re_engage;
+mod renewal_at_risk;
 mod renewal_plan;
 mod run;
 mod stage_change_note;
@@ -80,6 +81,7 @@ pub fn builtin_playbooks() -> Vec<Box<dyn Playbook>> {
         Box::new(executive_introduction::ExecutiveIntroductionPlaybook),
         Box::new(funding_congratulations::FundingCongratulationsPlaybook),
         Box::new(partnership_note::PartnershipNotePlaybook),
+        Box::new(renewal_at_risk::RenewalAtRiskPlaybook),
     ]
 }
 

@@ -284,7 +284,10 @@ mod tests {
         let to_ada: Vec<&str> = proposals
             .iter()
             .filter(|p| {
-                p.params["to"] == "ada@acme.test" && p.params["purpose"] != "congratulations"
+                // A plan's steps are approved as a plan, apart from the single actions.
+                p.params["to"] == "ada@acme.test"
+                    && p.params["purpose"] != "congratulations"
+                    && p.plan.is_none()
             })
             .map(|p| p.kind.as_str())
             .collect();
