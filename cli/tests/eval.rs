@@ -32,7 +32,7 @@ fn three_seeds_at_full_recall_grounded_and_routed_right() {
         let playbooks = report["playbooks"].as_object().unwrap();
         assert_eq!(
             playbooks.len(),
-            15,
+            16,
             "seed {seed}: every playbook is planted: {report}"
         );
         for (name, score) in playbooks {

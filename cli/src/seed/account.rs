@@ -69,6 +69,17 @@ impl Ctx<'_> {
         });
         self.expect_signal_only(situation, dedup_key);
     }
+    /// A plan two planted situations bring together: every step kind it must propose.
+    fn expect_plan(&mut self, playbook: &str, signal_type: &str, kinds: &[&str]) {
+        for kind in kinds {
+            self.out.expected_actions.push(ExpectedAction {
+                account_id: self.account.clone(),
+                signal_type: signal_type.to_string(),
+                playbook: playbook.to_string(),
+                kind: kind.to_string(),
+            });
+        }
+    }
     /// The signal alone: another planted situation answers it.
     fn expect_signal_only(&mut self, situation: Situation, dedup_key: String) {
         self.out.expected.push(ExpectedSignal {
@@ -277,6 +288,23 @@ pub fn generate(
                 format!("{key}:{}:{metric}:{}", c.account, c.week()),
             );
         }
+    }
+
+    // A renewal inside its window while usage fell or a ticket was escalated: a renewal-at-risk
+    // plan (its CRM step needs the open deal, which every account has).
+    if has(Situation::RenewalWindow)
+        && (has(Situation::UsageDrop) || has(Situation::TicketEscalated))
+    {
+        c.expect_plan(
+            "renewal_at_risk",
+            Situation::RenewalWindow.signal_type(),
+            &[
+                "create_task",
+                "send_email",
+                "request_meeting",
+                "update_crm_field",
+            ],
+        );
     }
 
     // Held meetings every 10 days with the buyer; the latest 5 days ago, or more than 30 when

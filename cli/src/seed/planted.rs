@@ -88,7 +88,9 @@ impl Situation {
 }
 
 /// Account `index` always gets situation `index mod 15`, so every situation is planted once
-/// there are 15 accounts; each other situation is added with probability 0.15.
+/// there are 15 accounts; each other situation is added with probability 0.15. The first
+/// account (inside its renewal window) also has a ticket escalated: a renewal at risk, which
+/// the `renewal_at_risk` plan answers, is planted in every tenant.
 pub fn choose(index: usize, rng: &mut ChaCha8Rng) -> Vec<Situation> {
     let guaranteed = Situation::ALL[index % Situation::ALL.len()];
     let mut chosen: Vec<Situation> = Situation::ALL
@@ -96,6 +98,9 @@ pub fn choose(index: usize, rng: &mut ChaCha8Rng) -> Vec<Situation> {
         .copied()
         .filter(|s| *s == guaranteed || rng.random_bool(0.15))
         .collect();
+    if index == 0 && !chosen.contains(&Situation::TicketEscalated) {
+        chosen.push(Situation::TicketEscalated);
+    }
     chosen.sort();
     chosen
 }
