@@ -343,6 +343,13 @@ async fn meeting_prep_runs_end_to_end_and_the_ledger_proves_it() -> anyhow::Resu
             executed.as_str().unwrap_or_default()
         ));
     }
+    // A renewal at risk in the fixture (its contract ends soon and usage fell): a plan.
+    for plan in decision["plans"].as_array().into_iter().flatten() {
+        expected_workflows.insert(format!(
+            "{TENANT}/plan/{}",
+            plan.as_str().unwrap_or_default()
+        ));
+    }
     assert_eq!(workflows, expected_workflows);
     // Besides its own entry, an activity ledgers each governance decision it took: one entry
     // per validator result and gateway aggregate, per budget decision and per outcome.

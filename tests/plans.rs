@@ -143,6 +143,17 @@ async fn an_approved_plan_runs_in_order_pause_holds_it_and_a_conflicting_plan_is
     })
     .await?;
 
+    // A step is approved with its plan, never on its own.
+    let (alone, text) = cli(
+        &env,
+        &[Role::Approver],
+        &["approve", &first.steps[1].action_id],
+    )?;
+    assert!(
+        !alone && text.contains(&format!("step 2 of plan {}", first.plan_id)),
+        "{text}"
+    );
+
     // Temporal access alone commands nothing: an abort without a plan token is refused.
     let handle = env
         .temporal

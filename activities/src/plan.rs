@@ -239,6 +239,8 @@ impl PlanActivities {
     /// Opens the plan: a step the validators blocked at proposal ends it before it starts;
     /// otherwise it claims what it touches (held, naming the live plan that holds a claim) and
     /// waits for its approval (whole-plan approval, when a step needs a person) or is approved.
+    /// Its steps' actions stay `proposed` until the plan's commands approve them: they are
+    /// approved through the plan, never one by one as single actions.
     #[activity]
     pub async fn open_plan(
         self: Arc<Self>,
@@ -302,16 +304,6 @@ impl PlanActivities {
         opened.awaits_approval = underlying == PlanStatus::Proposed;
         plan.held_by = holder.clone();
         plan.updated_at = input.at;
-        if holder.is_none() {
-            for step in plan.steps.iter().filter(|s| s.needs_approval) {
-                let mut action = load_action(store, &input.tenant_id, &step.action_id).await?;
-                if action.status == ActionStatus::Proposed {
-                    action.status = ActionStatus::AwaitingApproval;
-                    action.updated_at = input.at;
-                    store.save_action(&action).await.map_err(error::store)?;
-                }
-            }
-        }
         store.save_plan(&plan).await.map_err(error::store)?;
         opened.status = plan.status.as_str().into();
         opened.held_by = holder;

@@ -94,6 +94,14 @@ impl ActionApi {
                     ErrorDetails::with_error_info("APPROVER_NOT_PERMITTED", "revloop", info),
                 )
             })?;
+        if let Some(plan_id) = action.plan_id() {
+            let step = action.proposal.plan.as_ref().map_or(0, |of| of.step);
+            return Err(Status::failed_precondition(format!(
+                "action {} is step {step} of plan {plan_id}: it is approved with its plan \
+                 (`revloop plans approve {plan_id}`)",
+                action.action_id
+            )));
+        }
         if action.status != ActionStatus::AwaitingApproval {
             return Err(Status::failed_precondition(format!(
                 "action {} is {}, not awaiting approval",
