@@ -73,16 +73,7 @@ async fn crm_actions_land_once_each_survive_a_killed_worker_and_undo_restores_th
         OPPORTUNITY,
         json!({ "Name": "Acme renewal", "NextStep": "Send the order form", "AccountId": ACCOUNT }),
     );
-    client
-        .connectors
-        .register_connector(pb::RegisterConnectorRequest {
-            tenant_id: TENANT.into(),
-            connector_id: "salesforce".into(),
-            kind: "salesforce".into(),
-            secret_ref: SF_TOKEN_REF.into(),
-            config_json: json!({ "instance_url": instance }).to_string(),
-        })
-        .await?;
+    register_salesforce(&mut client, &instance).await?;
     set_tenant_config(&mut client, TENANT, "[crm]\nconnector = \"salesforce\"\n").await?;
 
     let first = Utc::now().date_naive() + chrono::Duration::days(20);

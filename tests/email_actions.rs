@@ -47,12 +47,7 @@ async fn approved_emails_are_delivered_once_and_a_meeting_request_carries_an_inv
     let env = spawn_env().await?;
     let mail = Mailpit::start(env.dir.path(), true)?;
     let mut client = env.admin().await?;
-    let dir = secrets_of(&env.store_path).join(TENANT);
-    std::fs::create_dir_all(&dir)?;
-    std::fs::write(
-        dir.join("smtp"),
-        format!("smtp://127.0.0.1:{}\n", mail.smtp_port),
-    )?;
+    write_smtp_secret(&env, TENANT, mail.smtp_port)?;
     set_tenant_config(&mut client, TENANT, MAIL_CONFIG).await?;
     env.ingest_fixture(&mut client, "meeting_prep.jsonl", TENANT)
         .await?;

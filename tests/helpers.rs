@@ -421,3 +421,26 @@ pub async fn set_tenant_config(
         .into_inner();
     Ok(set.config_toml)
 }
+
+/// Registers the tenant's `salesforce` connector at a local org's `instance` URL.
+pub async fn register_salesforce(client: &mut ApiClient, instance: &str) -> anyhow::Result<()> {
+    client
+        .connectors
+        .register_connector(pb::RegisterConnectorRequest {
+            tenant_id: TENANT.into(),
+            connector_id: "salesforce".into(),
+            kind: "salesforce".into(),
+            secret_ref: SF_TOKEN_REF.into(),
+            config_json: serde_json::json!({ "instance_url": instance }).to_string(),
+        })
+        .await?;
+    Ok(())
+}
+
+/// Writes the tenant secret `file:smtp`: the SMTP URL of a local server on `port`.
+pub fn write_smtp_secret(env: &TestEnv, tenant: &str, port: u16) -> anyhow::Result<()> {
+    let dir = secrets_of(&env.store_path).join(tenant);
+    std::fs::create_dir_all(&dir)?;
+    std::fs::write(dir.join("smtp"), format!("smtp://127.0.0.1:{port}\n"))?;
+    Ok(())
+}

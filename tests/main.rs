@@ -20,6 +20,7 @@ mod decision_replay;
 mod durability;
 mod email_actions;
 mod email_notices;
+mod escalations;
 mod file_drop;
 mod full_loop;
 mod generated_tenant;

@@ -84,7 +84,7 @@ impl ActionActivities {
         );
         let reach = crate::connectors::Reach::of(&deps.settings);
         let crm = crate::crm::CrmWriteBack::new(deps.store.clone(), reach);
-        let executors = executors::builtin(deps.store.clone(), smtp, crm);
+        let executors = executors::builtin(deps.store.clone(), smtp, crm, deps.settings.clone());
         Self { deps, executors }
     }
 

@@ -9,6 +9,7 @@ mod crm_task;
 pub mod email;
 mod escalate_ticket;
 mod escalate_to_exec_sponsor;
+mod handoff;
 mod log_note;
 mod outbox;
 mod request_meeting;
@@ -73,23 +74,30 @@ pub trait ActionExecutor: Send + Sync {
     ) -> Result<(Effect, bool), ExecutorError>;
 }
 
-/// Every executor; CRM actions write back through `crm` and emails go out through `smtp` where
-/// the tenant configures them.
+/// Every executor; CRM actions write back through `crm`, emails go out through `smtp` where the
+/// tenant configures them, and escalations notify through the tenant's notifiers (`settings`).
 pub fn builtin(
     store: Arc<dyn Store>,
     smtp: SmtpSender,
     crm: CrmWriteBack,
+    settings: crate::Settings,
 ) -> Vec<Box<dyn ActionExecutor>> {
     vec![
         Box::new(AttachBriefExecutor::new(store.clone(), crm.clone())),
         Box::new(CreateTaskExecutor::new(store.clone(), crm.clone())),
         Box::new(SendFollowUpExecutor::new(store.clone(), smtp.clone())),
         Box::new(LogNoteExecutor::new(store.clone(), crm.clone())),
-        Box::new(UpdateCrmFieldExecutor::new(store.clone(), crm)),
+        Box::new(UpdateCrmFieldExecutor::new(store.clone(), crm.clone())),
         Box::new(SendEmailExecutor::new(store.clone(), smtp.clone())),
-        Box::new(RequestMeetingExecutor::new(store.clone(), smtp)),
-        Box::new(EscalateTicketExecutor::new(store.clone())),
-        Box::new(EscalateToExecSponsorExecutor::new(store)),
+        Box::new(RequestMeetingExecutor::new(store.clone(), smtp.clone())),
+        Box::new(EscalateTicketExecutor::new(
+            store.clone(),
+            crm.clone(),
+            settings.clone(),
+        )),
+        Box::new(EscalateToExecSponsorExecutor::new(
+            store, smtp, crm, settings,
+        )),
     ]
 }
 

@@ -22,7 +22,8 @@ pub struct Notice {
     pub tenant_id: String,
     /// The action (or question) the notice is about.
     pub action_id: String,
-    /// `request`, `reminder`, `escalation`, `blocked` or `question`.
+    /// `request`, `reminder`, `escalation`, `blocked`, `question` or `handoff` (an escalation
+    /// action handed to a role).
     pub notice: String,
     /// Who it is for: `approvers`, or the escalation target.
     pub to: String,
@@ -40,6 +41,7 @@ impl Notice {
             "escalation" => format!("Escalated to {}: an approval is still waiting", self.to),
             "blocked" => "An action was blocked".to_string(),
             "question" => "A question for you".to_string(),
+            "handoff" => format!("Escalated to you ({})", self.to),
             _ => "Reminder: an approval is waiting for you".to_string(),
         }
     }
