@@ -3,7 +3,7 @@
 //! request and the opportunity's next step, run in order by a PlanWorkflow, each step a child
 //! ActionWorkflow.
 //!
-//! - Whole-plan approval: a command without a plan token is refused and changes nothing; a
+//! - Whole-plan approval: the approvers get an email that the plan waits; a command without a plan token is refused and changes nothing; a
 //!   second escalation proposes a second plan touching the same contacts and field, which is
 //!   held naming the first; a pause given before the approval holds the approved plan before
 //!   its first step, resume runs the four steps in order, and the held plan opens once the
@@ -22,6 +22,7 @@ use revloop_store::{ActionStatus, ActionStore};
 use temporalio_common::protos::temporal::api::history::v1::history_event::Attributes;
 
 use crate::helpers::*;
+use crate::mailpit::Mailpit;
 
 const ACCOUNT: &str = "globex";
 
@@ -118,7 +119,15 @@ async fn children(env: &TestEnv, workflow_id: &str) -> anyhow::Result<Vec<String
 async fn an_approved_plan_runs_in_order_pause_holds_it_and_a_conflicting_plan_is_held()
 -> anyhow::Result<()> {
     let env = spawn_env().await?;
+    let mail = Mailpit::start(env.dir.path(), false)?;
     let mut client = env.admin().await?;
+    write_smtp_secret(&env, TENANT, mail.smtp_port)?;
+    set_tenant_config(
+        &mut client,
+        TENANT,
+        "[notify.email]\nsmtp_url_ref = \"file:smtp\"\nfrom = \"revloop@acme.example\"\ndefault_to = \"revops@acme.example\"\n\n[notify.email.to]\napprovers = \"approvals@acme.example\"\n",
+    )
+    .await?;
     ingest(&mut client, at_risk_account()).await?;
     let first = plan_where(&client, "the renewal-at-risk plan, proposed", |p| {
         p.status == "proposed"
@@ -137,6 +146,11 @@ async fn an_approved_plan_runs_in_order_pause_holds_it_and_a_conflicting_plan_is
     assert!(first.steps[1].needs_approval && first.steps[1].customer_facing);
     assert!(!first.steps[0].needs_approval);
     let workflow_id = first.workflow_id.clone();
+    // The approvers hear that the plan waits for them.
+    let request = mail
+        .message("An approval waits for you: plan: renewal at risk at globex (4 steps)")
+        .await?;
+    assert_eq!(request["To"][0]["Address"], "approvals@acme.example");
     // The decision stores the plan, then starts its workflow.
     eventually("the plan's workflow", Duration::from_secs(30), || async {
         Ok(env.history(&workflow_id).await.ok().map(|_| ()))

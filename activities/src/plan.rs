@@ -307,12 +307,37 @@ impl PlanActivities {
         store.save_plan(&plan).await.map_err(error::store)?;
         opened.status = plan.status.as_str().into();
         opened.held_by = holder;
+        // The approvers hear that a plan waits for them (each notifier once, whatever the
+        // retries); the plan's own page is `revloop plans show`.
+        let request_notice = if opened.awaits_approval && opened.held_by.is_none() {
+            let notice = crate::notify::Notice {
+                tenant_id: plan.tenant_id.clone(),
+                action_id: plan.plan_id.clone(),
+                notice: "request".into(),
+                to: "approvers".into(),
+                title: format!("plan: {} ({} steps)", plan.title, plan.steps.len()),
+                link: None,
+            };
+            let delivery = crate::notify::deliver(
+                store,
+                &self.deps.settings,
+                &config.notify,
+                &notice,
+                ctx.info().attempt,
+                input.at,
+            )
+            .await?;
+            Some(delivery)
+        } else {
+            None
+        };
         let ledgered = json!({
             "plan_id": plan.plan_id,
             "status": opened.status,
             "held_by": opened.held_by,
             "approval": plan.approval,
             "touches": plan.touches,
+            "request_notice": request_notice,
             "steps": plan.steps.iter().map(|s| json!({"step": s.step, "action_id": s.action_id, "kind": s.kind, "needs_approval": s.needs_approval})).collect::<Vec<_>>(),
         });
         record(
