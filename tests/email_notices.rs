@@ -92,8 +92,9 @@ async fn approval_requests_and_blocked_actions_arrive_by_email() -> anyhow::Resu
         "the owner: {notice}"
     );
     // Each notice once, whatever the retries: both tenants' approval requests (the fixture
-    // asks for two customer-facing actions, one of them blocked in the second tenant) and the
-    // block, each with its own Message-ID.
+    // asks for two customer-facing actions, one of them blocked in the second tenant), the
+    // block, and in each tenant the renewal-at-risk plan's request and the aging ticket's
+    // hand-off to the support lead, each with its own Message-ID.
     let ids = || async {
         let listed: Value = reqwest::get(format!("{}/messages", mail.api))
             .await?
@@ -104,19 +105,31 @@ async fn approval_requests_and_blocked_actions_arrive_by_email() -> anyhow::Resu
                 .as_array()
                 .into_iter()
                 .flatten()
-                .filter_map(|m| m["MessageID"].as_str().map(str::to_string))
+                .filter_map(|m| {
+                    m["MessageID"]
+                        .as_str()
+                        .map(|id| format!("{id} {}", m["Subject"].as_str().unwrap_or_default()))
+                })
                 .collect::<Vec<_>>(),
         )
     };
-    eventually("four notices", Duration::from_secs(60), || async {
-        Ok((ids().await?.len() >= 4).then_some(()))
+    eventually("eight notices", Duration::from_secs(60), || async {
+        Ok((ids().await?.len() >= 8).then_some(()))
     })
     .await?;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let mut sent = ids().await?;
-    assert_eq!(sent.len(), 4, "{sent:?}");
+    assert_eq!(sent.len(), 8, "{sent:?}");
+    for (subject, times) in [
+        ("An approval waits for you: plan: renewal at risk", 2),
+        ("Escalated to you (support_lead): Escalate ticket", 2),
+        ("An action was blocked:", 1),
+    ] {
+        let found = sent.iter().filter(|m| m.contains(subject)).count();
+        assert_eq!(found, times, "{subject}: {sent:?}");
+    }
     sent.sort();
-    sent.dedup();
-    assert_eq!(sent.len(), 4, "no notice twice");
+    sent.dedup_by(|a, b| a.split(' ').next() == b.split(' ').next());
+    assert_eq!(sent.len(), 8, "no notice twice");
     Ok(())
 }
