@@ -33,6 +33,7 @@ pub mod search_attributes;
 pub mod secrets;
 pub mod smtp;
 pub mod snapshot;
+pub mod tools;
 pub mod trust_args;
 pub mod undo;
 pub mod world;
