@@ -698,6 +698,10 @@ pub struct PlanCommandInput {
     pub signal: String,
     pub payload: serde_json::Value,
     pub at: DateTime<Utc>,
+    /// The command's place among the ones this plan run received (from 0): a retried attempt
+    /// finds its event at that place and answers the same.
+    #[serde(default)]
+    pub seq: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -370,12 +370,12 @@ impl PlanActivities {
         // A retried attempt finds its own event applied and answers the same.
         if let Some(done) = plan
             .events
-            .iter()
-            .find(|e| e.at == input.at && e.command == input.signal)
+            .get(input.seq as usize)
+            .filter(|e| e.at == input.at && e.command == input.signal)
         {
             return Ok(PlanCommandOutcome {
                 accepted: done.accepted,
-                change: None,
+                change: done.change,
                 by: done.by.clone(),
                 error: done.error.clone(),
             });
@@ -424,6 +424,7 @@ impl PlanActivities {
             by: outcome.by.clone(),
             error: outcome.error.clone(),
             at: input.at,
+            change: outcome.change,
         });
         plan.updated_at = input.at;
         store.save_plan(&plan).await.map_err(error::store)?;

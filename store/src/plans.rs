@@ -38,6 +38,9 @@ pub struct PlanEvent {
     #[serde(default)]
     pub error: Option<String>,
     pub at: DateTime<Utc>,
+    /// What the command changed, when it counted.
+    #[serde(default)]
+    pub change: Option<revloop_domain::decision::plan::PlanChange>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -55,6 +55,8 @@ pub struct PlanWorkflow {
     status: String,
     step: u32,
     refused_signals: usize,
+    /// Commands sent to `plan_command` so far.
+    commands: u32,
 }
 
 /// What the commands so far have decided.
@@ -84,6 +86,10 @@ async fn drain(
     decided: &mut Decided,
 ) -> WorkflowResult<()> {
     while let Some((signal, payload)) = ctx.state_mut(|s| s.inbox.pop_front()) {
+        let seq = ctx.state_mut(|s| {
+            s.commands += 1;
+            s.commands - 1
+        });
         let outcome = ctx
             .execute_activity(
                 PlanActivities::plan_command,
@@ -94,6 +100,7 @@ async fn drain(
                     signal,
                     payload,
                     at: workflow_now(ctx.workflow_time()),
+                    seq,
                 },
                 short_activity_options(),
             )
@@ -177,6 +184,7 @@ impl PlanWorkflow {
             status: "opening".into(),
             step: 0,
             refused_signals: 0,
+            commands: 0,
         }
     }
 
@@ -405,6 +413,9 @@ impl PlanWorkflow {
             )
             .await?;
         set_status(ctx, &finished.status.clone(), end.describe());
+        // Commands that came after the end are recorded on the plan as refused: nothing runs
+        // again, and nothing goes untraced.
+        drain(ctx, &input, &mut Decided::default()).await?;
         // The plans this one held may go on now. One that ended meanwhile cannot be told,
         // and needs not be.
         for held in &finished.released {
