@@ -283,6 +283,8 @@ async fn an_approved_plan_runs_in_order_pause_holds_it_and_a_conflicting_plan_is
     .await?;
     assert!(opened.held_by.is_empty());
     env.replay_and_record(&workflow_id, "plan.json").await?;
+    env.replay_and_record(&first.decision_id, "decision-plan.json")
+        .await?;
     Ok(())
 }
 
