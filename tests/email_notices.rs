@@ -23,15 +23,7 @@ async fn approval_requests_and_blocked_actions_arrive_by_email() -> anyhow::Resu
     let mail = Mailpit::start(env.dir.path(), false)?;
     let mut client = env.admin().await?;
     // The SMTP URL is a tenant secret, in the operator's folder for the tenant.
-    let secret = |tenant: &str| -> anyhow::Result<()> {
-        let dir = secrets_of(&env.store_path).join(tenant);
-        std::fs::create_dir_all(&dir)?;
-        std::fs::write(
-            dir.join("smtp"),
-            format!("smtp://127.0.0.1:{}\n", mail.smtp_port),
-        )?;
-        Ok(())
-    };
+    let secret = |tenant: &str| write_smtp_secret(&env, tenant, mail.smtp_port);
     secret(TENANT)?;
     set_tenant_config(&mut client, TENANT, &config("file:smtp", "")).await?;
     env.ingest_fixture(&mut client, "meeting_prep.jsonl", TENANT)

@@ -96,7 +96,8 @@ impl DecisionActivities {
                     .map(|of| plan::plan_id(&input.decision_id, &of.plan)),
             });
         }
-        let plans = crate::plan::store_plans(store, input, message.proposals(), config).await?;
+        let plans =
+            crate::plan::store_plans(store, input, message.proposals(), &proposals, config).await?;
         let question_ids = match message {
             DecisionMessage::ClarificationRequest { questions } => {
                 ask_questions(store, input, context.facts, questions, config).await?

@@ -12,9 +12,7 @@ use revloop_domain::decision::approval_token;
 use revloop_domain::decision::plan::{
     self, PlanApproval, PlanChange, PlanCommand, PlanEnd, PlanStatus,
 };
-use revloop_domain::decision::writeback;
 use revloop_domain::ledger::LedgerKind;
-use revloop_domain::validators::Verdict;
 use revloop_store::{
     ActionRecord, ActionStatus, ApprovalEvent, PlanEvent, PlanRecord, PlanStep, Store, TenantConfig,
 };
@@ -29,11 +27,12 @@ use crate::ledger_hook::{LedgerRecord, record};
 use crate::{Deps, error, metrics};
 
 /// Stores every plan among a decision's proposals (once: a retried decision finds them) and
-/// returns their refs. Each step's approval need is its write-back routing.
+/// returns their refs. Each step needs approval as the decision routed its proposal.
 pub(crate) async fn store_plans(
     store: &dyn Store,
     input: &ProposeInput,
     proposals: &[Proposal],
+    routed: &[ProposalRef],
     config: &TenantConfig,
 ) -> Result<Vec<PlanRef>, ActivityError> {
     let mut by_plan: BTreeMap<&str, Vec<&Proposal>> = BTreeMap::new();
@@ -66,8 +65,11 @@ pub(crate) async fn store_plans(
                     action_id: p.proposal_id.clone(),
                     kind: p.kind.as_str().into(),
                     title: p.title.clone(),
-                    needs_approval: writeback::route(p.kind, p.confidence, &config.writeback)
-                        .needs_approval(),
+                    // As the decision routed it, once, with the write-back policy.
+                    needs_approval: routed
+                        .iter()
+                        .find(|r| r.action_id == p.proposal_id)
+                        .is_none_or(|r| r.requires_approval),
                     customer_facing: p.kind.is_customer_facing(),
                     status: "pending".into(),
                     detail: String::new(),
@@ -113,13 +115,8 @@ pub fn blocking_validator(action: &ActionRecord) -> Option<(String, String)> {
         .validations
         .iter()
         .rev()
-        .filter(|o| o.aggregate == Verdict::Block)
-        .find_map(|o| {
-            o.results
-                .iter()
-                .find(|r| r.result == Verdict::Block)
-                .map(|r| (r.validator.clone(), r.reason.clone()))
-        })
+        .find_map(|o| o.first_block())
+        .map(|r| (r.validator.clone(), r.reason.clone()))
 }
 
 fn step_refs(plan: &PlanRecord) -> Vec<PlanStepRef> {

@@ -150,7 +150,7 @@ pub async fn validate_action(
         let blocked = outcome.aggregate == Verdict::Block;
         if blocked {
             action.status = ActionStatus::Blocked;
-            let first_block = outcome.results.iter().find(|r| r.result == Verdict::Block);
+            let first_block = outcome.first_block();
             let attribution = first_block.map_or("gateway", |r| r.validator.as_str());
             crate::metrics::plan_outcome("aborted", attribution);
             // Why the plan ended here is an outcome of its own.

@@ -2,6 +2,7 @@
 
 use clap::Subcommand;
 use revloop_cli::client::ApiClient;
+use revloop_domain::decision::plan::PlanCommand;
 use revloop_proto::v1 as pb;
 
 use super::{ApiError, print_json};
@@ -176,15 +177,15 @@ pub async fn run(mut client: ApiClient, cmd: &PlansCommand, json: bool) -> anyho
             plan_id,
             step,
             reason,
-        } => (plan_id, *step, reason, "approve"),
+        } => (plan_id, *step, reason, PlanCommand::Approve),
         PlansCommand::Reject {
             plan_id,
             step,
             reason,
-        } => (plan_id, *step, reason, "reject"),
-        PlansCommand::Pause { plan_id, reason } => (plan_id, None, reason, "pause"),
-        PlansCommand::Resume { plan_id, reason } => (plan_id, None, reason, "resume"),
-        PlansCommand::Abort { plan_id, reason } => (plan_id, None, reason, "abort"),
+        } => (plan_id, *step, reason, PlanCommand::Reject),
+        PlansCommand::Pause { plan_id, reason } => (plan_id, None, reason, PlanCommand::Pause),
+        PlansCommand::Resume { plan_id, reason } => (plan_id, None, reason, PlanCommand::Resume),
+        PlansCommand::Abort { plan_id, reason } => (plan_id, None, reason, PlanCommand::Abort),
     };
     let request = pb::PlanCommandRequest {
         plan_id: plan_id.clone(),
@@ -192,11 +193,11 @@ pub async fn run(mut client: ApiClient, cmd: &PlansCommand, json: bool) -> anyho
         reason: reason.clone(),
     };
     let sent = match verb {
-        "approve" => client.plans.approve_plan(request).await,
-        "reject" => client.plans.reject_plan(request).await,
-        "pause" => client.plans.pause_plan(request).await,
-        "resume" => client.plans.resume_plan(request).await,
-        _ => client.plans.abort_plan(request).await,
+        PlanCommand::Approve => client.plans.approve_plan(request).await,
+        PlanCommand::Reject => client.plans.reject_plan(request).await,
+        PlanCommand::Pause => client.plans.pause_plan(request).await,
+        PlanCommand::Resume => client.plans.resume_plan(request).await,
+        PlanCommand::Abort => client.plans.abort_plan(request).await,
     }
     .map_err(ApiError::from)?
     .into_inner();

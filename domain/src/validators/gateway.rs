@@ -13,6 +13,13 @@ pub struct GatewayOutcome {
     pub aggregate: Verdict,
 }
 
+impl GatewayOutcome {
+    /// The first validator that blocked, when the gateway blocked: what a block is attributed to.
+    pub fn first_block(&self) -> Option<&ValidatorResult> {
+        self.results.iter().find(|r| r.result == Verdict::Block)
+    }
+}
+
 pub fn run_gateway(
     validators: &[Box<dyn Validator>],
     ctx: &ValidationContext<'_>,
