@@ -10,6 +10,7 @@ use prometheus::{
     CounterVec, GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, Opts, TextEncoder,
     register_counter_vec, register_gauge_vec, register_histogram_vec, register_int_counter_vec,
 };
+use revloop_domain::budget::CostClass;
 use revloop_domain::validators::{GatewayOutcome, Verdict};
 use revloop_store::BudgetRecord;
 
@@ -171,6 +172,22 @@ static ACTIVITIES_COMPLETED: LazyLock<IntCounterVec> = LazyLock::new(|| {
     )
 });
 
+static TOOL_CALLS: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    counter(
+        "revloop_tool_calls_total",
+        "Tool calls through the ToolGateway, by tool, result (ok or the refusal's kind) and cost class.",
+        &["tool", "result", "cost_class"],
+    )
+});
+static TOOL_CALL_DURATION: LazyLock<HistogramVec> = LazyLock::new(|| {
+    histogram(
+        "revloop_tool_call_duration_seconds",
+        "How long a tool call took in the ToolGateway, checks included.",
+        &["tool"],
+        vec![0.001, 0.005, 0.025, 0.1, 0.5, 2.0, 10.0],
+    )
+});
+
 /// Every result of one gateway run and its aggregate.
 pub fn gateway(outcome: &GatewayOutcome) {
     let checkpoint = outcome.checkpoint.as_str();
@@ -272,6 +289,15 @@ pub fn action_executed(kind: &str) {
 
 pub fn signal_detected(signal_type: &str) {
     SIGNALS_DETECTED.with_label_values(&[signal_type]).inc();
+}
+
+/// One call through the ToolGateway: `result` is `ok` or the refusal's kind.
+pub fn tool_call(tool: &str, result: &str, cost_class: CostClass, seconds: f64) {
+    let class = format!("{cost_class:?}").to_uppercase();
+    TOOL_CALLS.with_label_values(&[tool, result, &class]).inc();
+    TOOL_CALL_DURATION
+        .with_label_values(&[tool])
+        .observe(seconds.max(0.0));
 }
 
 pub fn activity_completed(activity: &str) {

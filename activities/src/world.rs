@@ -28,6 +28,7 @@ use crate::governance::LedgerScope;
 use crate::memory::MemoryIndex;
 
 mod cache;
+pub mod graph_query;
 
 pub use cache::{AccountStateCache, CacheOutcome};
 

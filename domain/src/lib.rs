@@ -19,6 +19,7 @@ pub mod notify_config;
 pub mod records;
 pub mod security;
 pub mod signals;
+pub mod tools_config;
 pub mod validators;
 pub mod world;
 

@@ -23,6 +23,7 @@ pub mod signals;
 pub mod snapshots;
 pub mod sqlite;
 pub mod tenants;
+pub mod tool_runs;
 
 pub use actions::{
     ActionRecord, ActionStatus, ActionStore, ApprovalEvent, BudgetRecord, StatusBacklog,
@@ -44,6 +45,7 @@ pub use signals::SignalStore;
 pub use snapshots::{AccountRevision, EntitySnapshot, SnapshotRef, SnapshotStore};
 pub use sqlite::SqliteStore;
 pub use tenants::{Tenant, TenantConfig, TenantStore};
+pub use tool_runs::{ToolRun, ToolRunStore};
 
 /// Everything a worker or the API needs, behind one object.
 pub trait Store:
@@ -63,6 +65,7 @@ pub trait Store:
     + GraphStore
     + QuestionStore
     + PlanStore
+    + ToolRunStore
     + Send
     + Sync
 {
@@ -85,6 +88,7 @@ impl<T> Store for T where
         + GraphStore
         + QuestionStore
         + PlanStore
+        + ToolRunStore
         + Send
         + Sync
 {

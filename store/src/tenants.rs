@@ -39,6 +39,8 @@ pub struct TenantConfig {
     pub writeback: revloop_domain::decision::writeback::WritebackConfig,
     /// How multi-step plans are approved (`[plans] approval`: `whole` or `per_step`).
     pub plans: revloop_domain::decision::plan::PlanConfig,
+    /// Which service identities may call the write tools (`[tools] agents`).
+    pub tools: revloop_domain::tools_config::ToolsConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

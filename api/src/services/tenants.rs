@@ -127,6 +127,10 @@ pub fn parse_tenant_config(text: &str) -> Result<TenantConfig, String> {
         .writeback
         .check()
         .map_err(|e| format!("config_toml: {e}"))?;
+    config
+        .tools
+        .check()
+        .map_err(|e| format!("config_toml: {e}"))?;
     if let Some(crm) = &config.crm {
         crm.check().map_err(|e| format!("config_toml: {e}"))?;
     }

@@ -4,11 +4,10 @@
 use chrono::{DateTime, Utc};
 use revloop_domain::AccountId;
 use revloop_domain::auth::Role;
-use std::collections::BTreeMap;
 
-use revloop_activities::world::AccountWorld;
+use revloop_activities::world::{AccountWorld, graph_query};
 use revloop_domain::world::Direction;
-use revloop_domain::world::graph::{Edge, shortest_path};
+use revloop_domain::world::graph::Edge;
 use revloop_domain::world::state::EntityRef;
 use revloop_proto::v1 as pb;
 use revloop_proto::v1::world_service_server::WorldService;
@@ -121,62 +120,6 @@ fn instant(as_of: &str) -> Result<DateTime<Utc>, Status> {
     }
 }
 
-impl WorldApi {
-    async fn neighbours(&self, tenant: &str, at: &EntityRef) -> Result<Vec<EntityRef>, Status> {
-        let edges = self
-            .state
-            .store
-            .edges_at(tenant, at)
-            .await
-            .map_err(error::store)?;
-        Ok(edges
-            .into_iter()
-            .map(|e| if &e.from == at { e.to } else { e.from })
-            .collect())
-    }
-
-    /// Contacts linked to the account, each with how: works at, champion of, and the events
-    /// and interactions they took part in.
-    async fn stakeholders(
-        &self,
-        tenant: &str,
-        account: &EntityRef,
-    ) -> Result<Vec<pb::Stakeholder>, Status> {
-        let mut map: BTreeMap<EntityRef, Vec<String>> = BTreeMap::new();
-        let store = &self.state.store;
-        let at_account = store
-            .edges_at(tenant, account)
-            .await
-            .map_err(error::store)?;
-        for e in at_account
-            .iter()
-            .filter(|e| e.from.entity_type == "contact")
-        {
-            map.entry(e.from.clone()).or_default().push(e.kind.clone());
-        }
-        for (contact, relations) in map.iter_mut() {
-            for e in store
-                .edges_at(tenant, contact)
-                .await
-                .map_err(error::store)?
-            {
-                if e.from == *contact && e.to.entity_type == "event" {
-                    relations.push(format!("attended:{}", e.to.entity_id));
-                } else if e.to == *contact && e.kind == "involves" {
-                    relations.push(format!("involved_in:{}", e.from.entity_id));
-                }
-            }
-        }
-        Ok(map
-            .into_iter()
-            .map(|(contact, relations)| pb::Stakeholder {
-                contact: contact.to_string(),
-                relations,
-            })
-            .collect())
-    }
-}
-
 #[tonic::async_trait]
 impl WorldService for WorldApi {
     async fn search_memory(
@@ -225,49 +168,37 @@ impl WorldService for WorldApi {
         let mut out = pb::QueryGraphResponse::default();
         match req.query.as_str() {
             "neighbours" => {
-                let edges = self
-                    .state
-                    .store
-                    .edges_at(&tenant, &from)
+                let edges = graph_query::edges(&*self.state.store, &tenant, &from)
                     .await
                     .map_err(error::store)?;
                 out.edges = edges.iter().map(wire).collect();
             }
-            "stakeholders" => out.stakeholders = self.stakeholders(&tenant, &from).await?,
+            "stakeholders" => {
+                out.stakeholders = graph_query::stakeholders(&*self.state.store, &tenant, &from)
+                    .await
+                    .map_err(error::store)?
+                    .into_iter()
+                    .map(|s| pb::Stakeholder {
+                        contact: s.contact.to_string(),
+                        relations: s.relations,
+                    })
+                    .collect();
+            }
             "path" => {
                 let to = vertex("to", &req.to)?;
                 let max_depth = if req.max_depth == 0 {
-                    6
+                    graph_query::DEFAULT_MAX_DEPTH
                 } else {
                     req.max_depth as usize
                 };
-                // Breadth first, one store lookup per vertex reached, level by level until the
-                // target shows up; the search over what was looked up is a pure function.
-                let mut known: BTreeMap<EntityRef, Vec<EntityRef>> = BTreeMap::new();
-                let mut frontier = vec![from.clone()];
-                for _ in 0..max_depth {
-                    let mut next = Vec::new();
-                    for v in frontier {
-                        if known.contains_key(&v) {
-                            continue;
-                        }
-                        let n = self.neighbours(&tenant, &v).await?;
-                        next.extend(n.iter().cloned());
-                        known.insert(v, n);
-                    }
-                    if next.contains(&to) {
-                        break;
-                    }
-                    frontier = next;
-                }
-                let path = shortest_path(&from, &to, max_depth, |v| {
-                    known.get(v).cloned().unwrap_or_default()
-                })
-                .ok_or_else(|| {
-                    Status::not_found(format!(
-                        "no path from {from} to {to} within {max_depth} hops"
-                    ))
-                })?;
+                let path = graph_query::path(&*self.state.store, &tenant, &from, &to, max_depth)
+                    .await
+                    .map_err(error::store)?
+                    .ok_or_else(|| {
+                        Status::not_found(format!(
+                            "no path from {from} to {to} within {max_depth} hops"
+                        ))
+                    })?;
                 out.path = path.iter().map(ToString::to_string).collect();
             }
             other => {

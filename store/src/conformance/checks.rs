@@ -1225,3 +1225,67 @@ pub async fn plans_round_trip_and_live_plans_hold_their_claims<S: Store>(store: 
         None
     );
 }
+
+fn tool_run(tenant: &str, id: &str, trace: &str) -> ToolRun {
+    ToolRun {
+        tool_run_id: id.into(),
+        tenant_id: tenant.into(),
+        trace_id: trace.into(),
+        tool: "account_get_state".into(),
+        caller: "user:sam".into(),
+        args_digest: "d1".into(),
+        outcome: "ok".into(),
+        refusal: None,
+        result: Some(serde_json::json!({"account_id": "acme"})),
+        result_ref: None,
+        result_digest: "r1".into(),
+        result_bytes: 24,
+        action_id: None,
+        cost_class: revloop_domain::budget::CostClass::Cheap,
+        duration_ms: 3,
+        at: at(),
+        ledger_seq: 7,
+    }
+}
+
+pub async fn tool_runs_are_recorded_once_per_id_and_stay_in_their_tenant<S: Store>(store: S) {
+    let first = tool_run("t1", "tool-1", "trace-a");
+    let (stored, created) = store.record_tool_run(&first).await.unwrap();
+    assert!(created);
+    assert_eq!(stored, first);
+    let mut retry = first.clone();
+    retry.duration_ms = 99;
+    let (stored, created) = store.record_tool_run(&retry).await.unwrap();
+    assert!(!created, "a retried call finds its run");
+    assert_eq!(stored, first, "and answers what it answered first");
+    store
+        .record_tool_run(&tool_run("t1", "tool-2", "trace-a"))
+        .await
+        .unwrap();
+    store
+        .record_tool_run(&tool_run("t1", "tool-3", "trace-b"))
+        .await
+        .unwrap();
+    store
+        .record_tool_run(&tool_run("t2", "tool-1", "trace-a"))
+        .await
+        .unwrap();
+    let traced: Vec<String> = store
+        .list_tool_runs("t1", "trace-a")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.tool_run_id)
+        .collect();
+    assert_eq!(traced, ["tool-1", "tool-2"]);
+    assert_eq!(
+        store
+            .get_tool_run("t2", "tool-1")
+            .await
+            .unwrap()
+            .unwrap()
+            .tenant_id,
+        "t2"
+    );
+    assert!(store.get_tool_run("t3", "tool-1").await.unwrap().is_none());
+}

@@ -21,6 +21,7 @@ mod schema;
 mod signals;
 mod snapshots;
 mod tenants;
+mod tool_runs;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};

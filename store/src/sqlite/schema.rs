@@ -81,6 +81,15 @@ CREATE TABLE IF NOT EXISTS plan_claims (
     plan_id TEXT NOT NULL,
     PRIMARY KEY (tenant_id, claim)
 );
+CREATE TABLE IF NOT EXISTS tool_runs (
+    tenant_id TEXT NOT NULL,
+    tool_run_id TEXT NOT NULL,
+    trace_id TEXT NOT NULL,
+    at TEXT NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, tool_run_id)
+);
+CREATE INDEX IF NOT EXISTS tool_runs_by_trace ON tool_runs (tenant_id, trace_id);
 CREATE TABLE IF NOT EXISTS effects (
     idempotency_key TEXT PRIMARY KEY,
     tenant_id TEXT NOT NULL,
