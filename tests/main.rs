@@ -27,6 +27,7 @@ mod generated_tenant;
 mod governance;
 mod ingest_any_size;
 mod ledger_tampering;
+mod mcp;
 mod meeting_timer;
 mod metrics;
 mod next_actions;

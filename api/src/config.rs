@@ -65,6 +65,20 @@ pub struct ApiArgs {
     /// whenever the HTTP listener is reached through TLS.
     #[arg(long, env = "REVLOOP_WEB_SECURE_COOKIES", default_value_t = false)]
     pub web_secure_cookies: bool,
+    /// `Host` headers `/mcp` accepts, comma-separated (`revloop.example.com`,
+    /// `revloop-api:8080`): MCP refuses any other, against DNS rebinding. Loopback names only
+    /// by default; a deployment lists the names clients reach it by.
+    #[arg(
+        long,
+        env = "REVLOOP_MCP_ALLOWED_HOSTS",
+        value_delimiter = ',',
+        default_value = "localhost,127.0.0.1,::1"
+    )]
+    pub mcp_allowed_hosts: Vec<String>,
+    /// Seconds an approval opened by an MCP write tool waits before it expires (as the
+    /// worker's REVLOOP_APPROVAL_TIMEOUT_SECS does for a decision's).
+    #[arg(long, env = "REVLOOP_APPROVAL_TIMEOUT_SECS", default_value_t = 72 * 3600)]
+    pub approval_timeout_secs: u64,
     /// HMAC secret that signs bearer tokens (HS256). Required; never logged.
     #[arg(long, env = "REVLOOP_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: String,

@@ -8,6 +8,7 @@ pub mod convert;
 pub mod error;
 pub mod http;
 pub mod intake;
+pub mod mcp;
 pub mod metrics;
 pub mod paging;
 pub mod server;

@@ -109,6 +109,15 @@ pub async fn serve(args: ApiArgs) -> anyhow::Result<()> {
         http_limits: args.http_limits.clone(),
     };
     let auth = Authenticator::with_leeway(&args.jwt_secret, args.jwt_leeway_secs);
+    let mcp = crate::mcp::router(
+        state.clone(),
+        auth.clone(),
+        crate::mcp::McpSettings {
+            allowed_hosts: args.mcp_allowed_hosts.clone(),
+            approval_timeout_secs: args.approval_timeout_secs,
+            max_body_bytes: args.http_limits.max_body_bytes,
+        },
+    );
     let web = crate::web::WebState {
         app: state.clone(),
         auth: auth.clone(),
@@ -202,7 +211,9 @@ pub async fn serve(args: ApiArgs) -> anyhow::Result<()> {
     };
     let http = crate::http::listener::serve(
         http_listener,
-        crate::http::router(state.clone()).merge(crate::web::router(web)),
+        crate::http::router(state.clone())
+            .merge(crate::web::router(web))
+            .merge(mcp),
         &args.http_limits,
         shutdown_signal(),
     );

@@ -197,8 +197,6 @@ pub enum ToolGatewayError {
     Store(#[from] StoreError),
     #[error("memory: {0}")]
     Memory(String),
-    #[error("tenant {0} does not exist")]
-    NoTenant(String),
 }
 
 pub struct ToolGateway {
@@ -268,11 +266,24 @@ impl ToolGateway {
             return Ok(ToolCallAnswer::from_run(&run, action));
         }
         let started = Instant::now();
-        let config = store
-            .get_tenant(&call.tenant_id)
-            .await?
-            .ok_or_else(|| ToolGatewayError::NoTenant(call.tenant_id.clone()))?
-            .config;
+        let Some(tenant) = store.get_tenant(&call.tenant_id).await? else {
+            // No tenant, no ledger to keep the call in: refused, and nothing is written.
+            return Ok(ToolCallAnswer {
+                tool_run_id,
+                tool: call.tool.clone(),
+                result: None,
+                result_ref: None,
+                result_digest: String::new(),
+                result_bytes: 0,
+                refusal: Some(Refusal::new(
+                    RefusalKind::NotFound,
+                    format!("tenant {} does not exist", call.tenant_id),
+                )),
+                action: None,
+                ledger_seq: 0,
+            });
+        };
+        let config = tenant.config;
         let spec = self
             .tools
             .iter()
