@@ -286,6 +286,10 @@ pub struct BriefOutput {
     /// the latest stored per entity): what the decision and its actions are bound to.
     #[serde(default)]
     pub world_snapshots: Vec<String>,
+    /// The tool rounds the tenant's decision agent may take before it answers (its
+    /// `[decision.bedrock] max_rounds`); 0 when the tenant's model answers in one step.
+    #[serde(default)]
+    pub agent_rounds: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -297,6 +301,89 @@ pub struct ProposeInput {
     pub signal_ids: Vec<String>,
     pub brief: BriefOutput,
     pub now: DateTime<Utc>,
+    /// How the decision agent's turns ended, when they ran: its answer (by ref) or why it
+    /// fell back. Absent: the tenant's model is asked here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<AgentOutcome>,
+}
+
+/// One turn of the decision agent: the decision it works on, its round, the conversation so
+/// far (by ref) and the tool runs that answer the previous turn's tool uses.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelTurnInput {
+    pub decision: ProposeInput,
+    /// From 1.
+    pub round: u32,
+    pub conversation_ref: Option<String>,
+    #[serde(default)]
+    pub tool_results: Vec<ToolResultRef>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ToolResultRef {
+    pub tool_use_id: String,
+    pub tool_run_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ToolUseRef {
+    pub tool_use_id: String,
+    pub tool: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelTurnOutput {
+    pub round: u32,
+    /// The conversation with this turn's answer (`art-` + its SHA-256).
+    pub conversation_ref: String,
+    /// Tools the model asked for: answer each with `call_tool`, then take the next turn.
+    #[serde(default)]
+    pub tool_uses: Vec<ToolUseRef>,
+    /// The model's `submit_decision` input, stored: the turns are over.
+    #[serde(default)]
+    pub answer_ref: Option<String>,
+    /// Why the turns are over without an answer (budget, malformed, rounds, model error).
+    #[serde(default)]
+    pub fallback: Option<String>,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+}
+
+impl ModelTurnOutput {
+    pub fn is_final(&self) -> bool {
+        self.answer_ref.is_some() || self.fallback.is_some()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CallToolInput {
+    pub tenant_id: String,
+    pub trace_id: String,
+    pub conversation_ref: String,
+    pub tool_use_id: String,
+    pub now: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CallToolOutput {
+    pub tool_use_id: String,
+    pub tool_run_id: String,
+    pub refused: bool,
+    /// Where a result over 8 KB is.
+    #[serde(default)]
+    pub result_ref: Option<String>,
+    pub result_bytes: u64,
+}
+
+/// How the agent's turns ended.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgentOutcome {
+    pub conversation_ref: String,
+    pub rounds: u32,
+    #[serde(default)]
+    pub answer_ref: Option<String>,
+    #[serde(default)]
+    pub fallback: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

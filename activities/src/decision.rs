@@ -45,7 +45,6 @@ impl DecisionActivities {
         context: &DecisionContext<'_>,
         budget: &BudgetRecord,
     ) -> Result<(ProposeOutput, serde_json::Value), ActivityError> {
-        let config = context.config;
         let checked = match models::decide_checked(&self.models, context).await {
             Ok(checked) => checked,
             Err(e) => {
@@ -58,6 +57,67 @@ impl DecisionActivities {
         settle_budget(store, &input.tenant_id, budget, 1)
             .await
             .map_err(error::store)?;
+        store_answer(store, input, context, Some(budget), checked).await
+    }
+
+    /// The decision agent's answer (or its fallback), checked against everything it was shown:
+    /// the signals, memory, and every evidence ref its tool results held. Its turns were
+    /// budgeted one by one, so nothing more is reserved here.
+    async fn ask_agent(
+        &self,
+        store: &dyn Store,
+        input: &ProposeInput,
+        context: &DecisionContext<'_>,
+        agent: &AgentOutcome,
+    ) -> Result<(ProposeOutput, serde_json::Value), ActivityError> {
+        let conversation =
+            models::bedrock::conversation::load(store, &input.tenant_id, &agent.conversation_ref)
+                .await
+                .map_err(error::store)?;
+        let given = match (&agent.answer_ref, &agent.fallback) {
+            (Some(answer_ref), _) => {
+                let answer: serde_json::Value =
+                    load_json_artifact(store, &input.tenant_id, answer_ref).await?;
+                Ok(answer)
+            }
+            (None, Some(reason)) => Err(reason.clone()),
+            (None, None) => Err("malformed: the turns ended without an answer".to_string()),
+        };
+        let checked = models::check_given(
+            &self.models,
+            context,
+            models::bedrock::MODEL_NAME,
+            given,
+            &conversation.refs_shown(),
+        )
+        .await
+        .map_err(|e| ActivityError::from(anyhow::anyhow!(e.to_string())))?;
+        if let Some(refused) = &checked.refused
+            && agent.fallback.is_none()
+        {
+            metrics::model_fallback("refused");
+            tracing::info!(
+                violations = refused.violations.len(),
+                "the agent's answer was refused"
+            );
+        }
+        let (out, mut ledgered) = store_answer(store, input, context, None, checked).await?;
+        ledgered["agent"] = serde_json::to_value(agent)?;
+        Ok((out, ledgered))
+    }
+}
+
+/// Stores every proposal of a checked answer as an action bound to the planning snapshot,
+/// its plans and its questions; returns the output and what the DECISION entry records.
+async fn store_answer(
+    store: &dyn Store,
+    input: &ProposeInput,
+    context: &DecisionContext<'_>,
+    budget: Option<&BudgetRecord>,
+    checked: models::CheckedAnswer,
+) -> Result<(ProposeOutput, serde_json::Value), ActivityError> {
+    {
+        let config = context.config;
         let message = &checked.message;
         let mut proposals = Vec::new();
         for proposal in message.proposals() {
@@ -74,8 +134,11 @@ impl DecisionActivities {
                 snapshot_ref: Some(input.brief.snapshot_ref.clone()),
                 world_snapshots: input.brief.world_snapshots.clone(),
                 validations: Vec::new(),
-                budget: vec![budget.clone()],
-                ledger_seqs: [(format!("budget/{}", budget.operation), budget.ledger_seq)].into(),
+                budget: budget.into_iter().cloned().collect(),
+                ledger_seqs: budget
+                    .iter()
+                    .map(|b| (format!("budget/{}", b.operation), b.ledger_seq))
+                    .collect(),
                 approval_events: Vec::new(),
                 result: None,
                 created_at: input.now,
@@ -126,7 +189,9 @@ impl DecisionActivities {
         }
         Ok((out, ledgered))
     }
+}
 
+impl DecisionActivities {
     pub fn new(deps: Deps) -> Self {
         Self {
             deps,
@@ -280,6 +345,71 @@ async fn reserve_model_call(
     .map_err(error::store)
 }
 
+/// What a decision model is shown, loaded once: the planning snapshot's facts, the signals,
+/// the brief, what memory recalls and the tenant's config.
+pub(crate) struct DecisionInputs {
+    pub facts: AccountFacts,
+    pub signals: Vec<Signal>,
+    pub brief: MeetingBrief,
+    pub memory: Vec<crate::memory::MemoryHit>,
+    pub config: TenantConfig,
+}
+
+impl DecisionInputs {
+    pub fn context<'a>(&'a self, input: &'a ProposeInput) -> DecisionContext<'a> {
+        DecisionContext {
+            decision_id: &input.decision_id,
+            facts: &self.facts,
+            signals: &self.signals,
+            brief: &self.brief,
+            brief_artifact_key: &input.brief.artifact_key,
+            memory: &self.memory,
+            tools: &[],
+            config: &self.config,
+            now: input.now,
+        }
+    }
+}
+
+pub(crate) async fn load_inputs(
+    deps: &Deps,
+    input: &ProposeInput,
+) -> Result<DecisionInputs, ActivityError> {
+    let store = &*deps.store;
+    // The decision reads the facts its brief was made on: the planning snapshot.
+    let facts = snapshot::load_snapshot(store, &input.tenant_id, &input.brief.snapshot_ref)
+        .await
+        .map_err(error::store)?
+        .ok_or_else(|| {
+            error::non_retryable(
+                error::NOT_FOUND,
+                format!(
+                    "planning snapshot {} of tenant {}",
+                    input.brief.snapshot_ref, input.tenant_id
+                ),
+            )
+        })?;
+    let signals = signals(
+        store,
+        &input.tenant_id,
+        &input.account_id,
+        &input.signal_ids,
+    )
+    .await?;
+    let stored: serde_json::Value =
+        load_json_artifact(store, &input.tenant_id, &input.brief.artifact_key).await?;
+    let brief: MeetingBrief = serde_json::from_value(stored["brief"].clone())?;
+    let memory = models::recall(&*deps.memory, &input.tenant_id, &input.account_id, &signals).await;
+    let config = tenant_config(store, &input.tenant_id).await?;
+    Ok(DecisionInputs {
+        facts,
+        signals,
+        brief,
+        memory,
+        config,
+    })
+}
+
 /// The most signals a "what next?" answer is computed from (the newest).
 const MAX_SIGNALS_SHOWN: usize = 200;
 
@@ -380,10 +510,17 @@ impl DecisionActivities {
             .await
             .map_err(error::store)?;
         let artifact = store_brief(store, &input.tenant_id, &brief).await?;
+        let config = tenant_config(store, &input.tenant_id).await?;
+        let agent_rounds = if config.decision.model == models::bedrock::MODEL_NAME {
+            config.decision.bedrock.max_rounds
+        } else {
+            0
+        };
         let out = BriefOutput {
             artifact_key: artifact.artifact_key,
             snapshot_ref: snapshot.artifact_key,
             world_snapshots: input.world_snapshots.clone(),
+            agent_rounds,
         };
         record(
             store,
@@ -409,61 +546,37 @@ impl DecisionActivities {
         input: ProposeInput,
     ) -> Result<ProposeOutput, ActivityError> {
         let store = &*self.deps.store;
-        // The decision reads the facts its brief was made on: the planning snapshot.
-        let facts = snapshot::load_snapshot(store, &input.tenant_id, &input.brief.snapshot_ref)
-            .await
-            .map_err(error::store)?
-            .ok_or_else(|| {
-                error::non_retryable(
-                    error::NOT_FOUND,
-                    format!(
-                        "planning snapshot {} of tenant {}",
-                        input.brief.snapshot_ref, input.tenant_id
-                    ),
-                )
-            })?;
-        let signals = signals(
-            store,
-            &input.tenant_id,
-            &input.account_id,
-            &input.signal_ids,
-        )
-        .await?;
-        let stored: serde_json::Value =
-            load_json_artifact(store, &input.tenant_id, &input.brief.artifact_key).await?;
-        let brief: MeetingBrief = serde_json::from_value(stored["brief"].clone())?;
-        let memory = models::recall(
-            &*self.deps.memory,
-            &input.tenant_id,
-            &input.account_id,
-            &signals,
-        )
-        .await;
-        // The decision-model call is EXPENSIVE and goes through the budget service first.
-        let config = tenant_config(store, &input.tenant_id).await?;
-        let context = DecisionContext {
-            decision_id: &input.decision_id,
-            facts: &facts,
-            signals: &signals,
-            brief: &brief,
-            brief_artifact_key: &input.brief.artifact_key,
-            memory: &memory,
-            tools: &[],
-            config: &config,
-            now: input.now,
-        };
+        let loaded = load_inputs(&self.deps, &input).await?;
+        let context = loaded.context(&input);
+        let config = &loaded.config;
+        if let Some(agent) = &input.agent {
+            let (out, ledgered) = self.ask_agent(store, &input, &context, agent).await?;
+            record(
+                store,
+                &ctx,
+                LedgerRecord {
+                    tenant_id: &input.tenant_id,
+                    trace_id: &input.trace_id,
+                    kind: LedgerKind::Decision,
+                    snapshot_ref: Some(input.brief.snapshot_ref.clone()),
+                    result: &ledgered,
+                },
+            )
+            .await?;
+            return Ok(out);
+        }
         let scope = LedgerScope::from_activity(&ctx, &input.tenant_id, &input.trace_id);
         let model_name = config.decision.model.clone();
         let budget = reserve_model_call(
             store,
             &scope,
-            &config,
+            config,
             &input.account_id,
             Some(input.decision_id.clone()),
             input.now,
         )
         .await?;
-        if let Some(earliest) = signals.iter().map(|s| s.detected_at).min() {
+        if let Some(earliest) = loaded.signals.iter().map(|s| s.detected_at).min() {
             let waited = (chrono::Utc::now() - earliest).num_milliseconds() as f64 / 1000.0;
             metrics::decision_latency(&model_name, waited);
         }

@@ -6,6 +6,7 @@
 //! `revloop-domain`, so their results are recorded in workflow history by running here.
 
 pub mod action;
+pub mod agent;
 pub mod approval;
 pub mod approval_token;
 pub mod batch_sets;

@@ -188,6 +188,21 @@ static TOOL_CALL_DURATION: LazyLock<HistogramVec> = LazyLock::new(|| {
     )
 });
 
+static MODEL_TOKENS: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    counter(
+        "revloop_model_tokens_total",
+        "Tokens the decision models used, by model and direction (in, out), as the provider counted them.",
+        &["model", "direction"],
+    )
+});
+static MODEL_FALLBACKS: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    counter(
+        "revloop_model_fallbacks_total",
+        "Decisions the playbooks made instead of the tenant's model, by why (budget, malformed, rounds, model_error, refused).",
+        &["reason"],
+    )
+});
+
 /// Every result of one gateway run and its aggregate.
 pub fn gateway(outcome: &GatewayOutcome) {
     let checkpoint = outcome.checkpoint.as_str();
@@ -298,6 +313,18 @@ pub fn tool_call(tool: &str, result: &str, cost_class: CostClass, seconds: f64) 
     TOOL_CALL_DURATION
         .with_label_values(&[tool])
         .observe(seconds.max(0.0));
+}
+
+pub fn model_tokens(model: &str, input: u64, output: u64) {
+    MODEL_TOKENS.with_label_values(&[model, "in"]).inc_by(input);
+    MODEL_TOKENS
+        .with_label_values(&[model, "out"])
+        .inc_by(output);
+}
+
+/// `reason`: budget, malformed, rounds, model_error or refused.
+pub fn model_fallback(reason: &str) {
+    MODEL_FALLBACKS.with_label_values(&[reason]).inc();
 }
 
 pub fn activity_completed(activity: &str) {

@@ -12,12 +12,14 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Parser;
 use revloop_activities::action::ActionActivities;
+use revloop_activities::agent::AgentActivities;
 use revloop_activities::approval::ApprovalActivities;
 use revloop_activities::approval_token::ApprovalKeys;
 use revloop_activities::calibration::CalibrationActivities;
 use revloop_activities::clarification::ClarificationActivities;
 use revloop_activities::decision::DecisionActivities;
 use revloop_activities::memory::open_memory;
+use revloop_activities::models::bedrock::BedrockModel;
 use revloop_activities::perception::PerceptionActivities;
 use revloop_activities::plan::PlanActivities;
 use revloop_activities::secrets::TenantSecrets;
@@ -121,6 +123,10 @@ async fn main() -> anyhow::Result<()> {
         .context("connector check")?;
     let actions = ActionActivities::new(deps.clone());
     actions.check_executors().await.context("executor check")?;
+    // The decision agent's model (tenants with `[decision] model = "bedrock"`).
+    let bedrock = BedrockModel::new(
+        revloop_activities::models::bedrock::client(args.memory.bedrock_endpoint.as_deref()).await,
+    );
 
     let options = WorkerOptions::new(args.task_queue.clone())
         .register_workflow::<PerceptionWorkflow>()?
@@ -139,6 +145,7 @@ async fn main() -> anyhow::Result<()> {
         .register_activities(CalibrationActivities)
         .register_activities(actions)
         .register_activities(PlanActivities::new(deps.clone()))
+        .register_activities(AgentActivities::new(deps.clone(), Some(bedrock)))
         .worker_interceptor(ignored_signals::IgnoredSignals::new(deps.store.clone()))
         .graceful_shutdown_period(Duration::from_secs(args.graceful_shutdown_secs))
         .build();

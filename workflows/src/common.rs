@@ -40,6 +40,14 @@ pub fn side_effect_activity_options() -> ActivityOptions {
         .build()
 }
 
+/// For one decision-model call: two minutes a call, retried with backoff when the provider
+/// throttles (the SDK's own retries are off).
+pub fn model_activity_options() -> ActivityOptions {
+    ActivityOptions::with_start_to_close_timeout(Duration::from_secs(120))
+        .retry_policy(retry_policy())
+        .build()
+}
+
 /// For short activities: a crashed worker's attempt is retried after
 /// [`SHORT_ACTIVITY_TIMEOUT`], not after a call's minute.
 pub fn short_activity_options() -> ActivityOptions {

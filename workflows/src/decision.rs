@@ -1,6 +1,7 @@
 //! DecisionWorkflow: brief → proposals → validators → route. Internal actions execute as child
 //! ActionWorkflows; customer-facing ones go to an ApprovalWorkflow that outlives this decision.
 
+use revloop_activities::agent::AgentActivities;
 use revloop_activities::contracts::*;
 use revloop_activities::decision::DecisionActivities;
 use revloop_domain::validators::{Checkpoint, Verdict};
@@ -10,7 +11,10 @@ use temporalio_sdk::{WorkflowContext, WorkflowContextView, WorkflowResult};
 use crate::action::ActionWorkflow;
 use crate::approval::ApprovalWorkflow;
 use crate::clarification::ClarificationWorkflow;
-use crate::common::{Child, activity_options, child_options, short_activity_options, workflow_now};
+use crate::common::{
+    Child, activity_options, child_options, model_activity_options, short_activity_options,
+    workflow_now,
+};
 use crate::plan::PlanWorkflow;
 
 #[workflow]
@@ -69,19 +73,26 @@ impl DecisionWorkflow {
                 short_activity_options(),
             )
             .await?;
+        let mut propose = ProposeInput {
+            tenant_id: tenant.clone(),
+            account_id: account.clone(),
+            trace_id: trace.clone(),
+            decision_id: decision_id.clone(),
+            signal_ids: input.signal_ids.clone(),
+            brief: brief.clone(),
+            now,
+            agent: None,
+        };
+        // The decision agent takes turns: each model call and each tool use is an activity of
+        // its own, and history carries their refs. (Briefs from before agents had no rounds.)
+        if brief.agent_rounds > 0 && ctx.patched("agent-turns") {
+            propose.agent = Some(agent_turns(ctx, &propose).await?);
+        }
         ctx.set_current_details("asking the decision model".to_string());
         let proposed = ctx
             .execute_activity(
                 DecisionActivities::propose_actions,
-                ProposeInput {
-                    tenant_id: tenant.clone(),
-                    account_id: account.clone(),
-                    trace_id: trace.clone(),
-                    decision_id: decision_id.clone(),
-                    signal_ids: input.signal_ids.clone(),
-                    brief: brief.clone(),
-                    now,
-                },
+                propose,
                 activity_options(),
             )
             .await?;
@@ -230,5 +241,64 @@ impl DecisionWorkflow {
             }
         }
         Ok(result)
+    }
+}
+
+/// Runs the agent's turns until it answers or falls back: at most its rounds of tool uses
+/// and one last turn that may only answer (`model_turn` enforces the bound).
+async fn agent_turns(
+    ctx: &mut WorkflowContext<DecisionWorkflow>,
+    decision: &ProposeInput,
+) -> WorkflowResult<AgentOutcome> {
+    let mut conversation_ref = None;
+    let mut tool_results = Vec::new();
+    let mut round = 1;
+    loop {
+        ctx.set_current_details(format!("decision agent: turn {round}"));
+        let turn = ctx
+            .execute_activity(
+                AgentActivities::model_turn,
+                ModelTurnInput {
+                    decision: decision.clone(),
+                    round,
+                    conversation_ref: conversation_ref.clone(),
+                    tool_results: std::mem::take(&mut tool_results),
+                },
+                model_activity_options(),
+            )
+            .await?;
+        if turn.is_final() || turn.tool_uses.is_empty() {
+            let idle = !turn.is_final();
+            return Ok(AgentOutcome {
+                conversation_ref: turn.conversation_ref,
+                rounds: round,
+                answer_ref: turn.answer_ref,
+                fallback: turn
+                    .fallback
+                    .or_else(|| idle.then(|| "malformed: a turn with nothing to do".into())),
+            });
+        }
+        for tool_use in &turn.tool_uses {
+            ctx.set_current_details(format!("decision agent: {}", tool_use.tool));
+            let answered = ctx
+                .execute_activity(
+                    AgentActivities::call_tool,
+                    CallToolInput {
+                        tenant_id: decision.tenant_id.clone(),
+                        trace_id: decision.trace_id.clone(),
+                        conversation_ref: turn.conversation_ref.clone(),
+                        tool_use_id: tool_use.tool_use_id.clone(),
+                        now: decision.now,
+                    },
+                    short_activity_options(),
+                )
+                .await?;
+            tool_results.push(ToolResultRef {
+                tool_use_id: answered.tool_use_id,
+                tool_run_id: answered.tool_run_id,
+            });
+        }
+        conversation_ref = Some(turn.conversation_ref);
+        round += 1;
     }
 }

@@ -5,6 +5,7 @@
 //! language model would; [`decide_checked`] parses and checks the answer against the protocol
 //! and, when it breaks a rule, records why and falls back to the playbook model.
 
+pub mod bedrock;
 mod context;
 mod playbook;
 
@@ -36,9 +37,12 @@ pub fn builtin() -> Vec<Box<dyn DecisionModel>> {
     vec![Box::new(PlaybookModel::default())]
 }
 
-/// The names a tenant's `[decision] model` may take.
+/// The names a tenant's `[decision] model` may take: the registered models and the Bedrock
+/// decision agent, which the worker runs in turns.
 pub fn names() -> Vec<&'static str> {
-    builtin().iter().map(|m| m.name()).collect()
+    let mut names: Vec<&'static str> = builtin().iter().map(|m| m.name()).collect();
+    names.push(bedrock::MODEL_NAME);
+    names
 }
 
 /// An answer a model gave that broke the protocol: what it said, and every rule it broke.
@@ -123,6 +127,71 @@ async fn ask(
             }
         }
     })
+}
+
+/// An answer a model already gave (the decision agent's, from its turns), checked as
+/// [`decide_checked`] checks a fresh one, with `shown` (the evidence refs its tool results
+/// held) added to what it may cite. `Err(reason)`: it gave none (budget, rounds, a malformed
+/// turn); the playbooks answer, and the reason is kept as the refused answer.
+pub async fn check_given(
+    models: &[Box<dyn DecisionModel>],
+    context: &DecisionContext<'_>,
+    model: &'static str,
+    given: Result<serde_json::Value, String>,
+    shown: &[String],
+) -> Result<CheckedAnswer, ModelError> {
+    let fallback = models
+        .iter()
+        .find(|m| m.name() == FALLBACK_MODEL)
+        .ok_or_else(|| ModelError {
+            model: "registry",
+            message: format!("the {FALLBACK_MODEL} model is not registered"),
+        })?;
+    let mut refs = context.input_refs();
+    refs.evidence_refs.extend(shown.iter().cloned());
+    let refused = match given {
+        Ok(answer) => {
+            let violations = match DecisionMessage::from_json(&answer) {
+                Err(violation) => vec![violation],
+                Ok(message) => {
+                    let violations = check_answer(&message, &refs);
+                    if violations.is_empty() {
+                        return Ok(CheckedAnswer {
+                            message,
+                            model,
+                            refused: None,
+                        });
+                    }
+                    violations
+                }
+            };
+            RefusedAnswer {
+                model: model.to_string(),
+                answer,
+                violations,
+            }
+        }
+        Err(reason) => RefusedAnswer {
+            model: model.to_string(),
+            answer: serde_json::json!({ "fallback": reason }),
+            violations: vec![Violation {
+                path: String::new(),
+                rule: format!("no answer: {reason}"),
+            }],
+        },
+    };
+    let playbooks_refs = context.input_refs();
+    match ask(fallback.as_ref(), context, &playbooks_refs).await? {
+        Ok(message) => Ok(CheckedAnswer {
+            message,
+            model: FALLBACK_MODEL,
+            refused: Some(refused),
+        }),
+        Err(also_refused) => Ok(no_action(RefusedAnswer {
+            violations: [refused.violations, also_refused.violations].concat(),
+            ..also_refused
+        })),
+    }
 }
 
 fn no_action(refused: RefusedAnswer) -> CheckedAnswer {

@@ -171,7 +171,7 @@ impl ToolCallAnswer {
         self.refusal.is_some()
     }
 
-    fn from_run(run: &ToolRun, action: Option<ProposedAction>) -> Self {
+    pub(crate) fn from_run(run: &ToolRun, action: Option<ProposedAction>) -> Self {
         Self {
             tool_run_id: run.tool_run_id.clone(),
             tool: run.tool.clone(),
