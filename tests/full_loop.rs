@@ -2,13 +2,12 @@
 //! two autonomous actions and a follow-up that executes once after approval, and the ledger
 //! holds exactly one entry per completed activity, in order, under one trace id.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use anyhow::Context;
 use revloop_proto::v1 as pb;
 use revloop_store::{ArtifactStore, EffectStore, SnapshotStore};
 use serde_json::{Value, json};
-use temporalio_common::protos::temporal::api::history::v1::history_event::Attributes;
 
 use crate::helpers::*;
 
@@ -22,32 +21,6 @@ fn wedge() -> BTreeSet<String> {
     ]
     .map(String::from)
     .into()
-}
-
-/// Activity types of a workflow's completed activities, in completion order.
-async fn completed_activities(env: &TestEnv, workflow_id: &str) -> anyhow::Result<Vec<String>> {
-    let mut scheduled = BTreeMap::new();
-    let mut completed = Vec::new();
-    for event in env.history(workflow_id).await? {
-        match event.attributes {
-            Some(Attributes::ActivityTaskScheduledEventAttributes(a)) => {
-                scheduled.insert(
-                    event.event_id,
-                    a.activity_type.map(|t| t.name).unwrap_or_default(),
-                );
-            }
-            Some(Attributes::ActivityTaskCompletedEventAttributes(a)) => {
-                completed.push(
-                    scheduled
-                        .get(&a.scheduled_event_id)
-                        .cloned()
-                        .context("completion of an unknown activity")?,
-                );
-            }
-            _ => {}
-        }
-    }
-    Ok(completed)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

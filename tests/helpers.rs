@@ -1,5 +1,6 @@
 //! `spawn_env()`: a private revloop stack per test, stopped when the test ends.
 
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::path::PathBuf;
 use std::process::Command;
@@ -16,7 +17,7 @@ use revloop_proto::v1 as pb;
 use revloop_store::SqliteStore;
 use temporalio_client::{Client, ClientOptions, Connection, ConnectionOptions};
 use temporalio_client::{UntypedWorkflow, WorkflowFetchHistoryOptions};
-use temporalio_common::protos::temporal::api::history::v1::HistoryEvent;
+use temporalio_common::protos::temporal::api::history::v1::{HistoryEvent, history_event};
 
 pub const TENANT: &str = "acme-co";
 /// The secret the API finds under [`PUSH_SECRET_REF`].
@@ -85,6 +86,8 @@ pub struct TestEnv {
     /// The worker's revloop metrics and the Temporal SDK's worker metrics (`/metrics` each).
     pub worker_metrics_url: String,
     pub temporal_metrics_url: String,
+    /// What the worker's environment adds to the usual (kept for a restart).
+    pub worker_env: Vec<(String, String)>,
 }
 
 /// Fresh loopback addresses for a worker's two metrics endpoints.
@@ -96,6 +99,12 @@ fn metrics_addrs() -> anyhow::Result<(String, String)> {
 }
 
 pub async fn spawn_env() -> anyhow::Result<TestEnv> {
+    spawn_env_with(&[]).await
+}
+
+/// [`spawn_env`] with more environment for the worker (a local Bedrock endpoint and its
+/// credentials, say).
+pub async fn spawn_env_with(worker_env: &[(&str, String)]) -> anyhow::Result<TestEnv> {
     let dir = tempfile::tempdir()?;
     let temporal_bin = find_temporal_bin()?;
     let opts = DevServerOptions {
@@ -121,11 +130,16 @@ pub async fn spawn_env() -> anyhow::Result<TestEnv> {
         ClientOptions::new("default").build(),
     )?;
     let metrics = metrics_addrs()?;
+    let worker_env: Vec<(String, String)> = worker_env
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect();
     let worker = start_worker_process(
         &server.address,
         &store_path,
         &dir.path().join("worker.log"),
         &metrics,
+        &worker_env,
     )?;
     let mut api_cmd = Command::new(sibling_binary("revloop-api")?);
     api_cmd
@@ -154,6 +168,7 @@ pub async fn spawn_env() -> anyhow::Result<TestEnv> {
         temporal,
         worker_metrics_url: format!("http://{}/metrics", metrics.0),
         temporal_metrics_url: format!("http://{}/metrics", metrics.1),
+        worker_env,
     };
     let token = env.token(TENANT, &[Role::Admin]);
     let api_url = env.api_url.clone();
@@ -170,8 +185,10 @@ fn start_worker_process(
     store: &std::path::Path,
     log: &std::path::Path,
     (metrics, temporal_metrics): &(String, String),
+    extra: &[(String, String)],
 ) -> anyhow::Result<ManagedChild> {
     let mut cmd = Command::new(sibling_binary("revloop-worker")?);
+    cmd.envs(extra.iter().map(|(k, v)| (k, v)));
     cmd.env("TEMPORAL_ADDRESS", address)
         .env("REVLOOP_WORKER_METRICS_ADDR", metrics)
         .env("REVLOOP_TEMPORAL_METRICS_ADDR", temporal_metrics)
@@ -216,6 +233,7 @@ impl TestEnv {
             &self.store_path,
             &self.dir.path().join("worker-2.log"),
             &metrics,
+            &self.worker_env,
         )?;
         self.worker_metrics_url = format!("http://{}/metrics", metrics.0);
         self.temporal_metrics_url = format!("http://{}/metrics", metrics.1);
@@ -443,4 +461,40 @@ pub fn write_smtp_secret(env: &TestEnv, tenant: &str, port: u16) -> anyhow::Resu
     std::fs::create_dir_all(&dir)?;
     std::fs::write(dir.join("smtp"), format!("smtp://127.0.0.1:{port}\n"))?;
     Ok(())
+}
+
+/// Activity types of a workflow's completed activities, in completion order.
+pub async fn completed_activities(env: &TestEnv, workflow_id: &str) -> anyhow::Result<Vec<String>> {
+    let mut scheduled = BTreeMap::new();
+    let mut completed = Vec::new();
+    for event in env.history(workflow_id).await? {
+        match event.attributes {
+            Some(history_event::Attributes::ActivityTaskScheduledEventAttributes(a)) => {
+                scheduled.insert(
+                    event.event_id,
+                    a.activity_type.map(|t| t.name).unwrap_or_default(),
+                );
+            }
+            Some(history_event::Attributes::ActivityTaskCompletedEventAttributes(a)) => {
+                completed.push(
+                    scheduled
+                        .get(&a.scheduled_event_id)
+                        .cloned()
+                        .ok_or_else(|| anyhow::anyhow!("completion of an unknown activity"))?,
+                );
+            }
+            _ => {}
+        }
+    }
+    Ok(completed)
+}
+
+/// The encoded size of a workflow's history: what Temporal stores and replays.
+pub async fn history_bytes(env: &TestEnv, workflow_id: &str) -> anyhow::Result<usize> {
+    Ok(env
+        .history(workflow_id)
+        .await?
+        .iter()
+        .map(prost::Message::encoded_len)
+        .sum())
 }

@@ -6,7 +6,6 @@
 use std::collections::BTreeSet;
 
 use chrono::Utc;
-use prost::Message;
 use revloop_cli::seed::{ExpectedSignal, SeedOptions, generate, tenant_toml};
 use revloop_domain::auth::Role;
 use revloop_proto::v1 as pb;
@@ -26,15 +25,6 @@ fn filler(count: usize) -> Vec<String> {
             json!({"type": "usage", "id": format!("filler-usage-reading-{i:07}"), "account_id": format!("filler-{account}"), "updated_at": "2026-01-01T00:00:00Z", "date": day.to_string(), "metric": "api_calls", "value": 100}).to_string()
         })
         .collect()
-}
-
-async fn history_bytes(env: &TestEnv, workflow_id: &str) -> anyhow::Result<usize> {
-    Ok(env
-        .history(workflow_id)
-        .await?
-        .iter()
-        .map(Message::encoded_len)
-        .sum())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -2,6 +2,7 @@
 //! loopback ports with a fresh store, and drives revloop through its public surfaces (gRPC, the
 //! `revloop` and `temporal` CLIs), checking the store and Temporal histories underneath.
 
+mod converse_server;
 mod helpers;
 mod mailpit;
 mod salesforce_org;
@@ -14,6 +15,7 @@ mod approval_via_temporal_cli;
 mod approvers;
 mod bad_input;
 mod batch_size;
+mod bedrock;
 mod clarifications;
 mod crm_writeback;
 mod decision_replay;

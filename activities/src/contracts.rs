@@ -259,8 +259,13 @@ pub struct AccountStateOutput {
     pub state: revloop_domain::world::AccountState,
     /// The account's own world-state snapshot, `snap:account:{id}@{hash}`.
     pub snapshot_ref: Option<String>,
-    /// Every entity's latest stored snapshot the state rests on.
+    /// Every entity's latest stored snapshot the state rests on (decisions from before
+    /// `world_snapshots_ref`; now empty, as the list grows with the account).
+    #[serde(default)]
     pub world_snapshots: Vec<String>,
+    /// The stored list of those snapshots: history carries its ref, whatever its length.
+    #[serde(default)]
+    pub world_snapshots_ref: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -274,6 +279,9 @@ pub struct BriefInput {
     /// passes them on to everything decided on it.
     #[serde(default)]
     pub world_snapshots: Vec<String>,
+    /// The same, stored: see [`AccountStateOutput::world_snapshots_ref`].
+    #[serde(default)]
+    pub world_snapshots_ref: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -286,6 +294,9 @@ pub struct BriefOutput {
     /// the latest stored per entity): what the decision and its actions are bound to.
     #[serde(default)]
     pub world_snapshots: Vec<String>,
+    /// The same, stored: see [`AccountStateOutput::world_snapshots_ref`].
+    #[serde(default)]
+    pub world_snapshots_ref: Option<String>,
     /// The tool rounds the tenant's decision agent may take before it answers (its
     /// `[decision.bedrock] max_rounds`); 0 when the tenant's model answers in one step.
     #[serde(default)]

@@ -60,6 +60,46 @@ impl DecisionActivities {
         store_answer(store, input, context, Some(budget), checked).await
     }
 
+    /// The tenant's model asked in one step, within the model-call budget (EXPENSIVE, 1 per
+    /// decision): a BLOCK proposes nothing and says so.
+    async fn ask_budgeted(
+        &self,
+        store: &dyn Store,
+        scope: &LedgerScope,
+        input: &ProposeInput,
+        context: &DecisionContext<'_>,
+        signals: &[Signal],
+    ) -> Result<(ProposeOutput, serde_json::Value), ActivityError> {
+        let model_name = context.config.decision.model.clone();
+        let budget = reserve_model_call(
+            store,
+            scope,
+            context.config,
+            &input.account_id,
+            Some(input.decision_id.clone()),
+            input.now,
+        )
+        .await?;
+        if let Some(earliest) = signals.iter().map(|s| s.detected_at).min() {
+            let waited = (chrono::Utc::now() - earliest).num_milliseconds() as f64 / 1000.0;
+            metrics::decision_latency(&model_name, waited);
+        }
+        Ok(if budget.decision.verdict == Verdict::Block {
+            metrics::plan_outcome("aborted", "budget");
+            let out = ProposeOutput {
+                message: "budget_blocked".into(),
+                model: model_name,
+                proposals: Vec::new(),
+                question_ids: Vec::new(),
+                plans: Vec::new(),
+            };
+            let ledgered = json!({ "output": out, "budget": budget });
+            (out, ledgered)
+        } else {
+            self.ask_model(store, input, context, &budget).await?
+        })
+    }
+
     /// The decision agent's answer (or its fallback), checked against everything it was shown:
     /// the signals, memory, and every evidence ref its tool results held. Its turns were
     /// budgeted one by one, so nothing more is reserved here.
@@ -119,6 +159,20 @@ async fn store_answer(
     {
         let config = context.config;
         let message = &checked.message;
+        let world_snapshots = match &input.brief.world_snapshots_ref {
+            Some(key) => load_json_artifact::<Vec<String>>(store, &input.tenant_id, key).await?,
+            None => input.brief.world_snapshots.clone(),
+        };
+        // When the tenant's model did not answer, every action says who did, and why.
+        let decided_by = checked.refused.as_ref().map(|r| {
+            let why: Vec<String> = r.violations.iter().map(|v| v.to_string()).collect();
+            format!(
+                "{}, instead of {}: {}",
+                checked.model,
+                r.model,
+                why.join("; ")
+            )
+        });
         let mut proposals = Vec::new();
         for proposal in message.proposals() {
             let routing = writeback::route(proposal.kind, proposal.confidence, &config.writeback);
@@ -132,7 +186,7 @@ async fn store_answer(
                 proposal: proposal.clone(),
                 status: ActionStatus::Proposed,
                 snapshot_ref: Some(input.brief.snapshot_ref.clone()),
-                world_snapshots: input.brief.world_snapshots.clone(),
+                world_snapshots: world_snapshots.clone(),
                 validations: Vec::new(),
                 budget: budget.into_iter().cloned().collect(),
                 ledger_seqs: budget
@@ -144,6 +198,7 @@ async fn store_answer(
                 created_at: input.now,
                 updated_at: input.now,
                 routing: Some(routing.clone()),
+                decided_by: decided_by.clone(),
             };
             store.create_action(&action).await.map_err(error::store)?;
             metrics::action_proposed(proposal.kind.as_str(), requires_approval);
@@ -410,6 +465,9 @@ pub(crate) async fn load_inputs(
     })
 }
 
+/// A stored list of world-state snapshot refs (what a decision rests on).
+pub const SNAPSHOT_SET_CONTENT_TYPE: &str = "application/vnd.revloop.snapshot-set+json";
+
 /// The most signals a "what next?" answer is computed from (the newest).
 const MAX_SIGNALS_SHOWN: usize = 200;
 
@@ -465,9 +523,16 @@ impl DecisionActivities {
             crate::world::account_world(store, &input.tenant_id, &input.account_id, input.as_of)
                 .await
                 .map_err(error::store)?;
+        let set = Artifact::new(
+            &input.tenant_id,
+            SNAPSHOT_SET_CONTENT_TYPE,
+            revloop_domain::hashing::canonical_json(&world.snapshot_refs()),
+        );
+        store.put_artifact(&set).await.map_err(error::store)?;
         let out = AccountStateOutput {
             snapshot_ref: world.account_snapshot().map(str::to_string),
-            world_snapshots: world.snapshot_refs(),
+            world_snapshots: Vec::new(),
+            world_snapshots_ref: Some(set.artifact_key),
             state: world.state,
         };
         record(
@@ -520,6 +585,7 @@ impl DecisionActivities {
             artifact_key: artifact.artifact_key,
             snapshot_ref: snapshot.artifact_key,
             world_snapshots: input.world_snapshots.clone(),
+            world_snapshots_ref: input.world_snapshots_ref.clone(),
             agent_rounds,
         };
         record(
@@ -548,51 +614,13 @@ impl DecisionActivities {
         let store = &*self.deps.store;
         let loaded = load_inputs(&self.deps, &input).await?;
         let context = loaded.context(&input);
-        let config = &loaded.config;
-        if let Some(agent) = &input.agent {
-            let (out, ledgered) = self.ask_agent(store, &input, &context, agent).await?;
-            record(
-                store,
-                &ctx,
-                LedgerRecord {
-                    tenant_id: &input.tenant_id,
-                    trace_id: &input.trace_id,
-                    kind: LedgerKind::Decision,
-                    snapshot_ref: Some(input.brief.snapshot_ref.clone()),
-                    result: &ledgered,
-                },
-            )
-            .await?;
-            return Ok(out);
-        }
-        let scope = LedgerScope::from_activity(&ctx, &input.tenant_id, &input.trace_id);
-        let model_name = config.decision.model.clone();
-        let budget = reserve_model_call(
-            store,
-            &scope,
-            config,
-            &input.account_id,
-            Some(input.decision_id.clone()),
-            input.now,
-        )
-        .await?;
-        if let Some(earliest) = loaded.signals.iter().map(|s| s.detected_at).min() {
-            let waited = (chrono::Utc::now() - earliest).num_milliseconds() as f64 / 1000.0;
-            metrics::decision_latency(&model_name, waited);
-        }
-        let (out, ledgered) = if budget.decision.verdict == Verdict::Block {
-            metrics::plan_outcome("aborted", "budget");
-            let out = ProposeOutput {
-                message: "budget_blocked".into(),
-                model: model_name,
-                proposals: Vec::new(),
-                question_ids: Vec::new(),
-                plans: Vec::new(),
-            };
-            let ledgered = json!({ "output": out, "budget": budget });
-            (out, ledgered)
-        } else {
-            self.ask_model(store, &input, &context, &budget).await?
+        let (out, ledgered) = match &input.agent {
+            Some(agent) => self.ask_agent(store, &input, &context, agent).await?,
+            None => {
+                let scope = LedgerScope::from_activity(&ctx, &input.tenant_id, &input.trace_id);
+                self.ask_budgeted(store, &scope, &input, &context, &loaded.signals)
+                    .await?
+            }
         };
         record(
             store,

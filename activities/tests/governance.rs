@@ -59,6 +59,7 @@ fn action(decision: &str, account: &str, created_at: DateTime<Utc>) -> ActionRec
         created_at,
         updated_at: created_at,
         routing: None,
+        decided_by: None,
     }
 }
 

@@ -222,6 +222,7 @@ pub fn explanation(a: &ActionRecord) -> pb::ExplainActionResponse {
             .as_ref()
             .map(|r| r.reason.clone())
             .unwrap_or_default(),
+        decided_by: a.decided_by.clone().unwrap_or_default(),
     }
 }
 

@@ -63,6 +63,9 @@ pub fn explanation_text(e: &pb::ExplainActionResponse) -> String {
             out += &format!(" — {}", e.route_reason);
         }
     }
+    if !e.decided_by.is_empty() {
+        out += &format!("\n  decided by: {}", e.decided_by);
+    }
     if e.reasons.is_empty() {
         out += "\n  nothing warned or blocked";
     }

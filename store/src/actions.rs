@@ -130,6 +130,10 @@ pub struct ActionRecord {
     /// proposed before the policy: those are routed by their class alone).
     #[serde(default)]
     pub routing: Option<revloop_domain::decision::writeback::Routing>,
+    /// Which model proposed it, when that was not the tenant's choice: `playbooks, instead of
+    /// bedrock: budget: …` (the tenant's model fell back, and why).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decided_by: Option<String>,
 }
 
 impl ActionRecord {

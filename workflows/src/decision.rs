@@ -41,22 +41,23 @@ impl DecisionWorkflow {
         );
 
         // Decisions started before this step existed replay without it.
-        let world_snapshots = if ctx.patched("account-state-before-brief") {
+        let (world_snapshots, world_snapshots_ref) = if ctx.patched("account-state-before-brief") {
             ctx.set_current_details("reading the account state".to_string());
-            ctx.execute_activity(
-                DecisionActivities::account_state,
-                AccountStateInput {
-                    tenant_id: tenant.clone(),
-                    account_id: account.clone(),
-                    trace_id: trace.clone(),
-                    as_of: now,
-                },
-                short_activity_options(),
-            )
-            .await?
-            .world_snapshots
+            let state = ctx
+                .execute_activity(
+                    DecisionActivities::account_state,
+                    AccountStateInput {
+                        tenant_id: tenant.clone(),
+                        account_id: account.clone(),
+                        trace_id: trace.clone(),
+                        as_of: now,
+                    },
+                    short_activity_options(),
+                )
+                .await?;
+            (state.world_snapshots, state.world_snapshots_ref)
         } else {
-            Vec::new()
+            (Vec::new(), None)
         };
         ctx.set_current_details("preparing the brief".to_string());
         let brief = ctx
@@ -69,6 +70,7 @@ impl DecisionWorkflow {
                     signal_ids: input.signal_ids.clone(),
                     now,
                     world_snapshots,
+                    world_snapshots_ref,
                 },
                 short_activity_options(),
             )

@@ -27,6 +27,7 @@ async fn recorded_histories_replay_deterministically() {
         "clarification",
         "undo",
         "plan",
+        "decision-agent",
     ] {
         assert!(
             kinds.iter().any(|k| k.starts_with(kind)),

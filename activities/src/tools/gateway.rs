@@ -439,6 +439,7 @@ impl ToolGateway {
             created_at: call.now,
             updated_at: call.now,
             routing: Some(routing.clone()),
+            decided_by: None,
         };
         let created = store.create_action(&action).await?;
         if created.status == ActionStatus::Proposed {

@@ -319,6 +319,7 @@ pub async fn actions_round_trip_and_stay_in_their_tenant<S: Store>(store: S) {
         created_at: at(),
         updated_at: at(),
         routing: None,
+        decided_by: None,
     };
     assert_eq!(store.create_action(&action).await.unwrap(), action);
     action.status = ActionStatus::AwaitingApproval;
