@@ -31,8 +31,15 @@ cost_class = "EXPENSIVE"
 hard = 0
 "#;
 
-/// Reads the account, then its whole graph, then proposes a task citing a decided signal.
-fn two_tools_then_a_task(request: &Value, _seen: usize) -> (u16, Value) {
+/// Throttles the first call (Temporal retries it), then reads the account, then its whole
+/// graph, then proposes a task citing a decided signal.
+fn two_tools_then_a_task(request: &Value, seen: usize) -> (u16, Value) {
+    if seen == 0 {
+        return (
+            429,
+            json!({"message": "Too many requests, please wait before trying again."}),
+        );
+    }
     let results = tool_results(request);
     let answered = |id: &str| results.iter().any(|(r, _)| r == id);
     if !answered("t1") {
@@ -105,6 +112,18 @@ async fn a_bedrock_decision_takes_turns_through_the_tool_gateway() -> anyhow::Re
     );
     env.replay_and_record(&decision_id, "decision-agent.json")
         .await?;
+    let replay = env.revloop_cli(
+        TENANT,
+        &[Role::Admin],
+        &["decision", "replay", &decision_id],
+    )?;
+    let replayed = String::from_utf8_lossy(&replay.stdout);
+    assert!(
+        replay.status.success() && replayed.contains("identical"),
+        "replayed without calling Bedrock: {replayed} {}",
+        String::from_utf8_lossy(&replay.stderr)
+    );
+    assert_eq!(converse.requests().len(), 4, "the replay called no model");
 
     // The proposal is grounded and routed like a playbook's: an internal task runs alone.
     let store = env.store()?;
@@ -145,8 +164,13 @@ async fn a_bedrock_decision_takes_turns_through_the_tool_gateway() -> anyhow::Re
 
     // What the model was sent: the read tools and submit_decision, signed; the graph, whole.
     let requests = converse.requests();
-    assert_eq!(requests.len(), 3);
-    let last = &requests[2];
+    assert_eq!(
+        requests.len(),
+        4,
+        "a throttled call, retried by Temporal, and three turns"
+    );
+    assert_eq!(requests[0], requests[1], "the retry sent the same turn");
+    let last = &requests[3];
     let sent_graph = tool_results(last)
         .into_iter()
         .find(|(id, _)| id == "t2")

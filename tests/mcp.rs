@@ -95,6 +95,12 @@ async fn mcp_clients_get_the_governed_catalog_and_nothing_more() -> anyhow::Resu
         .send()
         .await?;
     assert_eq!(forged.status(), 401, "a token signed with another key");
+    let elsewhere = reqwest::get(format!("{}/not-a-route", env.http_url)).await?;
+    assert_eq!(
+        elsewhere.status(),
+        404,
+        "the bearer layer guards /mcp alone"
+    );
     // A Host the API was not configured for (REVLOOP_MCP_ALLOWED_HOSTS): DNS rebinding.
     let rebound = reqwest::Client::new()
         .post(format!("{}/mcp", env.http_url))

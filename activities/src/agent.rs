@@ -243,9 +243,8 @@ impl AgentActivities {
                 let reply = match called {
                     Ok(reply) => reply,
                     Err(ConverseError::Throttled(e)) => {
-                        settle_budget(store, tenant, &budget, 0)
-                            .await
-                            .map_err(error::store)?;
+                        // The reservation stays held: the retry (same activity, same
+                        // reservation) settles it with what the call that succeeds used.
                         return Err(ActivityError::from(anyhow::anyhow!(e)));
                     }
                     Err(ConverseError::Failed(e)) => {

@@ -123,12 +123,13 @@ impl DecisionActivities {
             (None, Some(reason)) => Err(reason.clone()),
             (None, None) => Err("malformed: the turns ended without an answer".to_string()),
         };
+        let shown = conversation.refs_shown();
         let checked = models::check_given(
             &self.models,
             context,
             models::bedrock::MODEL_NAME,
             given,
-            &conversation.refs_shown(),
+            &shown,
         )
         .await
         .map_err(|e| ActivityError::from(anyhow::anyhow!(e.to_string())))?;
@@ -143,6 +144,8 @@ impl DecisionActivities {
         }
         let (out, mut ledgered) = store_answer(store, input, context, None, checked).await?;
         ledgered["agent"] = serde_json::to_value(agent)?;
+        // What the tool results showed, so a replay checks the answer against the same refs.
+        ledgered["shown_refs"] = serde_json::to_value(&shown)?;
         Ok((out, ledgered))
     }
 }

@@ -99,14 +99,17 @@ pub async fn replay_decision(
     if let Some(account) = actions.first().map(|a| a.account_id.clone()) {
         let signals = store.list_signals(tenant_id, Some(&account)).await?;
         let mut shown = ModelInputRefs::from_signals(&signals);
-        // And the records memory recalled for it, as the decision recorded them.
-        shown.evidence_refs.extend(
-            recorded["memory_refs"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|r| r.as_str().map(str::to_string)),
-        );
+        // And the records memory recalled for it, and those the agent's tool results showed,
+        // as the decision recorded them.
+        for recalled in ["memory_refs", "shown_refs"] {
+            shown.evidence_refs.extend(
+                recorded[recalled]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|r| r.as_str().map(str::to_string)),
+            );
+        }
         for violation in check_answer(&message, &shown) {
             differences.push(format!("protocol: {violation}"));
         }

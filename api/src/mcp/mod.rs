@@ -53,7 +53,8 @@ pub fn router(state: AppState, auth: Authenticator, settings: McpSettings) -> Ro
     );
     Router::new()
         .nest_service("/mcp", service)
-        .layer(axum::middleware::from_fn_with_state(
+        // On `/mcp` only: other paths of the listener keep their own answers (a 404 stays a 404).
+        .route_layer(axum::middleware::from_fn_with_state(
             auth,
             auth_layer::require_bearer,
         ))

@@ -91,7 +91,12 @@ fn kind_name(kind: LedgerKind) -> String {
 fn model_of(entries: &[LedgerEntry], decision_id: &str) -> String {
     entries
         .iter()
-        .find(|e| e.kind == LedgerKind::Decision && e.workflow_id == decision_id)
+        // The decision's own entry, not its agent's turns (which are DECISION entries too).
+        .find(|e| {
+            e.kind == LedgerKind::Decision
+                && e.workflow_id == decision_id
+                && e.payload.get("output").is_some()
+        })
         .and_then(|e| e.payload["output"]["model"].as_str())
         .unwrap_or("unknown")
         .to_string()
