@@ -23,9 +23,9 @@ const RECORDS: &str = r#"{"type":"account","id":"acme","updated_at":"2026-11-01T
 {"type":"opportunity","id":"o-1","account_id":"acme","updated_at":"2026-11-01T00:00:00Z","name":"Acme expansion","stage":"negotiation","amount":90000,"close_date":"2027-02-20"}
 {"type":"contact","id":"c-1","account_id":"acme","updated_at":"2026-11-01T00:00:00Z","name":"Dana Reyes","email":"dana@acme.example","role":"champion"}"#;
 
-type Client = RunningService<RoleClient, ()>;
+pub(crate) type Client = RunningService<RoleClient, ()>;
 
-async fn connect(env: &TestEnv, token: String) -> anyhow::Result<Client> {
+pub(crate) async fn connect(env: &TestEnv, token: String) -> anyhow::Result<Client> {
     let config = StreamableHttpClientTransportConfig::with_uri(format!("{}/mcp", env.http_url))
         .auth_header(token);
     Ok(
@@ -34,7 +34,11 @@ async fn connect(env: &TestEnv, token: String) -> anyhow::Result<Client> {
     )
 }
 
-async fn call(client: &Client, tool: &str, args: Value) -> anyhow::Result<CallToolResult> {
+pub(crate) async fn call(
+    client: &Client,
+    tool: &str,
+    args: Value,
+) -> anyhow::Result<CallToolResult> {
     let arguments = args.as_object().cloned().unwrap_or_default();
     Ok(client
         .call_tool(CallToolRequestParams::new(tool.to_string()).with_arguments(arguments))

@@ -83,6 +83,17 @@ async fn dashboards_and_alerts_use_only_exported_metric_names() -> anyhow::Resul
         }
     }
 
+    // One call through the ToolGateway, from an MCP client.
+    let viewer = crate::mcp::connect(&env, env.token("approving-co", &[Role::Viewer])).await?;
+    let state = crate::mcp::call(
+        &viewer,
+        "account_get_state",
+        serde_json::json!({"account_id": "acme"}),
+    )
+    .await?;
+    assert_ne!(state.is_error, Some(true), "{state:?}");
+    viewer.cancel().await?;
+
     let all_exported = || async {
         let mut names = exported(&scrape(&env.worker_metrics_url).await?);
         names.extend(exported(&scrape(&env.temporal_metrics_url).await?));

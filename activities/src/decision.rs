@@ -256,6 +256,13 @@ impl DecisionActivities {
             models: models::builtin(),
         }
     }
+
+    /// Registers one more model (one that needs a client, such as Bedrock's), for the
+    /// decisions and "what next?" answers that ask it in one step.
+    pub fn with_model(mut self, model: Box<dyn DecisionModel>) -> Self {
+        self.models.push(model);
+        self
+    }
 }
 
 /// Stores the decision's questions, routed to the account's owner, and returns the ids of

@@ -322,7 +322,10 @@ pub fn model_tokens(model: &str, input: u64, output: u64) {
         .inc_by(output);
 }
 
-/// `reason`: budget, malformed, rounds, model_error or refused.
+/// Why a decision model's answer was not used.
+pub const FALLBACK_REASONS: [&str; 5] = ["budget", "malformed", "rounds", "model_error", "refused"];
+
+/// `reason`: one of [`FALLBACK_REASONS`].
 pub fn model_fallback(reason: &str) {
     MODEL_FALLBACKS.with_label_values(&[reason]).inc();
 }
@@ -333,6 +336,14 @@ pub fn activity_completed(activity: &str) {
 
 /// The process's metrics in the Prometheus text format.
 pub fn render() -> String {
+    // Every fallback reason and token direction is known: export them at 0 from the start, so
+    // a rate is defined before the first decision agent runs.
+    for reason in FALLBACK_REASONS {
+        MODEL_FALLBACKS.with_label_values(&[reason]);
+    }
+    for direction in ["in", "out"] {
+        MODEL_TOKENS.with_label_values(&["bedrock", direction]);
+    }
     TextEncoder::new()
         .encode_to_string(&prometheus::gather())
         .unwrap_or_else(|e| format!("# encoding metrics failed: {e}\n"))

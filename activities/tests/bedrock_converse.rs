@@ -274,3 +274,50 @@ fn an_evidence_ref_the_model_was_not_shown_breaks_the_protocol() {
         "{violations:?}"
     );
 }
+
+#[tokio::test]
+async fn asked_in_one_step_it_answers_the_protocol_or_a_refusable_model_error() {
+    use revloop_activities::models::{DecisionContext, DecisionModel};
+    let (addr, script) = local(vec![
+        assistant(
+            json!([{"toolUse": {"toolUseId": "t1", "name": "submit_decision", "input": {"message": "NO_ACTION", "reason": "nothing changed"}}}]),
+            "tool_use",
+        ),
+        (400, json!({"message": "The provided model identifier is invalid."})),
+    ])
+    .await;
+    let model = model(addr);
+    let now = chrono::Utc::now();
+    let facts = revloop_domain::world::AccountFacts::of_records("acme", &[], &[], now);
+    let brief = revloop_domain::decision::MeetingBrief::compute(&facts, &[], now);
+    let mut config = revloop_store::TenantConfig::default();
+    config.decision.model = "bedrock".into();
+    config.decision.bedrock.model_id = MODEL.into();
+    let context = DecisionContext {
+        decision_id: "t/decision/acme-1",
+        facts: &facts,
+        signals: &[],
+        brief: &brief,
+        brief_artifact_key: "art-1",
+        memory: &[],
+        tools: &[],
+        config: &config,
+        now,
+    };
+    let answer = model.decide(&context).await.unwrap();
+    assert_eq!(
+        answer,
+        json!({"message": "NO_ACTION", "reason": "nothing changed"})
+    );
+    let sent = script.lock().unwrap().seen[0].clone();
+    let offered: Vec<&str> = sent["toolConfig"]["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t["toolSpec"]["name"].as_str())
+        .collect();
+    assert_eq!(offered, ["submit_decision"], "one step: the answer only");
+    let failed = model.decide(&context).await.unwrap();
+    assert_eq!(failed["message"], "MODEL_ERROR", "{failed}");
+    assert!(revloop_domain::decision::DecisionMessage::from_json(&failed).is_err());
+}

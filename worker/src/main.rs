@@ -139,7 +139,9 @@ async fn main() -> anyhow::Result<()> {
         .register_workflow::<UndoActionWorkflow>()?
         .register_workflow::<PlanWorkflow>()?
         .register_activities(perception)
-        .register_activities(DecisionActivities::new(deps.clone()))
+        .register_activities(
+            DecisionActivities::new(deps.clone()).with_model(Box::new(bedrock.clone())),
+        )
         .register_activities(ApprovalActivities::new(deps.clone()))
         .register_activities(ClarificationActivities::new(deps.clone()))
         .register_activities(CalibrationActivities)

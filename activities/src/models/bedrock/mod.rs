@@ -312,7 +312,9 @@ fn submit_decision() -> (String, String, Value) {
 /// left for the protocol check to refuse, naming the field.
 pub fn to_protocol(decision_id: &str, submitted: &Value) -> Value {
     let mut answer = submitted.clone();
-    if let Some(proposals) = answer["proposals"].as_array_mut() {
+    // `get_mut`, not indexing: indexing a missing key would add `"proposals": null`, which a
+    // NO_ACTION must not carry.
+    if let Some(proposals) = answer.get_mut("proposals").and_then(Value::as_array_mut) {
         let mut seen = HashSet::new();
         for (i, p) in proposals.iter_mut().enumerate() {
             let Some(kind) = p["kind"].as_str().and_then(ActionKind::parse) else {
@@ -355,7 +357,7 @@ impl DecisionModel for BedrockModel {
                 }],
             }],
         };
-        let reply = self
+        let reply = match self
             .converse(
                 &settings.model_id,
                 &conversation,
@@ -363,10 +365,21 @@ impl DecisionModel for BedrockModel {
                 settings.max_output_tokens,
             )
             .await
-            .map_err(|e| ModelError {
-                model: MODEL_NAME,
-                message: e.to_string(),
-            })?;
+        {
+            Ok(reply) => reply,
+            // Throttled: the activity retries.
+            Err(e @ ConverseError::Throttled(_)) => {
+                return Err(ModelError {
+                    model: MODEL_NAME,
+                    message: e.to_string(),
+                });
+            }
+            // Anything else would fail every retry the same way: not an answer, so the
+            // protocol check refuses it and the playbooks answer, saying why.
+            Err(e @ ConverseError::Failed(_)) => {
+                return Ok(json!({ "message": "MODEL_ERROR", "error": e.to_string() }));
+            }
+        };
         Ok(match next(&reply) {
             Next::Submit(answer) => to_protocol(context.decision_id, &answer),
             // Not an answer: the protocol check refuses it and the playbooks answer.
@@ -453,5 +466,7 @@ mod tests {
         assert_eq!(b["rank"], 2);
         let parsed = revloop_domain::decision::DecisionMessage::from_json(&answer).unwrap();
         assert_eq!(parsed.proposals().len(), 2);
+        let quiet = json!({"message": "NO_ACTION", "reason": "nothing changed"});
+        assert_eq!(to_protocol("t/decision/1", &quiet), quiet, "nothing added");
     }
 }
