@@ -256,6 +256,18 @@ async fn agent_turns(
     let mut tool_results = Vec::new();
     let mut round = 1;
     loop {
+        // `model_turn` ends the turns by the tenant's bound; this one holds whatever it does.
+        if round > decision.brief.agent_rounds + 1 {
+            return Ok(AgentOutcome {
+                conversation_ref: conversation_ref.unwrap_or_default(),
+                rounds: round - 1,
+                answer_ref: None,
+                fallback: Some(format!(
+                    "rounds: {} tool rounds without an answer",
+                    decision.brief.agent_rounds
+                )),
+            });
+        }
         ctx.set_current_details(format!("decision agent: turn {round}"));
         let turn = ctx
             .execute_activity(
