@@ -186,14 +186,20 @@ impl AgentActivities {
         let config = crate::decision::tenant_config(store, tenant).await?;
         let settings = &config.decision.bedrock;
         let mut conversation = self.conversation(&input).await?;
-        let before = conversation::store(store, tenant, &conversation)
-            .await
-            .map_err(error::store)?;
+        // The conversation as sent, stored only when the turn ends without a reply to add.
+        let before = |conversation: &Conversation| {
+            let conversation = conversation.clone();
+            async move {
+                conversation::store(store, tenant, &conversation)
+                    .await
+                    .map_err(error::store)
+            }
+        };
         let scope = LedgerScope::from_activity(&ctx, tenant, &decision.trace_id);
         let out = if input.round > settings.max_rounds + 1 {
             fallback(
                 input.round,
-                before,
+                before(&conversation).await?,
                 format!(
                     "rounds: the model used its {} tool rounds without answering",
                     settings.max_rounds
@@ -222,7 +228,7 @@ impl AgentActivities {
             if budget.decision.verdict == Verdict::Block {
                 fallback(
                     input.round,
-                    before,
+                    before(&conversation).await?,
                     format!("budget: {}", budget.decision.reason()),
                 )
             } else {
@@ -255,7 +261,11 @@ impl AgentActivities {
                             .finish(
                                 &ctx,
                                 decision,
-                                fallback(input.round, before, format!("model_error: {e}")),
+                                fallback(
+                                    input.round,
+                                    before(&conversation).await?,
+                                    format!("model_error: {e}"),
+                                ),
                             )
                             .await;
                     }
@@ -321,7 +331,7 @@ impl AgentActivities {
         } else {
             fallback(
                 input.round,
-                before,
+                before(&conversation).await?,
                 "model_error: this worker has no Bedrock client configured".into(),
             )
         };

@@ -153,7 +153,10 @@ impl<T: AccountWrite> Tool for Writes<T> {
             .playbook(format!("tool:{name}"))
             .params(params)
             .build();
-        Ok(ToolAnswer::Propose(Box::new(proposal)))
+        Ok(ToolAnswer::Propose {
+            proposal: Box::new(proposal),
+            facts: Box::new(facts),
+        })
     }
 }
 

@@ -284,17 +284,16 @@ impl ToolGateway {
             });
         };
         let config = tenant.config;
-        let spec = self
-            .tools
-            .iter()
-            .map(|t| t.spec())
-            .find(|s| s.name == call.tool);
-        let cost_class = spec.as_ref().map_or(CostClass::Cheap, |s| s.cost_class);
-        let outcome = match (
-            &spec,
-            self.tools.iter().find(|t| t.spec().name == call.tool),
-        ) {
-            (Some(spec), Some(tool)) => {
+        // The tool and its spec, found once (a spec holds its schemas: build it once a call).
+        let found = self.tools.iter().find_map(|t| {
+            let spec = t.spec();
+            (spec.name == call.tool).then_some((spec, t))
+        });
+        let cost_class = found
+            .as_ref()
+            .map_or(CostClass::Cheap, |(s, _)| s.cost_class);
+        let outcome = match &found {
+            Some((spec, tool)) => {
                 self.governed(scope, call, &config, spec, tool.as_ref(), &tool_run_id)
                     .await?
             }
@@ -389,8 +388,8 @@ impl ToolGateway {
                 refusal: None,
                 action: None,
             }),
-            Ok(ToolAnswer::Propose(proposal)) => {
-                self.propose(scope, call, config, spec, *proposal, tool_run_id)
+            Ok(ToolAnswer::Propose { proposal, facts }) => {
+                self.propose(scope, call, config, spec, *proposal, &facts)
                     .await
             }
             Err(ToolError::Store(e)) => Err(e.into()),
@@ -412,13 +411,13 @@ impl ToolGateway {
         config: &TenantConfig,
         spec: &ToolSpec,
         proposal: Proposal,
-        tool_run_id: &str,
+        facts: &revloop_domain::world::AccountFacts,
     ) -> Result<Outcome, ToolGatewayError> {
         let store = &*self.store;
+        let tool_run_id = Self::run_id(scope);
         let account_id = call.args["account_id"].as_str().unwrap_or_default();
-        let (facts, _) =
-            crate::world::account_facts(store, &call.tenant_id, account_id, call.now).await?;
-        let snapshot = crate::snapshot::store_snapshot(store, &call.tenant_id, &facts).await?;
+        // The facts the tool grounded the proposal in are its planning snapshot.
+        let snapshot = crate::snapshot::store_snapshot(store, &call.tenant_id, facts).await?;
         let routing = route(spec, &proposal, config);
         let requires_approval = routing.needs_approval();
         let mut action = ActionRecord {
@@ -426,7 +425,7 @@ impl ToolGateway {
             tenant_id: call.tenant_id.clone(),
             account_id: account_id.to_string(),
             trace_id: call.trace_id.clone(),
-            decision_id: tool_run_id.to_string(),
+            decision_id: tool_run_id,
             proposal,
             status: ActionStatus::Proposed,
             snapshot_ref: Some(snapshot.artifact_key),

@@ -107,7 +107,11 @@ pub struct ToolData<'a> {
 #[derive(Debug, Clone, PartialEq)]
 pub enum ToolAnswer {
     Result(Value),
-    Propose(Box<Proposal>),
+    /// The proposal, and the account's facts it was grounded in (its planning snapshot).
+    Propose {
+        proposal: Box<Proposal>,
+        facts: Box<AccountFacts>,
+    },
 }
 
 #[async_trait]
