@@ -9,15 +9,21 @@ export REVLOOP_NODE_MODULES ?= $(REVLOOP_TOOLS_DIR)/node/node_modules
 CARGO ?= cargo
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 
-.PHONY: demo test test-security tools build lint clean
+.PHONY: demo test test-security test-infra tools build lint clean
 
 ## Run the whole loop locally: Temporal dev server + worker + API + demo tenant.
 demo: tools build
 	$(TARGET_DIR)/debug/revloop demo
 
-## Run every test: unit, property, store conformance and end-to-end on a real Temporal server.
-test: tools build
+## Run every test: the infrastructure checks (Helm chart), then unit, property, store
+## conformance and end-to-end tests on a real Temporal server.
+test: tools build test-infra
 	$(CARGO) test --workspace --locked -- --test-threads=2
+
+## The deployment assets, offline: the Helm chart (helm lint, kubernetes-validate, the CRD
+## schemas, pytest). Installs helm and a Python venv into the tools dir the first time.
+test-infra:
+	@scripts/check-helm.sh
 
 ## The security group alone: one test (or more) per finding in docs/security.md. `make test`
 ## runs them too.

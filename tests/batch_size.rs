@@ -16,7 +16,7 @@ use crate::helpers::*;
 /// one signal per account; the rest of the batch is daily usage readings of those accounts.
 const ACCOUNTS: usize = 5;
 
-fn batch(records: usize) -> Vec<u8> {
+pub(crate) fn batch(records: usize) -> Vec<u8> {
     let today = chrono::Utc::now().date_naive();
     let mut lines = Vec::with_capacity(records);
     for a in 0..ACCOUNTS {

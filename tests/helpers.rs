@@ -188,7 +188,6 @@ fn start_worker_process(
     extra: &[(String, String)],
 ) -> anyhow::Result<ManagedChild> {
     let mut cmd = Command::new(sibling_binary("revloop-worker")?);
-    cmd.envs(extra.iter().map(|(k, v)| (k, v)));
     cmd.env("TEMPORAL_ADDRESS", address)
         .env("REVLOOP_WORKER_METRICS_ADDR", metrics)
         .env("REVLOOP_TEMPORAL_METRICS_ADDR", temporal_metrics)
@@ -201,6 +200,8 @@ fn start_worker_process(
         .env("REVLOOP_JWT_SECRET", SECRET)
         .env("REVLOOP_INBOX_DIR", inbox_of(store))
         .env("REVLOOP_TENANT_SECRETS_DIR", secrets_of(store));
+    // A test's own settings win over the defaults above.
+    cmd.envs(extra.iter().map(|(k, v)| (k, v)));
     platform_env(&mut cmd);
     std::fs::create_dir_all(inbox_of(store).join(TENANT))?;
     std::fs::create_dir_all(secrets_of(store).join(TENANT))?;
@@ -222,6 +223,24 @@ impl TestEnv {
 
     pub fn store(&self) -> anyhow::Result<SqliteStore> {
         Ok(SqliteStore::open(&self.store_path)?)
+    }
+
+    /// Starts one more worker process beside the running one, on fresh metrics ports, with the
+    /// same environment plus `extra`.
+    pub fn spawn_another_worker(
+        &self,
+        log_name: &str,
+        extra: &[(&str, String)],
+    ) -> anyhow::Result<ManagedChild> {
+        let mut env = self.worker_env.clone();
+        env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.clone())));
+        start_worker_process(
+            &self.server.address,
+            &self.store_path,
+            &self.dir.path().join(log_name),
+            &metrics_addrs()?,
+            &env,
+        )
     }
 
     /// Starts a fresh worker process (after the previous one was killed).

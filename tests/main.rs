@@ -27,6 +27,7 @@ mod file_drop;
 mod full_loop;
 mod generated_tenant;
 mod governance;
+mod graceful_shutdown;
 mod ingest_any_size;
 mod ledger_tampering;
 mod mcp;

@@ -34,6 +34,7 @@ pub mod search_attributes;
 pub mod secrets;
 pub mod smtp;
 pub mod snapshot;
+pub mod telemetry;
 pub mod tools;
 pub mod trust_args;
 pub mod undo;

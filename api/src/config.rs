@@ -19,18 +19,10 @@ pub struct ApiArgs {
     /// series aggregate across tenants and name no customer.
     #[arg(long, env = "REVLOOP_METRICS_TENANT_LABELS", default_value_t = false)]
     pub metrics_tenant_labels: bool,
-    #[arg(
-        long,
-        env = "TEMPORAL_ADDRESS",
-        default_value = "http://127.0.0.1:7233"
-    )]
-    pub temporal_address: String,
-    #[arg(long, env = "TEMPORAL_NAMESPACE", default_value = "default")]
-    pub namespace: String,
-    #[arg(long, env = "REVLOOP_TASK_QUEUE", default_value = "revloop")]
-    pub task_queue: String,
-    #[arg(long, env = "REVLOOP_STORE", default_value = ".revloop/revloop.db")]
-    pub store: PathBuf,
+    #[command(flatten)]
+    pub temporal: revloop_runtime::temporal::TemporalArgs,
+    #[command(flatten)]
+    pub store: revloop_runtime::store_args::StoreArgs,
     /// Semantic memory's files (the tantivy index, or Titan vectors); default: `memory/`
     /// beside the store file.
     #[arg(long, env = "REVLOOP_MEMORY_DIR")]
@@ -79,15 +71,27 @@ pub struct ApiArgs {
     /// worker's REVLOOP_APPROVAL_TIMEOUT_SECS does for a decision's).
     #[arg(long, env = "REVLOOP_APPROVAL_TIMEOUT_SECS", default_value_t = 72 * 3600)]
     pub approval_timeout_secs: u64,
+    /// Seconds in-flight calls get after SIGTERM: the health service answers NOT_SERVING at
+    /// once (so Kubernetes stops routing here), listeners stop accepting, and calls still
+    /// running after this long are dropped.
+    #[arg(long, env = "REVLOOP_API_DRAIN_SECS", default_value_t = 20)]
+    pub shutdown_drain_secs: u64,
     /// HMAC secret that signs bearer tokens (HS256). Required; never logged.
     #[arg(long, env = "REVLOOP_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: String,
 }
 
 impl ApiArgs {
-    pub fn memory_dir(&self) -> PathBuf {
-        self.memory_dir
-            .clone()
-            .unwrap_or_else(|| self.store.with_file_name("memory"))
+    /// Semantic memory's folder: the flag, or `memory/` beside the SQLite file.
+    pub fn memory_dir(&self) -> anyhow::Result<PathBuf> {
+        match &self.memory_dir {
+            Some(dir) => Ok(dir.clone()),
+            None => Ok(self.store.sqlite_path()?.with_file_name("memory")),
+        }
+    }
+
+    /// Seconds in-flight calls get to finish after SIGTERM.
+    pub fn drain_secs(&self) -> u64 {
+        self.shutdown_drain_secs
     }
 }

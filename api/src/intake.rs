@@ -113,6 +113,33 @@ pub async fn start_perception_part(
 }
 
 pub async fn accept_batch(state: &AppState, batch: Batch) -> Result<Accepted, Status> {
+    let (trace_id, first_line) = match &batch.part_of {
+        Some(chunk) => (chunk.trace_id.clone(), Some(chunk.first_line)),
+        None => (uuid::Uuid::new_v4().to_string(), None),
+    };
+    // The ingest's span roots its trace: the perception workflows' activity spans, in the
+    // worker, join the same trace id (revloop_runtime::telemetry::enter_trace).
+    let span = tracing::info_span!(
+        "ingest",
+        tenant_id = %batch.tenant_id,
+        trace_id = %trace_id,
+        source = %batch.source,
+        first_line = first_line.unwrap_or(1),
+    );
+    revloop_runtime::telemetry::enter_trace(&span, &trace_id);
+    tracing::Instrument::instrument(
+        accept_batch_traced(state, batch, trace_id, first_line),
+        span,
+    )
+    .await
+}
+
+async fn accept_batch_traced(
+    state: &AppState,
+    batch: Batch,
+    trace_id: String,
+    first_line: Option<usize>,
+) -> Result<Accepted, Status> {
     let mut parsed = parse_jsonl(&batch.jsonl);
     // Lines are numbered as in the whole file.
     let offset = batch
@@ -157,10 +184,6 @@ pub async fn accept_batch(state: &AppState, batch: Batch) -> Result<Accepted, St
         .quarantine_all(&quarantined)
         .await
         .map_err(error::store)?;
-    let (trace_id, first_line) = match &batch.part_of {
-        Some(chunk) => (chunk.trace_id.clone(), Some(chunk.first_line)),
-        None => (uuid::Uuid::new_v4().to_string(), None),
-    };
     let workflow_id = if parsed.records.is_empty() {
         String::new()
     } else {
@@ -175,6 +198,13 @@ pub async fn accept_batch(state: &AppState, batch: Batch) -> Result<Accepted, St
         )
         .await?
     };
+    tracing::info!(
+        evidence_id = %evidence.evidence_id,
+        accepted = parsed.records.len(),
+        rejected = parsed.rejected.len(),
+        workflow_id = %workflow_id,
+        "batch accepted"
+    );
     Ok(Accepted {
         trace_id,
         workflow_id,

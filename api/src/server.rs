@@ -19,10 +19,11 @@ use revloop_proto::v1::question_service_server::QuestionServiceServer;
 use revloop_proto::v1::signal_service_server::SignalServiceServer;
 use revloop_proto::v1::tenant_service_server::TenantServiceServer;
 use revloop_proto::v1::world_service_server::WorldServiceServer;
+use revloop_runtime::shutdown::StopSignal;
 use revloop_store::{SqliteStore, Store};
-use temporalio_client::{Client, ClientOptions, Connection, ConnectionOptions};
+use temporalio_client::Client;
+use tonic::server::NamedService;
 use tonic::transport::Server;
-use url::Url;
 
 use crate::auth::Authenticator;
 use crate::config::ApiArgs;
@@ -52,52 +53,31 @@ pub struct AppState {
     pub http_limits: crate::http::limits::HttpLimits,
 }
 
-async fn connect_temporal(args: &ApiArgs) -> anyhow::Result<Client> {
-    let url = Url::parse(&args.temporal_address)
-        .with_context(|| format!("TEMPORAL_ADDRESS {:?}", args.temporal_address))?;
-    let mut last_error = None;
-    // The API may start before Temporal answers (Kubernetes, the demo): wait a little.
-    for _ in 0..30 {
-        match Connection::connect(
-            ConnectionOptions::new(url.clone())
-                .identity(format!("revloop-api@{}", std::process::id()))
-                .build(),
-        )
-        .await
-        {
-            Ok(conn) => {
-                return Ok(Client::new(
-                    conn,
-                    ClientOptions::new(args.namespace.clone()).build(),
-                )?);
-            }
-            Err(e) => last_error = Some(e),
-        }
-        tokio::time::sleep(Duration::from_secs(1)).await;
-    }
-    Err(anyhow::anyhow!(
-        "connecting to Temporal at {}: {:?}",
-        args.temporal_address,
-        last_error
-    ))
-}
-
 pub async fn serve(args: ApiArgs) -> anyhow::Result<()> {
     if args.jwt_secret.len() < 16 {
         anyhow::bail!("REVLOOP_JWT_SECRET must be at least 16 characters");
     }
-    let store = SqliteStore::open(&args.store)
-        .with_context(|| format!("opening the store {}", args.store.display()))?;
-    let temporal = connect_temporal(&args).await?;
+    let stop = StopSignal::install("revloop-api").context("installing the SIGTERM handler")?;
+    let store_path = args.store.sqlite_path()?;
+    let store = SqliteStore::open(&store_path)
+        .with_context(|| format!("opening the store {}", store_path.display()))?;
+    // The API may start before Temporal answers (Kubernetes, the demo): wait a little.
+    let temporal = args
+        .temporal
+        .connect(
+            revloop_runtime::temporal::identity("revloop-api"),
+            Duration::from_secs(30),
+        )
+        .await?;
     let state = AppState {
         store: Arc::new(store),
-        memory: open_memory(&args.memory, &args.memory_dir()).await?,
+        memory: open_memory(&args.memory, &args.memory_dir()?).await?,
         account_states: Arc::new(AccountStateCache::new(
             NonZeroUsize::new(args.account_cache)
                 .context("REVLOOP_ACCOUNT_CACHE must be at least 1")?,
         )),
         temporal,
-        task_queue: args.task_queue.clone(),
+        task_queue: args.temporal.task_queue.clone(),
         egress: args
             .trust
             .egress
@@ -123,7 +103,7 @@ pub async fn serve(args: ApiArgs) -> anyhow::Result<()> {
         auth: auth.clone(),
         csrf: crate::web::CsrfKey::derive(&args.jwt_secret),
         temporal_ui: args.temporal_ui_url.clone(),
-        namespace: args.namespace.clone(),
+        namespace: args.temporal.namespace.clone(),
         secure_cookies: args.web_secure_cookies,
     };
 
@@ -155,6 +135,23 @@ pub async fn serve(args: ApiArgs) -> anyhow::Result<()> {
     health_reporter
         .set_serving::<WorldServiceServer<WorldApi>>()
         .await;
+    // On SIGTERM: NOT_SERVING first (readiness turns, no new traffic is routed here), then the
+    // listeners stop accepting and in-flight calls drain.
+    let (unready_tx, unready) = tokio::sync::watch::channel(false);
+    {
+        let stop = stop.clone();
+        let reporter = health_reporter.clone();
+        tokio::spawn(async move {
+            stop.requested().await;
+            for service in SERVICE_NAMES.iter().copied().chain([""]) {
+                reporter
+                    .set_service_status(service, tonic_health::ServingStatus::NotServing)
+                    .await;
+            }
+            tracing::info!("api stopping: health NOT_SERVING, draining in-flight calls");
+            let _ = unready_tx.send(true);
+        });
+    }
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(revloop_proto::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
@@ -198,7 +195,7 @@ pub async fn serve(args: ApiArgs) -> anyhow::Result<()> {
                 listener,
                 crate::http::metrics_router(state.clone()),
                 &args.http_limits,
-                shutdown_signal(),
+                drained(stop.clone(), unready.clone()),
             ))
         }
         None => None,
@@ -215,7 +212,7 @@ pub async fn serve(args: ApiArgs) -> anyhow::Result<()> {
             .merge(crate::web::router(web))
             .merge(mcp),
         &args.http_limits,
-        shutdown_signal(),
+        drained(stop.clone(), unready.clone()),
     );
     let grpc = Server::builder()
         .layer(crate::metrics::GrpcMetricsLayer)
@@ -259,20 +256,44 @@ pub async fn serve(args: ApiArgs) -> anyhow::Result<()> {
         ))
         .serve_with_incoming_shutdown(
             tokio_stream::wrappers::TcpListenerStream::new(listener),
-            shutdown_signal(),
+            drained(stop.clone(), unready.clone()),
         );
-    let (grpc, http, metrics) = tokio::join!(grpc, http, metrics);
-    grpc?;
-    http?;
-    metrics?;
+    let drain = Duration::from_secs(args.drain_secs());
+    let deadline = async {
+        stop.clone().requested().await;
+        tokio::time::sleep(drain).await;
+    };
+    tokio::select! {
+        (grpc, http, metrics) = async { tokio::join!(grpc, http, metrics) } => {
+            grpc?;
+            http?;
+            metrics?;
+            tracing::info!("api stopped");
+        }
+        _ = deadline => {
+            tracing::warn!(drain_secs = drain.as_secs(), "api stopped with calls still running after the drain period");
+        }
+    }
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .expect("SIGTERM handler");
-    tokio::select! {
-        _ = term.recv() => {}
-        _ = tokio::signal::ctrl_c() => {}
-    }
+/// Every gRPC service the API serves, for the health service's per-service statuses.
+const SERVICE_NAMES: [&str; 9] = [
+    <IngestServiceServer<IngestApi> as NamedService>::NAME,
+    <ActionServiceServer<ActionApi> as NamedService>::NAME,
+    <LedgerServiceServer<LedgerApi> as NamedService>::NAME,
+    <SignalServiceServer<SignalApi> as NamedService>::NAME,
+    <TenantServiceServer<TenantApi> as NamedService>::NAME,
+    <ConnectorServiceServer<ConnectorApi> as NamedService>::NAME,
+    <QuestionServiceServer<QuestionApi> as NamedService>::NAME,
+    <PlanServiceServer<PlanApi> as NamedService>::NAME,
+    <WorldServiceServer<WorldApi> as NamedService>::NAME,
+];
+
+/// Resolves once the stop was asked for and the health service says NOT_SERVING, so a
+/// listener stops accepting only after readiness has turned.
+async fn drained(stop: StopSignal, unready: tokio::sync::watch::Receiver<bool>) {
+    stop.requested().await;
+    let mut unready = unready;
+    let _ = unready.wait_for(|done| *done).await;
 }

@@ -10,20 +10,15 @@ use std::path::PathBuf;
     about = "Runs revloop's workflows and activities"
 )]
 pub struct WorkerArgs {
-    /// Temporal frontend address.
-    #[arg(
-        long,
-        env = "TEMPORAL_ADDRESS",
-        default_value = "http://127.0.0.1:7233"
-    )]
-    pub temporal_address: String,
-    #[arg(long, env = "TEMPORAL_NAMESPACE", default_value = "default")]
-    pub namespace: String,
-    #[arg(long, env = "REVLOOP_TASK_QUEUE", default_value = "revloop")]
-    pub task_queue: String,
-    /// SQLite store file shared with the API.
-    #[arg(long, env = "REVLOOP_STORE", default_value = ".revloop/revloop.db")]
-    pub store: PathBuf,
+    #[command(flatten)]
+    pub temporal: revloop_runtime::temporal::TemporalArgs,
+    /// Which tasks this replica polls: `all`, or `workflows` / `activities` only, so that
+    /// workflow workers (few, with a warm sticky cache) and activity workers (scaled on the
+    /// backlog) can be separate Deployments on the same task queue.
+    #[arg(long, env = "REVLOOP_WORKER_MODE", value_enum, default_value_t = WorkerMode::All)]
+    pub mode: WorkerMode,
+    #[command(flatten)]
+    pub store: revloop_runtime::store_args::StoreArgs,
     /// Semantic memory's files (the tantivy index, or Titan vectors); default: `memory/`
     /// beside the store file.
     #[arg(long, env = "REVLOOP_MEMORY_DIR")]
@@ -54,19 +49,39 @@ pub struct WorkerArgs {
     /// perception (`StartPerception` paths, `file_drop` connectors) is off.
     #[arg(long, env = "REVLOOP_INBOX_DIR")]
     pub inbox_dir: Option<PathBuf>,
+    /// Where to serve `/healthz` (Temporal reachable and this replica's pollers seen by the
+    /// server: readiness) and `/livez` (the process is up: liveness), e.g. 0.0.0.0:8081; off
+    /// when unset.
+    #[arg(long, env = "REVLOOP_WORKER_HEALTH_ADDR")]
+    pub health_addr: Option<SocketAddr>,
     /// Seconds running activities get to finish after SIGTERM before they are cancelled.
     #[arg(long, env = "REVLOOP_GRACEFUL_SHUTDOWN_SECS", default_value_t = 20)]
     pub graceful_shutdown_secs: u64,
 }
 
-impl WorkerArgs {
-    pub fn memory_dir(&self) -> PathBuf {
-        self.memory_dir
-            .clone()
-            .unwrap_or_else(|| self.store.with_file_name("memory"))
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum WorkerMode {
+    All,
+    Workflows,
+    Activities,
+}
+
+impl WorkerMode {
+    pub fn runs_workflows(self) -> bool {
+        matches!(self, Self::All | Self::Workflows)
     }
 
-    pub fn identity(&self) -> String {
-        format!("revloop-worker@{}", std::process::id())
+    pub fn runs_activities(self) -> bool {
+        matches!(self, Self::All | Self::Activities)
+    }
+}
+
+impl WorkerArgs {
+    /// Semantic memory's folder: the flag, or `memory/` beside the SQLite file.
+    pub fn memory_dir(&self) -> anyhow::Result<PathBuf> {
+        match &self.memory_dir {
+            Some(dir) => Ok(dir.clone()),
+            None => Ok(self.store.sqlite_path()?.with_file_name("memory")),
+        }
     }
 }

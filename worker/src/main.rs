@@ -1,12 +1,14 @@
 //! revloop-worker: hosts every revloop workflow and activity on one Temporal task queue.
 //!
 //! Stateless by design (all state is in Temporal and the store), so Kubernetes can add and
-//! remove replicas freely. SIGTERM stops polling and lets running tasks finish.
+//! remove replicas freely. The first SIGTERM marks it unready, stops polling and lets running
+//! activities finish for `REVLOOP_GRACEFUL_SHUTDOWN_SECS`, then it exits 0; a second one exits
+//! at once.
 
-mod config;
 mod ignored_signals;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -26,27 +28,29 @@ use revloop_activities::secrets::TenantSecrets;
 use revloop_activities::{Deps, Settings};
 use revloop_store::SqliteStore;
 use revloop_workflows::*;
-use temporalio_client::{Client, ClientOptions, Connection, ConnectionOptions};
 use temporalio_common::telemetry::metrics::CoreMeter;
 use temporalio_common::telemetry::{
     PrometheusExporterOptions, TelemetryOptions, start_prometheus_metric_exporter,
 };
 use temporalio_sdk::runtime::RuntimeOptions;
 use temporalio_sdk::{Runtime, Worker, WorkerOptions};
-use url::Url;
 
-use config::WorkerArgs;
+use revloop_runtime::shutdown::StopSignal;
+use revloop_worker::config::WorkerArgs;
+use revloop_worker::health::{self, Health};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = WorkerArgs::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,temporalio_sdk_core=warn".into()),
-        )
-        .init();
+    let telemetry =
+        revloop_runtime::telemetry::init("revloop-worker", "info,temporalio_sdk_core=warn")?;
+    let result = run(args).await;
+    telemetry.shutdown();
+    result
+}
 
+async fn run(args: WorkerArgs) -> anyhow::Result<()> {
+    let stop = StopSignal::install("revloop-worker").context("installing the SIGTERM handler")?;
     revloop_activities::metrics::set_tenant_labels(args.metrics_tenant_labels);
     if let Some(addr) = args.metrics_addr {
         let listener = tokio::net::TcpListener::bind(addr)
@@ -81,28 +85,21 @@ async fn main() -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("runtime options: {e}"))?;
     let runtime = Runtime::from_current_tokio(runtime_options)?;
 
-    let url = Url::parse(&args.temporal_address)
-        .with_context(|| format!("TEMPORAL_ADDRESS {:?}", args.temporal_address))?;
-    let connection = Connection::connect(
-        ConnectionOptions::new(url)
-            .identity(args.identity())
-            .build(),
-    )
-    .await
-    .with_context(|| format!("connecting to Temporal at {}", args.temporal_address))?;
-    let client = Client::new(
-        connection,
-        ClientOptions::new(args.namespace.clone()).build(),
-    )?;
-
-    let store = SqliteStore::open(&args.store)
-        .with_context(|| format!("opening the store {}", args.store.display()))?;
+    let identity = revloop_runtime::temporal::identity("revloop-worker");
+    let client = args
+        .temporal
+        .connect(identity.clone(), Duration::from_secs(30))
+        .await?;
+    let store_path = args.store.sqlite_path()?;
+    let store = SqliteStore::open(&store_path)
+        .with_context(|| format!("opening the store {}", store_path.display()))?;
+    let task_queue = args.temporal.task_queue.clone();
     let deps = Deps {
         store: Arc::new(store),
-        memory: open_memory(&args.memory, &args.memory_dir()).await?,
+        memory: open_memory(&args.memory, &args.memory_dir()?).await?,
         temporal: Some(client.clone()),
         settings: Settings {
-            task_queue: args.task_queue.clone(),
+            task_queue: task_queue.clone(),
             debounce_secs: args.debounce_secs,
             approval_timeout_secs: args.approval_timeout_secs,
             inbox_dir: args.inbox_dir.clone(),
@@ -116,6 +113,76 @@ async fn main() -> anyhow::Result<()> {
         },
         approval_keys: ApprovalKeys::from_args(&args.trust.approval_keys)?,
     };
+
+    let mut options = WorkerOptions::new(task_queue.clone())
+        .graceful_shutdown_period(Duration::from_secs(args.graceful_shutdown_secs))
+        .build();
+    if args.mode.runs_workflows() {
+        register_workflows(&mut options, &deps)?;
+    }
+    if args.mode.runs_activities() {
+        register_activities(&mut options, &deps, &args).await?;
+    }
+    let mut worker = Worker::new(&runtime, client.clone(), options)?;
+
+    let health = Arc::new(Health {
+        client,
+        namespace: args.temporal.namespace.clone(),
+        task_queue: task_queue.clone(),
+        identity,
+        mode: args.mode,
+        stopping: AtomicBool::new(false),
+    });
+    if let Some(addr) = args.health_addr {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("binding the health endpoint {addr}"))?;
+        tracing::info!(addr = %listener.local_addr()?, "health endpoint listening");
+        let app = health::router(health.clone());
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, app).await {
+                tracing::error!(error = %e, "health endpoint stopped");
+            }
+        });
+    }
+    let shutdown = worker.shutdown_handle();
+    let grace = args.graceful_shutdown_secs;
+    tokio::spawn(async move {
+        stop.requested().await;
+        health.stopping.store(true, Ordering::SeqCst);
+        tracing::info!(
+            grace_secs = grace,
+            "stopping: no new tasks; running activities get the grace period"
+        );
+        shutdown();
+    });
+    tracing::info!(task_queue = %task_queue, namespace = %args.temporal.namespace, mode = ?args.mode, "worker polling");
+    println!("revloop-worker ready on task queue {task_queue}");
+    worker.run().await?;
+    tracing::info!("worker stopped");
+    Ok(())
+}
+
+fn register_workflows(options: &mut WorkerOptions, deps: &Deps) -> anyhow::Result<()> {
+    options
+        .register_workflow::<PerceptionWorkflow>()?
+        .register_workflow::<AccountWorkflow>()?
+        .register_workflow::<DecisionWorkflow>()?
+        .register_workflow::<ApprovalWorkflow>()?
+        .register_workflow::<ActionWorkflow>()?
+        .register_workflow::<ClarificationWorkflow>()?
+        .register_workflow::<CalibrationWorkflow>()?
+        .register_workflow::<UndoActionWorkflow>()?
+        .register_workflow::<PlanWorkflow>()?
+        .worker_interceptor(ignored_signals::IgnoredSignals::new(deps.store.clone()));
+    Ok(())
+}
+
+async fn register_activities(
+    options: &mut WorkerOptions,
+    deps: &Deps,
+    args: &WorkerArgs,
+) -> anyhow::Result<()> {
     let perception = PerceptionActivities::new(deps.clone());
     perception
         .check_connectors()
@@ -127,17 +194,7 @@ async fn main() -> anyhow::Result<()> {
     let bedrock = BedrockModel::new(
         revloop_activities::models::bedrock::client(args.memory.bedrock_endpoint.as_deref()).await,
     );
-
-    let options = WorkerOptions::new(args.task_queue.clone())
-        .register_workflow::<PerceptionWorkflow>()?
-        .register_workflow::<AccountWorkflow>()?
-        .register_workflow::<DecisionWorkflow>()?
-        .register_workflow::<ApprovalWorkflow>()?
-        .register_workflow::<ActionWorkflow>()?
-        .register_workflow::<ClarificationWorkflow>()?
-        .register_workflow::<CalibrationWorkflow>()?
-        .register_workflow::<UndoActionWorkflow>()?
-        .register_workflow::<PlanWorkflow>()?
+    options
         .register_activities(perception)
         .register_activities(
             DecisionActivities::new(deps.clone()).with_model(Box::new(bedrock.clone())),
@@ -148,28 +205,6 @@ async fn main() -> anyhow::Result<()> {
         .register_activities(actions)
         .register_activities(PlanActivities::new(deps.clone()))
         .register_activities(AgentActivities::new(deps.clone(), Some(bedrock)))
-        .worker_interceptor(ignored_signals::IgnoredSignals::new(deps.store.clone()))
-        .graceful_shutdown_period(Duration::from_secs(args.graceful_shutdown_secs))
-        .build();
-    let mut worker = Worker::new(&runtime, client, options)?;
-    let stop = worker.shutdown_handle();
-    tokio::spawn(async move {
-        wait_for_stop_signal().await;
-        tracing::info!("stopping: finishing running tasks");
-        stop();
-    });
-    tracing::info!(task_queue = %args.task_queue, namespace = %args.namespace, "worker polling");
-    println!("revloop-worker ready on task queue {}", args.task_queue);
-    worker.run().await?;
-    tracing::info!("worker stopped");
+        .activity_inbound_interceptor(revloop_activities::telemetry::ActivitySpans);
     Ok(())
-}
-
-async fn wait_for_stop_signal() {
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .expect("SIGTERM handler");
-    tokio::select! {
-        _ = term.recv() => {}
-        _ = tokio::signal::ctrl_c() => {}
-    }
 }

@@ -3,6 +3,7 @@
 mod account;
 mod actions;
 mod bench;
+mod config;
 mod connectors;
 mod decide;
 mod demo;
@@ -198,12 +199,17 @@ pub enum Command {
     Bench(bench::BenchCommand),
     /// Mint a bearer token with the signing secret (REVLOOP_JWT_SECRET).
     Token(token::TokenArgs),
+    /// Check a worker's or API's settings before starting it (`revloop config check --for
+    /// worker`): prints what it will use, secrets masked; refuses contradictions (exit 78).
+    #[command(subcommand)]
+    Config(config::ConfigCommand),
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<i32> {
     match &cli.command {
         Command::Demo(args) => demo::run(args).await,
         Command::Token(args) => token::run(args),
+        Command::Config(cmd) => config::run(cmd, cli.json),
         Command::Seed(args) => seed::run(args),
         Command::Bench(cmd) => bench::run(cmd, cli.json).await,
         Command::Signals(signals::SignalsCommand::Detect(args)) => signals::detect(args, cli.json),
@@ -280,6 +286,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
                 Command::Connectors(cmd) => connectors::run(client, cmd, cli.json).await,
                 Command::Demo(_)
                 | Command::Token(_)
+                | Command::Config(_)
                 | Command::Seed(_)
                 | Command::Bench(_)
                 | Command::Decide(_)
