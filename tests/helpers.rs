@@ -105,6 +105,15 @@ pub async fn spawn_env() -> anyhow::Result<TestEnv> {
 /// [`spawn_env`] with more environment for the worker (a local Bedrock endpoint and its
 /// credentials, say).
 pub async fn spawn_env_with(worker_env: &[(&str, String)]) -> anyhow::Result<TestEnv> {
+    spawn_env_for(worker_env, &[]).await
+}
+
+/// [`spawn_env`] with more environment for the worker and for the API (an OTLP endpoint, a
+/// log format).
+pub async fn spawn_env_for(
+    worker_env: &[(&str, String)],
+    api_env: &[(&str, String)],
+) -> anyhow::Result<TestEnv> {
     let dir = tempfile::tempdir()?;
     let temporal_bin = find_temporal_bin()?;
     let opts = DevServerOptions {
@@ -152,7 +161,8 @@ pub async fn spawn_env_with(worker_env: &[(&str, String)]) -> anyhow::Result<Tes
             http_url.trim_start_matches("http://"),
         )
         .env("REVLOOP_API_METRICS_ADDR", &api_metrics_addr)
-        .env("REVLOOP_TENANT_SECRET_acme-co__PUSH", PUSH_SECRET);
+        .env("REVLOOP_TENANT_SECRET_acme-co__PUSH", PUSH_SECRET)
+        .envs(api_env.iter().map(|(k, v)| (k, v)));
     platform_env(&mut api_cmd);
     let api = ManagedChild::spawn("revloop-api", api_cmd, &dir.path().join("api.log"))?;
     let mut env = TestEnv {

@@ -5,6 +5,7 @@
 mod converse_server;
 mod helpers;
 mod mailpit;
+mod otlp_receiver;
 mod salesforce_org;
 
 mod account_continue_as_new;
@@ -41,4 +42,5 @@ mod salesforce_pull;
 mod security;
 mod security_webhooks;
 mod tenant_isolation;
+mod traces;
 mod world;
