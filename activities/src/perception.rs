@@ -201,6 +201,13 @@ impl PerceptionActivities {
                 });
             }
         }
+        tracing::info!(
+            connector = %kind,
+            bytes = evidence.content.len(),
+            parts = parts.as_ref().map_or(1, |p| p.count),
+            empty,
+            "delta fetched"
+        );
         Ok(FetchOutput {
             parts,
             evidence_id: if empty {
@@ -325,6 +332,11 @@ impl PerceptionActivities {
         // The change set goes to the store; the workflow carries its key and count.
         let changes = std::mem::take(&mut out.changes);
         out.changed = changes.len();
+        tracing::info!(
+            evidence_id = %input.evidence_id,
+            changed = out.changed,
+            "records normalized"
+        );
         if !changes.is_empty() {
             out.change_set = Some(
                 batch_sets::put(&**store, &input.tenant_id, batch_sets::CHANGE_SET, &changes)
@@ -402,6 +414,14 @@ impl PerceptionActivities {
         }
         let new_signals = std::mem::take(&mut out.new_signals);
         out.new_signal_count = new_signals.len();
+        tracing::info!(new_signals = out.new_signal_count, "signals detected");
+        for signal in &new_signals {
+            tracing::debug!(
+                signal_type = %signal.signal_type,
+                account_id = %signal.account_id,
+                "signal raised"
+            );
+        }
         if !new_signals.is_empty() {
             out.signal_set = Some(
                 batch_sets::put(
