@@ -190,3 +190,54 @@ async fn sigterm_lets_the_running_activity_finish_once_and_exits_zero() -> anyho
     assert_eq!(ledger_entries, 1, "one ledger entry for the one normalize");
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_sigterm_exits_at_once_with_work_still_running() -> anyhow::Result<()> {
+    let mut env = spawn_env_with(&[("REVLOOP_GRACEFUL_SHUTDOWN_SECS", "300".to_string())]).await?;
+    let evidence = Evidence::new(
+        TENANT_ID,
+        crate::batch_size::batch(RECORDS),
+        Provenance {
+            source: "second sigterm".into(),
+            connector: "pushed_batch".into(),
+            fetched_at: chrono::Utc::now(),
+            cursor: None,
+            trust_class: "crm".into(),
+        },
+    );
+    env.store()?.put_evidence(&evidence).await?;
+    let workflow_id = format!("{TENANT_ID}/perception/second-sigterm");
+    env.temporal
+        .start_workflow(
+            PerceptionWorkflow::run,
+            PerceptionInput {
+                tenant_id: TENANT_ID.into(),
+                trace_id: uuid::Uuid::new_v4().to_string(),
+                source: SourceRef::PushedBatch {
+                    evidence_id: evidence.evidence_id.clone(),
+                },
+            },
+            WorkflowStartOptions::new("revloop", workflow_id.clone()).build(),
+        )
+        .await?;
+    running_attempt(&env, &workflow_id, "normalize_records").await?;
+    env.worker.terminate();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let asked = Instant::now();
+    env.worker.terminate();
+    let status = env
+        .worker
+        .wait_for_exit(Duration::from_secs(10))
+        .ok_or_else(|| anyhow::anyhow!("a second SIGTERM did not end the worker"))?;
+    assert_eq!(status.code(), Some(143), "forced exit status");
+    assert!(asked.elapsed() < Duration::from_secs(10));
+    // It did not wait for the activity: the workflow is still running, normalize unfinished.
+    assert!(
+        !completed_activities(&env, &workflow_id)
+            .await?
+            .iter()
+            .any(|a| a.ends_with("normalize_records")),
+        "normalize_records finished, so the second signal proved nothing"
+    );
+    Ok(())
+}
