@@ -15,15 +15,17 @@ TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 demo: tools build
 	$(TARGET_DIR)/debug/revloop demo
 
-## Run every test: the infrastructure checks (Helm chart), then unit, property, store
+## Run every test: the infrastructure checks (Helm chart, AWS CDK stack), then unit, property, store
 ## conformance and end-to-end tests on a real Temporal server.
 test: tools build test-infra
 	$(CARGO) test --workspace --locked -- --test-threads=2
 
 ## The deployment assets, offline: the Helm chart (helm lint, kubernetes-validate, the CRD
-## schemas, pytest). Installs helm and a Python venv into the tools dir the first time.
+## schemas, pytest) and the AWS CDK stack (tsc, assertions tests, cdk synth, cfn-lint).
+## Installs helm, a Python venv and the CDK's npm packages into the tools dir the first time.
 test-infra:
 	@scripts/check-helm.sh
+	@scripts/check-cdk.sh
 
 ## The security group alone: one test (or more) per finding in docs/security.md. `make test`
 ## runs them too.

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import CHART, NAMESPACE, VALUE_SETS, render_error, render_set
+from conftest import CHART, NAMESPACE, REPO, VALUE_SETS, render_error, render_set
 
 PRODUCTION = "production"
 MAX_HEARTBEAT_TIMEOUT_SECS = 20
@@ -362,7 +362,7 @@ def test_production_uses_the_aws_stack():
         assert env["REVLOOP_S3_LEDGER_BUCKET"] == "revloop-prod-ledger"
         assert env["REVLOOP_S3_SCHEMA_BUCKET"] == "revloop-prod-schemas"
         assert env["AWS_REGION"] == "eu-west-1"
-        assert env["REVLOOP_KMS_KEY_ID"].startswith("alias/")
+        assert env["REVLOOP_KMS_KEY_ID"] == "alias/revloop-prod/deployment", "the AWS stack's deployment key alias"
         assert env["REVLOOP_MEMORY_BACKEND"] == "titan"
         assert env["REVLOOP_LOG_FORMAT"] == "json"
         assert env["OTEL_EXPORTER_OTLP_ENDPOINT"]
@@ -373,7 +373,88 @@ def test_production_uses_the_aws_stack():
         sa = accounts[pod_spec(d)["serviceAccountName"]]
         assert sa["metadata"]["annotations"]["eks.amazonaws.com/role-arn"].startswith("arn:aws:iam::")
     roles = {sa["metadata"]["annotations"]["eks.amazonaws.com/role-arn"] for sa in accounts.values()}
-    assert len(roles) == 2, "the worker and the API have roles of their own"
+    assert len(roles) == len(accounts) == 3, "the worker, the API and the agent tools have roles of their own"
+
+
+# ---- the agent tools' ServiceAccount -----------------------------------------------------
+
+AGENT_TOOLS = "agent-tools"
+AWS_CONFIG_TS = REPO / "infra" / "aws" / "lib" / "config.ts"
+
+
+def agent_tools_accounts(docs):
+    return [sa for sa in of_kind(docs, "ServiceAccount")
+            if sa["metadata"]["labels"].get("app.kubernetes.io/component") == AGENT_TOOLS]
+
+
+def is_aws(docs):
+    return {effective_env(docs, main_container(d))["REVLOOP_STORE"] for d in of_kind(docs, "Deployment")} == {"aws"}
+
+
+def test_agent_tools_service_account_exists_with_the_aws_store_only(value_set):
+    docs = render_set(value_set)
+    accounts = agent_tools_accounts(docs)
+    if not is_aws(docs):
+        assert accounts == [], "no agent tools ServiceAccount with sqlite (its role is the AWS stack's)"
+        return
+    assert len(accounts) == 1
+    sa = accounts[0]
+    assert sa["metadata"]["name"] == "revloop-agent-tools"
+    assert sa["automountServiceAccountToken"] is False
+
+
+def test_no_pod_uses_the_agent_tools_service_account_yet(value_set):
+    # The decision agent's tool calls still run in the worker, with the worker's role: nothing
+    # assumes the agent tools' role until the worker does (README.md says so).
+    docs = render_set(value_set)
+    tools = {sa["metadata"]["name"] for sa in agent_tools_accounts(docs)}
+    for d in of_kind(docs, "Deployment"):
+        assert pod_spec(d)["serviceAccountName"] not in tools, d["metadata"]["name"]
+
+
+def test_production_agent_tools_service_account_has_its_irsa_role():
+    sa = agent_tools_accounts(render_set(PRODUCTION))[0]
+    assert sa["metadata"]["annotations"] == {
+        "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/revloop-prod-agent-tools"}
+
+
+def test_agent_tools_service_account_values():
+    named_ = render_set("aws-apikey", ("serviceAccount.agentTools.name=tools",
+                                       "serviceAccount.agentTools.annotations.a=b"))
+    assert [(sa["metadata"]["name"], sa["metadata"]["annotations"]) for sa in agent_tools_accounts(named_)] == [
+        ("tools", {"a": "b"})]
+    assert "annotations" not in agent_tools_accounts(render_set("aws-apikey"))[0]["metadata"]
+    assert agent_tools_accounts(render_set("aws-apikey", ("fullnameOverride=rl",)))[0]["metadata"]["name"] == "rl-agent-tools"
+    assert agent_tools_accounts(render_set("aws-apikey", ("serviceAccount.agentTools.create=false",))) == []
+    # Its own switch: the chart may leave the worker's and the API's accounts to you and still create this one.
+    only = render_set("aws-apikey", ("serviceAccount.create=false",))
+    assert [sa["metadata"]["name"] for sa in of_kind(only, "ServiceAccount")] == ["revloop-agent-tools"]
+
+
+def aws_stack_default_service_accounts() -> dict[str, str]:
+    """DEFAULT_SERVICE_ACCOUNTS of infra/aws/lib/config.ts: the names the stack's roles trust by default."""
+    text = AWS_CONFIG_TS.read_text()
+    block = re.search(r"DEFAULT_SERVICE_ACCOUNTS = \{(.*?)\}", text, re.S)
+    assert block, "DEFAULT_SERVICE_ACCOUNTS not found in infra/aws/lib/config.ts"
+    return dict(re.findall(r"(\w+): '([^']+)'", block.group(1)))
+
+
+def test_service_account_names_are_the_ones_the_aws_stack_trusts():
+    # For release `revloop` the chart's default names are the stack's defaults, so the roles'
+    # IRSA trust (system:serviceaccount:<namespace>:<name>) matches without setting either side.
+    docs = render_set(PRODUCTION)
+    stack = aws_stack_default_service_accounts()
+    assert set(stack) == {"worker", "api", "agentTools"}
+    worker_accounts = {pod_spec(d)["serviceAccountName"] for d in workers(docs)}
+    assert worker_accounts == {stack["worker"]}
+    assert pod_spec(api(docs))["serviceAccountName"] == stack["api"]
+    assert [sa["metadata"]["name"] for sa in agent_tools_accounts(docs)] == [stack["agentTools"]]
+    # …and each annotation names the stack's role for that account ({prefix}-worker, -api, -agent-tools).
+    prefix = effective_env(docs, main_container(api(docs)))["REVLOOP_AWS_TABLE_PREFIX"]
+    accounts = {sa["metadata"]["name"]: sa for sa in of_kind(docs, "ServiceAccount")}
+    for component, role in (("worker", "worker"), ("api", "api"), ("agentTools", "agent-tools")):
+        arn = accounts[stack[component]]["metadata"]["annotations"]["eks.amazonaws.com/role-arn"]
+        assert arn.endswith(f":role/{prefix}-{role}"), arn
 
 
 @pytest.mark.parametrize("name", ["default", "sqlite-split"])
@@ -501,6 +582,11 @@ REFUSED = [
                  ["is not a tenant id"], id="tenant-path-traversal"),
     pytest.param(PRODUCTION, ["worker.activities.autoscaling.targetQueueSize=0"],
                  ["targetQueueSize must be at least 1"], id="target-queue-size-0"),
+    pytest.param(PRODUCTION, ["serviceAccount.agentTools.name=revloop-worker"],
+                 ['serviceAccount.agentTools.name "revloop-worker" is also the worker\'s or the API\'s ServiceAccount'],
+                 id="agent-tools-shares-the-worker-account"),
+    pytest.param("aws-apikey", ["serviceAccount.api.name=tools", "serviceAccount.agentTools.name=tools"],
+                 ["the agent tools need one of their own"], id="agent-tools-shares-the-api-account"),
 ]
 
 

@@ -51,6 +51,16 @@ app.kubernetes.io/part-of: revloop
 {{- .Values.serviceAccount.api.name | default (printf "%s-api" (include "revloop.fullname" .)) -}}
 {{- end -}}
 
+{{/* The agent tools' ServiceAccount (for release `revloop`: `revloop-agent-tools`, the AWS stack's default). */}}
+{{- define "revloop.agentToolsServiceAccountName" -}}
+{{- .Values.serviceAccount.agentTools.name | default (printf "%s-agent-tools" (include "revloop.fullname" .)) -}}
+{{- end -}}
+
+{{/* "true" when the chart renders the agent tools' ServiceAccount. */}}
+{{- define "revloop.agentToolsServiceAccount" -}}
+{{- if and .Values.serviceAccount.agentTools.create (eq .Values.store.backend "aws") }}true{{ end -}}
+{{- end -}}
+
 {{- define "revloop.secretName" -}}
 {{- .Values.secrets.existingSecret | default (include "revloop.fullname" .) -}}
 {{- end -}}
