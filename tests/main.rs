@@ -30,6 +30,7 @@ mod generated_tenant;
 mod governance;
 mod graceful_shutdown;
 mod ingest_any_size;
+mod ledger_digests;
 mod ledger_tampering;
 mod mcp;
 mod meeting_timer;

@@ -80,6 +80,17 @@ impl OperatorKey {
 }
 
 impl ApprovalKeys {
+    /// The Ed25519 key that signs ledger digests, derived from the current operator key (so a
+    /// deployment has one secret to keep). Its public half is in every digest; pin it where the
+    /// digests are checked.
+    pub fn ledger_signing_key(&self) -> ed25519_dalek::SigningKey {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.current.secret)
+            .expect("HMAC takes any key length");
+        mac.update(b"revloop ledger digest signing key v1\0");
+        let seed: [u8; 32] = mac.finalize().into_bytes().into();
+        ed25519_dalek::SigningKey::from_bytes(&seed)
+    }
+
     pub fn new(current: &str, previous: &[&str]) -> Result<Self, ApprovalKeyError> {
         Ok(Self {
             current: OperatorKey::new(current)?,

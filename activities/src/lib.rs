@@ -21,6 +21,7 @@ pub mod error;
 pub mod executors;
 pub mod governance;
 pub mod heartbeat;
+pub mod ledger_digest;
 pub mod ledger_hook;
 pub mod memory;
 pub mod metrics;

@@ -76,6 +76,10 @@ pub struct ApiArgs {
     /// running after this long are dropped.
     #[arg(long, env = "REVLOOP_API_DRAIN_SECS", default_value_t = 20)]
     pub shutdown_drain_secs: u64,
+    /// Seconds between each tenant's signed ledger digests (a Temporal Schedule per tenant,
+    /// created at its first request); 0 turns them off.
+    #[arg(long, env = "REVLOOP_LEDGER_DIGEST_EVERY_SECS", default_value_t = 3600)]
+    pub ledger_digest_every_secs: u64,
     /// HMAC secret that signs bearer tokens (HS256). Required; never logged.
     #[arg(long, env = "REVLOOP_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: String,

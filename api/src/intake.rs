@@ -65,6 +65,7 @@ pub async fn ensure_tenant(state: &AppState, tenant: &str) -> Result<(), Status>
         config: TenantConfig::default(),
     };
     state.store.ensure_tenant(&t).await.map_err(error::store)?;
+    crate::digest_schedule::ensure(state, tenant).await;
     Ok(())
 }
 

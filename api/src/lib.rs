@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod config;
 pub mod convert;
+pub mod digest_schedule;
 pub mod error;
 pub mod http;
 pub mod intake;

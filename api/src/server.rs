@@ -51,6 +51,9 @@ pub struct AppState {
     pub push_tolerance: chrono::Duration,
     /// Header and body timeouts, body size and connection bounds of the HTTP listener.
     pub http_limits: crate::http::limits::HttpLimits,
+    /// How often each tenant's ledger is digested (None: never by schedule).
+    pub ledger_digest_every: Option<Duration>,
+    pub digest_schedules: Arc<crate::digest_schedule::DigestSchedules>,
 }
 
 pub async fn serve(args: ApiArgs) -> anyhow::Result<()> {
@@ -87,6 +90,8 @@ pub async fn serve(args: ApiArgs) -> anyhow::Result<()> {
         approval_keys: ApprovalKeys::from_args(&args.trust.approval_keys)?,
         push_tolerance: chrono::Duration::seconds(args.push_tolerance_secs as i64),
         http_limits: args.http_limits.clone(),
+        ledger_digest_every: crate::digest_schedule::interval(args.ledger_digest_every_secs),
+        digest_schedules: Default::default(),
     };
     let auth = Authenticator::with_leeway(&args.jwt_secret, args.jwt_leeway_secs);
     let mcp = crate::mcp::router(

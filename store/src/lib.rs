@@ -14,6 +14,7 @@ pub mod error;
 pub mod evidence;
 pub mod graph;
 pub mod ledger;
+pub mod ledger_digests;
 pub mod outcomes;
 pub mod plans;
 pub mod quarantine;
@@ -36,6 +37,7 @@ pub use error::{StoreError, StoreErrorKind, StoreResult};
 pub use evidence::{Evidence, EvidenceStore, Provenance};
 pub use graph::GraphStore;
 pub use ledger::LedgerStore;
+pub use ledger_digests::LedgerDigestStore;
 pub use outcomes::{Outcome, OutcomeStore};
 pub use plans::{PlanEvent, PlanRecord, PlanStep, PlanStore};
 pub use quarantine::{QuarantineStore, QuarantinedLine};
@@ -66,6 +68,7 @@ pub trait Store:
     + QuestionStore
     + PlanStore
     + ToolRunStore
+    + LedgerDigestStore
     + Send
     + Sync
 {
@@ -89,6 +92,7 @@ impl<T> Store for T where
         + QuestionStore
         + PlanStore
         + ToolRunStore
+        + LedgerDigestStore
         + Send
         + Sync
 {

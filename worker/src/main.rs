@@ -20,6 +20,7 @@ use revloop_activities::approval_token::ApprovalKeys;
 use revloop_activities::calibration::CalibrationActivities;
 use revloop_activities::clarification::ClarificationActivities;
 use revloop_activities::decision::DecisionActivities;
+use revloop_activities::ledger_digest::LedgerDigestActivities;
 use revloop_activities::memory::open_memory;
 use revloop_activities::models::bedrock::BedrockModel;
 use revloop_activities::perception::PerceptionActivities;
@@ -174,6 +175,7 @@ fn register_workflows(options: &mut WorkerOptions, deps: &Deps) -> anyhow::Resul
         .register_workflow::<CalibrationWorkflow>()?
         .register_workflow::<UndoActionWorkflow>()?
         .register_workflow::<PlanWorkflow>()?
+        .register_workflow::<LedgerDigestWorkflow>()?
         .worker_interceptor(ignored_signals::IgnoredSignals::new(deps.store.clone()));
     Ok(())
 }
@@ -205,6 +207,7 @@ async fn register_activities(
         .register_activities(actions)
         .register_activities(PlanActivities::new(deps.clone()))
         .register_activities(AgentActivities::new(deps.clone(), Some(bedrock)))
+        .register_activities(LedgerDigestActivities::new(deps.clone()))
         .activity_inbound_interceptor(revloop_activities::telemetry::ActivitySpans);
     Ok(())
 }

@@ -11,6 +11,7 @@ mod calibration;
 mod clarification;
 mod common;
 mod decision;
+mod ledger_digest;
 mod perception;
 mod plan;
 pub mod replay;
@@ -22,6 +23,7 @@ pub use approval::{ApprovalStatus, ApprovalWorkflow};
 pub use calibration::CalibrationWorkflow;
 pub use clarification::ClarificationWorkflow;
 pub use decision::DecisionWorkflow;
+pub use ledger_digest::LedgerDigestWorkflow;
 pub use perception::PerceptionWorkflow;
 pub use plan::{PlanProgress, PlanWorkflow};
 pub use undo::UndoActionWorkflow;
@@ -55,6 +57,7 @@ pub fn handled_signals(workflow_type: &str) -> Option<Vec<&'static str>> {
         ActionWorkflow::run.name(),
         CalibrationWorkflow::run.name(),
         UndoActionWorkflow::run.name(),
+        LedgerDigestWorkflow::run.name(),
     ]
     .contains(&workflow_type)
     {

@@ -18,6 +18,7 @@ pub fn replayer() -> Result<WorkflowReplayer, WorkflowReplayError> {
         .and_then(|o| o.register_workflow::<CalibrationWorkflow>())
         .and_then(|o| o.register_workflow::<UndoActionWorkflow>())
         .and_then(|o| o.register_workflow::<PlanWorkflow>())
+        .and_then(|o| o.register_workflow::<LedgerDigestWorkflow>())
         .map_err(|e| {
             WorkflowReplayError::from(
                 temporalio_sdk::workflow_replayer::WorkflowReplayWorkerError::Internal {

@@ -1,4 +1,4 @@
-//! LedgerService: read the chain, and verify it end to end.
+//! LedgerService: read the chain, verify it end to end, sign digests and prove entries.
 
 use revloop_domain::auth::Role;
 use revloop_domain::ledger::{LedgerEntry, verify_chain};
@@ -10,6 +10,8 @@ use tonic::{Request, Response, Status};
 use crate::auth::require;
 use crate::server::AppState;
 use crate::{convert, error, paging};
+use revloop_activities::ledger_digest::{self, LedgerDigestError};
+use revloop_domain::ledger::DigestError;
 
 const PAGE: usize = 1_000;
 
@@ -121,5 +123,76 @@ impl LedgerService for LedgerApi {
             first_broken_seq,
             reason,
         }))
+    }
+
+    async fn create_ledger_digest(
+        &self,
+        request: Request<pb::CreateLedgerDigestRequest>,
+    ) -> Result<Response<pb::LedgerDigestResponse>, Status> {
+        let (_, tenant) = require(&request, Role::Admin, &request.get_ref().tenant_id)?;
+        let key = self.state.approval_keys.ledger_signing_key();
+        let (digest, created) =
+            ledger_digest::create_digest(&*self.state.store, &key, &tenant, chrono::Utc::now())
+                .await
+                .map_err(digest_status)?;
+        tracing::info!(tenant_id = %tenant, from_seq = digest.from_seq, to_seq = digest.to_seq, created, "ledger digest");
+        Ok(Response::new(pb::LedgerDigestResponse {
+            digest_json: to_json(&digest)?,
+            from_seq: digest.from_seq,
+            to_seq: digest.to_seq,
+            root: digest.root.clone(),
+            public_key: digest.public_key.clone(),
+            created,
+        }))
+    }
+
+    async fn prove_ledger_entry(
+        &self,
+        request: Request<pb::ProveLedgerEntryRequest>,
+    ) -> Result<Response<pb::ProveLedgerEntryResponse>, Status> {
+        let (_, tenant) = require(&request, Role::Viewer, &request.get_ref().tenant_id)?;
+        let req = request.into_inner();
+        if req.seq == 0 {
+            return Err(Status::invalid_argument("seq: ledger entries start at 1"));
+        }
+        let (proof, digest) = ledger_digest::prove_entry(
+            &*self.state.store,
+            &tenant,
+            req.seq,
+            (req.digest_to_seq > 0).then_some(req.digest_to_seq),
+            req.with_payload,
+        )
+        .await
+        .map_err(digest_status)?;
+        Ok(Response::new(pb::ProveLedgerEntryResponse {
+            proof_json: to_json(&proof)?,
+            digest_json: to_json(&digest)?,
+        }))
+    }
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Result<String, Status> {
+    serde_json::to_string_pretty(value).map_err(|e| Status::internal(format!("encoding: {e}")))
+}
+
+/// Digest failures as gRPC statuses, classified once here.
+fn digest_status(err: LedgerDigestError) -> Status {
+    match err {
+        LedgerDigestError::Store(e) => error::store(e),
+        LedgerDigestError::Empty(_) | LedgerDigestError::Broken { .. } => {
+            Status::failed_precondition(err.to_string())
+        }
+        LedgerDigestError::NoDigest { .. } => {
+            Status::not_found(format!("{err}: make one with `revloop ledger digest`"))
+        }
+        LedgerDigestError::Digest(DigestError::OutOfRange { .. }) => {
+            Status::out_of_range(err.to_string())
+        }
+        LedgerDigestError::Digest(DigestError::Mismatch(_) | DigestError::EntryChanged { .. }) => {
+            Status::data_loss(format!(
+                "{err}: the ledger was changed after the digest was signed"
+            ))
+        }
+        LedgerDigestError::Digest(e) => Status::internal(e.to_string()),
     }
 }

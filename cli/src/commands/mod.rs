@@ -210,6 +210,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Demo(args) => demo::run(args).await,
         Command::Token(args) => token::run(args),
         Command::Config(cmd) => config::run(cmd, cli.json),
+        Command::Ledger(cmd @ ledger::LedgerCommand::Verify { offline: true, .. }) => {
+            ledger::verify_offline(cmd, cli.json)
+        }
         Command::Seed(args) => seed::run(args),
         Command::Bench(cmd) => bench::run(cmd, cli.json).await,
         Command::Signals(signals::SignalsCommand::Detect(args)) => signals::detect(args, cli.json),

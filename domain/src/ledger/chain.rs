@@ -70,30 +70,10 @@ pub fn verify_chain(entries: &[LedgerEntry]) -> VerifyReport {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ledger::{LedgerKind, NewLedgerEntry};
     use proptest::prelude::*;
 
     fn chain(n: usize) -> Vec<LedgerEntry> {
-        let mut prev = GENESIS_HASH.to_string();
-        (1..=n as u64)
-            .map(|seq| {
-                let entry = NewLedgerEntry {
-                    tenant_id: "t1".into(),
-                    idempotency_key: format!("wf/run/{seq}"),
-                    at: "2026-03-10T12:00:00Z".parse().unwrap(),
-                    trace_id: "trace".into(),
-                    workflow_id: "t1/perception/x".into(),
-                    run_id: "run".into(),
-                    activity: "detect_signals".into(),
-                    kind: LedgerKind::Signal,
-                    snapshot_ref: None,
-                    payload: serde_json::json!({"n": seq}),
-                }
-                .seal(seq, &prev);
-                prev = entry.hash.clone();
-                entry
-            })
-            .collect()
+        crate::ledger::test_chain("t1", n as u64)
     }
 
     #[test]

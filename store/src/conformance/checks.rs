@@ -1290,3 +1290,47 @@ pub async fn tool_runs_are_recorded_once_per_id_and_stay_in_their_tenant<S: Stor
     );
     assert!(store.get_tool_run("t3", "tool-1").await.unwrap().is_none());
 }
+
+fn digest(tenant: &str, to_seq: u64, root: &str) -> revloop_domain::ledger::LedgerDigest {
+    revloop_domain::ledger::LedgerDigest {
+        version: revloop_domain::ledger::DIGEST_VERSION,
+        tenant_id: tenant.into(),
+        from_seq: 1,
+        to_seq,
+        root: root.into(),
+        head_hash: format!("head-{to_seq}"),
+        created_at: at(),
+        public_key: "ab".repeat(32),
+        signature: "cd".repeat(64),
+    }
+}
+
+pub async fn ledger_digests_are_write_once_per_range_and_tenant<S: Store>(store: S) {
+    assert!(store.latest_digest("t1").await.unwrap().is_none());
+    store.put_digest(&digest("t1", 5, "root-5")).await.unwrap();
+    store.put_digest(&digest("t1", 9, "root-9")).await.unwrap();
+    store
+        .put_digest(&digest("t2", 12, "root-other"))
+        .await
+        .unwrap();
+    // A digest is never replaced, not even by one for the same range with another root.
+    let err = store
+        .put_digest(&digest("t1", 5, "forged-root"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, StoreErrorKind::Conflict, "{err:?}");
+    assert_eq!(
+        store.get_digest("t1", 5).await.unwrap().unwrap().root,
+        "root-5"
+    );
+    assert_eq!(
+        store.latest_digest("t1").await.unwrap().unwrap().to_seq,
+        9,
+        "the latest is the highest range end, of this tenant only"
+    );
+    assert!(store.get_digest("t2", 5).await.unwrap().is_none());
+    assert_eq!(
+        store.latest_digest("t2").await.unwrap().unwrap().root,
+        "root-other"
+    );
+}

@@ -32,7 +32,8 @@ macro_rules! store_conformance {
             graph_edges_are_per_tenant_and_found_from_either_end,
             questions_are_answered_once_or_expire,
             plans_round_trip_and_live_plans_hold_their_claims,
-            tool_runs_are_recorded_once_per_id_and_stay_in_their_tenant
+            tool_runs_are_recorded_once_per_id_and_stay_in_their_tenant,
+            ledger_digests_are_write_once_per_range_and_tenant
         );
     };
     (@tests $factory:expr; $($name:ident),*) => {

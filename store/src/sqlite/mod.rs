@@ -12,6 +12,7 @@ mod effects;
 mod evidence;
 mod graph;
 mod ledger;
+mod ledger_digests;
 mod outcomes;
 mod plans;
 mod quarantine;

@@ -81,6 +81,18 @@ CREATE TABLE IF NOT EXISTS plan_claims (
     plan_id TEXT NOT NULL,
     PRIMARY KEY (tenant_id, claim)
 );
+CREATE TABLE IF NOT EXISTS ledger_digests (
+    tenant_id TEXT NOT NULL,
+    to_seq INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, to_seq)
+);
+CREATE TRIGGER IF NOT EXISTS ledger_digests_are_never_rewritten
+    BEFORE UPDATE ON ledger_digests
+    BEGIN SELECT RAISE(ABORT, 'ledger digests are write-once'); END;
+CREATE TRIGGER IF NOT EXISTS ledger_digests_are_never_removed
+    BEFORE DELETE ON ledger_digests
+    BEGIN SELECT RAISE(ABORT, 'ledger digests are write-once'); END;
 CREATE TABLE IF NOT EXISTS tool_runs (
     tenant_id TEXT NOT NULL,
     tool_run_id TEXT NOT NULL,
