@@ -10,9 +10,11 @@ use revloop_domain::records::{Record, RecordKey, parse_jsonl};
 use revloop_domain::signals::{
     DetectionContext, SignalConfig, SignalDetector, builtin, detect_all,
 };
-use revloop_domain::world::{AccountView, record_ref};
+use revloop_domain::world::{AccountView, record_ref_with_hash};
 use revloop_domain::{AccountId, TenantId};
-use revloop_store::{QuarantinedLine, RecordVersion, Store, StoreError};
+use revloop_store::{
+    MAX_VERSION_WRITES, QuarantinedLine, RecordVersion, Store, StoreError, VersionWrite,
+};
 
 use crate::contracts::{DetectOutput, NormalizeOutput, RecordChange, SignalRef};
 
@@ -27,7 +29,7 @@ pub enum PipelineError {
 }
 
 /// The connectors whose batches the API quarantines as it takes them (gRPC and HTTP push).
-pub const QUARANTINED_AT_INTAKE: [&str; 2] = ["pushed_batch", "http_push"];
+pub const QUARANTINED_AT_INTAKE: [&str; 2] = ["pushed_batch", crate::connectors::HTTP_PUSH];
 
 /// Parses the batch (quarantining bad lines with their error) and stores each record whose
 /// content changed as its new latest version, unless the latest is newer (by `updated_at`):
@@ -73,58 +75,77 @@ pub async fn normalize_batch(
         latest_in_batch.insert(rec.key(), (line, rec));
     }
     let accepted = latest_in_batch.len();
-    for (key, (line, rec)) in latest_in_batch {
-        let latest = store.latest_version(tenant_id, &key).await?;
-        // A version never replaces a newer one, whatever order deliveries arrive in (a
-        // replayed or late webhook, a source re-sending its history).
-        if latest
-            .as_ref()
-            .is_some_and(|l| l.record.updated_at() > rec.updated_at())
-        {
-            stale += 1;
-            continue;
+    let mut batch = latest_in_batch.into_iter();
+    // The diff goes in groups of at most MAX_VERSION_WRITES keys: one read of their latest
+    // versions, one all-or-nothing write of what changed (DynamoDB: BatchGetItem and one
+    // TransactWriteItems).
+    loop {
+        let group: Vec<(RecordKey, (usize, Record))> =
+            batch.by_ref().take(MAX_VERSION_WRITES).collect();
+        if group.is_empty() {
+            break;
         }
-        let hash = rec.content_hash();
-        if let Some(latest) = latest.as_ref().filter(|l| l.content_hash == hash) {
-            // Written from this very batch (an earlier attempt, or the same bytes ingested
-            // again): still this batch's change, with the same predecessor.
-            if latest.evidence_id == evidence_id {
-                changes.push(RecordChange {
-                    record_key: key.to_string(),
-                    account_id: latest.account_id.clone(),
-                    evidence_ref: latest.evidence_ref.clone(),
-                    previous_ref: latest.previous_ref.clone(),
-                });
-            } else {
-                unchanged += 1;
+        let keys: Vec<RecordKey> = group.iter().map(|(key, _)| key.clone()).collect();
+        let latest = store.latest_versions(tenant_id, &keys).await?;
+        let mut writes = Vec::new();
+        for ((key, (line, rec)), latest) in group.into_iter().zip(latest) {
+            // A version never replaces a newer one, whatever order deliveries arrive in (a
+            // replayed or late webhook, a source re-sending its history).
+            if latest
+                .as_ref()
+                .is_some_and(|l| l.record.updated_at() > rec.updated_at())
+            {
+                stale += 1;
+                continue;
             }
-            continue;
+            let hash = rec.content_hash();
+            if let Some(latest) = latest.as_ref().filter(|l| l.content_hash == hash) {
+                // Written from this very batch (an earlier attempt, or the same bytes ingested
+                // again): still this batch's change, with the same predecessor.
+                if latest.evidence_id == evidence_id {
+                    changes.push(RecordChange {
+                        record_key: key.to_string(),
+                        account_id: latest.account_id.clone(),
+                        evidence_ref: latest.evidence_ref.clone(),
+                        previous_ref: latest.previous_ref.clone(),
+                    });
+                } else {
+                    unchanged += 1;
+                }
+                continue;
+            }
+            let previous = latest;
+            let evidence_ref = record_ref_with_hash(&rec, &hash);
+            let version = RecordVersion {
+                tenant_id: tenant_id.to_string(),
+                key: key.clone(),
+                account_id: rec.account_id().to_string(),
+                content_hash: hash,
+                evidence_ref,
+                trust_class: rec.trust_class().into(),
+                record: rec,
+                evidence_id: evidence_id.to_string(),
+                line,
+                previous_ref: previous.as_ref().map(|p| p.evidence_ref.clone()),
+                observed_at: now,
+                source: evidence.provenance.source.clone(),
+            };
+            changes.push(RecordChange {
+                record_key: key.to_string(),
+                account_id: version.account_id.clone(),
+                evidence_ref: version.evidence_ref.clone(),
+                previous_ref: version.previous_ref.clone(),
+            });
+            writes.push(VersionWrite {
+                version,
+                expected_hash: previous.map(|p| p.content_hash),
+            });
         }
-        let previous = latest;
-        let version = RecordVersion {
-            tenant_id: tenant_id.to_string(),
-            key: key.clone(),
-            account_id: rec.account_id().to_string(),
-            content_hash: hash,
-            evidence_ref: record_ref(&rec),
-            trust_class: rec.trust_class().into(),
-            record: rec,
-            evidence_id: evidence_id.to_string(),
-            line,
-            previous_ref: previous.as_ref().map(|p| p.evidence_ref.clone()),
-            observed_at: now,
-            source: evidence.provenance.source.clone(),
-        };
-        // A lost race (Conflict) is retried and re-diffed against the winner.
-        store
-            .put_version(&version, previous.as_ref().map(|p| p.content_hash.as_str()))
-            .await?;
-        changes.push(RecordChange {
-            record_key: key.to_string(),
-            account_id: version.account_id.clone(),
-            evidence_ref: version.evidence_ref.clone(),
-            previous_ref: previous.map(|p| p.evidence_ref),
-        });
+        // A lost race (Conflict) fails the group; the activity is retried and re-diffs
+        // against the winner.
+        if !writes.is_empty() {
+            store.put_versions(&writes).await?;
+        }
     }
     Ok(NormalizeOutput {
         accepted,

@@ -30,6 +30,18 @@ pub struct RecordVersion {
     pub source: String,
 }
 
+/// The most versions one `put_versions` call writes: what one DynamoDB TransactWriteItems
+/// allows, so both backends keep one design.
+pub const MAX_VERSION_WRITES: usize = 100;
+
+/// One conditional write of a diff batch: the new version, and the content hash the key's
+/// latest version must still have (`None`: the key must be absent).
+#[derive(Debug, Clone, PartialEq)]
+pub struct VersionWrite {
+    pub version: RecordVersion,
+    pub expected_hash: Option<String>,
+}
+
 #[async_trait]
 pub trait RecordStore {
     async fn latest_version(
@@ -44,6 +56,17 @@ pub trait RecordStore {
         version: &RecordVersion,
         expected_hash: Option<&str>,
     ) -> StoreResult<()>;
+    /// The latest version of each key, in the keys' order (`None` where absent): one read for
+    /// a whole diff batch (DynamoDB: BatchGetItem).
+    async fn latest_versions(
+        &self,
+        tenant_id: &str,
+        keys: &[RecordKey],
+    ) -> StoreResult<Vec<Option<RecordVersion>>>;
+    /// `put_version` for up to [`MAX_VERSION_WRITES`] versions at once, all or none: if any
+    /// key's latest no longer has its expected hash, nothing is written and the answer is a
+    /// `Conflict` naming it (DynamoDB: one TransactWriteItems of conditional puts).
+    async fn put_versions(&self, writes: &[VersionWrite]) -> StoreResult<()>;
     /// The latest record of each key of the account, ordered by key: what detection and
     /// decisions read, without the version bookkeeping around it.
     async fn account_records(&self, tenant_id: &str, account_id: &str) -> StoreResult<Vec<Record>>;

@@ -8,11 +8,17 @@ use crate::records::*;
 /// The evidence reference of one record version: `rec:{type}:{id}@{first 16 hex of its hash}`.
 /// Signals and proposals cite these, and the store resolves them to the exact version.
 pub fn record_ref(record: &Record) -> String {
+    record_ref_with_hash(record, &record.content_hash())
+}
+
+/// [`record_ref`] from a content hash already computed (the diff has it: hashing a record is a
+/// JSON round trip, so it is done once per record).
+pub fn record_ref_with_hash(record: &Record, content_hash: &str) -> String {
     format!(
         "rec:{}:{}@{}",
         record.record_type(),
         record.id(),
-        &record.content_hash()[..16]
+        &content_hash[..16.min(content_hash.len())]
     )
 }
 

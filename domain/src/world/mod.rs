@@ -15,7 +15,7 @@ mod stable;
 pub mod state;
 
 pub use account_state::{AccountState, Change, Direction, Momentum, Posture, Risk, account_state};
-pub use account_view::{AccountView, record_ref};
+pub use account_view::{AccountView, record_ref, record_ref_with_hash};
 pub use facts::{
     AccountFacts, ContactFact, ContractFact, MeetingFact, OpportunityFact, TicketFact,
     UsageReading, usage_series,

@@ -1334,3 +1334,86 @@ pub async fn ledger_digests_are_write_once_per_range_and_tenant<S: Store>(store:
         "root-other"
     );
 }
+
+fn account_version(id: &str, name: &str, evidence_id: &str) -> RecordVersion {
+    version(
+        &format!(
+            r#"{{"type":"account","id":"{id}","updated_at":"2026-01-01T00:00:00Z","name":"{name}"}}"#
+        ),
+        evidence_id,
+    )
+}
+
+pub async fn version_batches_are_written_all_or_nothing<S: Store>(store: S) {
+    let first: Vec<VersionWrite> = (0..MAX_VERSION_WRITES)
+        .map(|i| VersionWrite {
+            version: account_version(&format!("a{i}"), "One", "ev-1"),
+            expected_hash: None,
+        })
+        .collect();
+    store.put_versions(&first).await.unwrap();
+    let keys: Vec<_> = first.iter().map(|w| w.version.key.clone()).collect();
+    let latest = store.latest_versions("t1", &keys).await.unwrap();
+    assert_eq!(latest.len(), MAX_VERSION_WRITES);
+    assert!(
+        latest
+            .iter()
+            .zip(&first)
+            .all(|(l, w)| l.as_ref() == Some(&w.version))
+    );
+    // Absent keys answer None, in the order asked.
+    let missing = account_version("nobody", "None", "ev-1").key;
+    let answer = store
+        .latest_versions("t1", &[keys[3].clone(), missing, keys[7].clone()])
+        .await
+        .unwrap();
+    assert!(answer[0].is_some() && answer[1].is_none() && answer[2].is_some());
+
+    // One stale expectation among good ones: nothing of the batch is written.
+    let mut second: Vec<VersionWrite> = (0..10)
+        .map(|i| VersionWrite {
+            version: account_version(&format!("a{i}"), "Two", "ev-2"),
+            expected_hash: Some(first[i].version.content_hash.clone()),
+        })
+        .collect();
+    second[6].expected_hash = Some("not-the-latest".into());
+    let err = store.put_versions(&second).await.unwrap_err();
+    assert_eq!(err.kind, StoreErrorKind::Conflict, "{err:?}");
+    assert!(
+        err.message.contains("a6"),
+        "the conflict names its key: {err:?}"
+    );
+    let after = store.latest_versions("t1", &keys[..10]).await.unwrap();
+    assert!(
+        after
+            .iter()
+            .zip(&first)
+            .all(|(l, w)| l.as_ref() == Some(&w.version)),
+        "a refused batch wrote nothing"
+    );
+    // Fixed, the same batch goes through whole.
+    second[6].expected_hash = Some(first[6].version.content_hash.clone());
+    store.put_versions(&second).await.unwrap();
+    let after = store.latest_versions("t1", &keys[..10]).await.unwrap();
+    assert!(
+        after
+            .iter()
+            .zip(&second)
+            .all(|(l, w)| l.as_ref() == Some(&w.version))
+    );
+    // More than one transaction allows is refused, not split behind the caller's back.
+    let too_many: Vec<VersionWrite> = (0..=MAX_VERSION_WRITES)
+        .map(|i| VersionWrite {
+            version: account_version(&format!("b{i}"), "Many", "ev-3"),
+            expected_hash: None,
+        })
+        .collect();
+    assert!(store.put_versions(&too_many).await.is_err());
+    assert!(
+        store
+            .latest_version("t1", &too_many[0].version.key)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}

@@ -6,7 +6,7 @@ use serde::de::DeserializeOwned;
 use super::{SqliteStore, from_json, sql_err, to_json};
 use crate::StoreResult;
 use crate::error::StoreError;
-use crate::records::{RecordStore, RecordVersion};
+use crate::records::{MAX_VERSION_WRITES, RecordStore, RecordVersion, VersionWrite};
 
 #[async_trait]
 impl RecordStore for SqliteStore {
@@ -35,35 +35,97 @@ impl RecordStore for SqliteStore {
         version: &RecordVersion,
         expected_hash: Option<&str>,
     ) -> StoreResult<()> {
-        let v = version.clone();
-        let expected = expected_hash.map(str::to_string);
-        let body = to_json(&v)?;
+        self.put_versions(&[VersionWrite {
+            version: version.clone(),
+            expected_hash: expected_hash.map(str::to_string),
+        }])
+        .await
+    }
+
+    async fn latest_versions(
+        &self,
+        tenant_id: &str,
+        keys: &[RecordKey],
+    ) -> StoreResult<Vec<Option<RecordVersion>>> {
+        let t = tenant_id.to_string();
+        let keys: Vec<String> = keys.iter().map(ToString::to_string).collect();
+        let bodies = self
+            .with(move |c| {
+                let mut stmt = c
+                    .prepare_cached(
+                        "SELECT body FROM record_latest WHERE tenant_id = ?1 AND record_key = ?2",
+                    )
+                    .map_err(sql_err)?;
+                keys.iter()
+                    .map(|k| {
+                        stmt.query_row(params![t, k], |r| r.get::<_, String>(0))
+                            .optional()
+                            .map_err(sql_err)
+                    })
+                    .collect::<StoreResult<Vec<Option<String>>>>()
+            })
+            .await?;
+        // Decoded outside the connection lock.
+        bodies
+            .into_iter()
+            .map(|b| b.map(|b| from_json("record version", &b)).transpose())
+            .collect()
+    }
+
+    async fn put_versions(&self, writes: &[VersionWrite]) -> StoreResult<()> {
+        if writes.len() > MAX_VERSION_WRITES {
+            return Err(StoreError::new(
+                crate::StoreErrorKind::Internal,
+                format!(
+                    "{} version writes in one call; at most {MAX_VERSION_WRITES}",
+                    writes.len()
+                ),
+            ));
+        }
+        // Encoded outside the connection lock; one body serves both tables.
+        let rows: Vec<(VersionWrite, String)> = writes
+            .iter()
+            .map(|w| Ok((w.clone(), to_json(&w.version)?)))
+            .collect::<StoreResult<_>>()?;
         self.with(move |c| {
-            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(sql_err)?;
-            let key = v.key.to_string();
-            let current: Option<String> = tx
-                .query_row("SELECT content_hash FROM record_latest WHERE tenant_id = ?1 AND record_key = ?2", params![v.tenant_id, key], |r| r.get(0))
-                .optional()
+            let tx = c
+                .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(sql_err)?;
-            if current.as_deref() == Some(v.content_hash.as_str()) {
-                return Ok(());
+            for (write, body) in &rows {
+                let v = &write.version;
+                let key = v.key.to_string();
+                let current: Option<String> = tx
+                    .prepare_cached(
+                        "SELECT content_hash FROM record_latest WHERE tenant_id = ?1 AND record_key = ?2",
+                    )
+                    .map_err(sql_err)?
+                    .query_row(params![v.tenant_id, key], |r| r.get(0))
+                    .optional()
+                    .map_err(sql_err)?;
+                if current.as_deref() == Some(v.content_hash.as_str()) {
+                    continue;
+                }
+                if current != write.expected_hash {
+                    // Dropping the transaction rolls back the batch's earlier writes.
+                    return Err(StoreError::conflict(format!(
+                        "record {key}: latest hash is {current:?}, expected {:?}",
+                        write.expected_hash
+                    )));
+                }
+                tx.prepare_cached(
+                    "INSERT INTO record_latest (tenant_id, record_key, account_id, content_hash, body) VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT (tenant_id, record_key) DO UPDATE SET account_id = ?3, content_hash = ?4, body = ?5",
+                )
+                .map_err(sql_err)?
+                .execute(params![v.tenant_id, key, v.account_id, v.content_hash, body])
+                .map_err(sql_err)?;
+                tx.prepare_cached(
+                    "INSERT OR IGNORE INTO record_versions (tenant_id, evidence_ref, body, account_id) VALUES (?1, ?2, ?3, ?4)",
+                )
+                .map_err(sql_err)?
+                .execute(params![v.tenant_id, v.evidence_ref, body, v.account_id])
+                .map_err(sql_err)?;
             }
-            if current != expected {
-                return Err(StoreError::conflict(format!(
-                    "record {key}: latest hash is {current:?}, expected {expected:?}"
-                )));
-            }
-            tx.execute(
-                "INSERT INTO record_latest (tenant_id, record_key, account_id, content_hash, body) VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT (tenant_id, record_key) DO UPDATE SET account_id = ?3, content_hash = ?4, body = ?5",
-                params![v.tenant_id, key, v.account_id, v.content_hash, body],
-            )
-            .map_err(sql_err)?;
-            tx.execute(
-                "INSERT OR IGNORE INTO record_versions (tenant_id, evidence_ref, body, account_id) VALUES (?1, ?2, ?3, ?4)",
-                params![v.tenant_id, v.evidence_ref, body, v.account_id],
-            )
-            .map_err(sql_err)?;
             tx.commit().map_err(sql_err)
         })
         .await
