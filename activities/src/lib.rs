@@ -39,6 +39,7 @@ pub mod telemetry;
 pub mod tools;
 pub mod trust_args;
 pub mod undo;
+pub mod workflow_ids;
 pub mod world;
 
 use std::sync::Arc;

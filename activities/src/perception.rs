@@ -540,7 +540,7 @@ impl PerceptionActivities {
                 trace_id: input.trace_id.clone(),
                 signals: signals.clone(),
             };
-            let workflow_id = format!("{}/account/{account}", input.tenant_id);
+            let workflow_id = crate::workflow_ids::account(&input.tenant_id, account);
             let options = WorkflowStartOptions::new(settings.task_queue.clone(), workflow_id)
                 .id_conflict_policy(WorkflowIdConflictPolicy::UseExisting)
                 .search_attributes(search_attributes::for_workflow(

@@ -8,6 +8,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use revloop_activities::ledger_digest::LedgerDigestInput;
+use revloop_activities::workflow_ids;
 use revloop_workflows::LedgerDigestWorkflow;
 use temporalio_client::schedules::{
     CreateScheduleOptions, ScheduleAction, ScheduleError, ScheduleOverlapPolicy, ScheduleSpec,
@@ -22,7 +23,7 @@ pub struct DigestSchedules {
 }
 
 pub fn schedule_id(tenant: &str) -> String {
-    format!("{tenant}/ledger-digest")
+    workflow_ids::ledger_digest(tenant)
 }
 
 /// Creates the tenant's digest schedule unless this process already did, or it exists.
@@ -47,7 +48,7 @@ pub async fn ensure(state: &AppState, tenant: &str) {
                 tenant_id: tenant.to_string(),
             },
             state.task_queue.clone(),
-            format!("{tenant}/ledger-digest"),
+            workflow_ids::ledger_digest(tenant),
         ))
         .spec(ScheduleSpec::from_interval(every))
         .overlap_policy(ScheduleOverlapPolicy::Skip)

@@ -87,10 +87,7 @@ pub async fn start_perception_part(
     first_line: Option<usize>,
     source: SourceRef,
 ) -> Result<String, Status> {
-    let workflow_id = match first_line {
-        Some(line) if line > 1 => format!("{tenant}/perception/{trace_id}@{line}"),
-        _ => format!("{tenant}/perception/{trace_id}"),
-    };
+    let workflow_id = revloop_activities::workflow_ids::perception(tenant, trace_id, first_line);
     let input = PerceptionInput {
         tenant_id: tenant.to_string(),
         trace_id: trace_id.to_string(),

@@ -3,6 +3,7 @@
 //! as new before its history grows large. Between signals it sleeps on a durable timer until
 //! the next meeting's brief is due, and raises MEETING_UPCOMING for it then.
 
+use revloop_activities::workflow_ids;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
@@ -149,7 +150,7 @@ impl AccountWorkflow {
                 approval_timeout_secs: input.approval_timeout_secs,
             };
             let options = child_options(Child {
-                workflow_id: format!("{}/decision/{}-{n}", input.tenant_id, input.account_id),
+                workflow_id: workflow_ids::decision(&input.tenant_id, &input.account_id, n),
                 tenant_id: &input.tenant_id,
                 account_id: Some(&input.account_id),
                 trace_id: &trace_id,

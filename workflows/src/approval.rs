@@ -5,6 +5,7 @@
 //! payload that fails to decode would fail every replay of the workflow task and wedge the
 //! workflow. Malformed approvals are recorded as refused, and the workflow keeps waiting.
 
+use revloop_activities::workflow_ids;
 use std::collections::VecDeque;
 use std::time::Duration;
 
@@ -167,7 +168,7 @@ impl ApprovalWorkflow {
         if decision == "approved" || decision == "edited" {
             ctx.set_current_details(format!("{decision}: executing {}", input.action_id));
             let options = child_options(Child {
-                workflow_id: format!("{tenant}/action/{}", input.action_id),
+                workflow_id: workflow_ids::action(&tenant, &input.action_id),
                 tenant_id: &tenant,
                 account_id: None,
                 trace_id: &trace,

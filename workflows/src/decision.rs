@@ -4,6 +4,7 @@
 use revloop_activities::agent::AgentActivities;
 use revloop_activities::contracts::*;
 use revloop_activities::decision::DecisionActivities;
+use revloop_activities::workflow_ids;
 use revloop_domain::validators::{Checkpoint, Verdict};
 use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::{WorkflowContext, WorkflowContextView, WorkflowResult};
@@ -164,7 +165,7 @@ impl DecisionWorkflow {
         if plans {
             for plan in &proposed.plans {
                 let options = child_options(Child {
-                    workflow_id: format!("{tenant}/plan/{}", plan.plan_id),
+                    workflow_id: workflow_ids::plan(&tenant, &plan.plan_id),
                     tenant_id: &tenant,
                     account_id: Some(&account),
                     trace_id: &trace,
@@ -199,7 +200,7 @@ impl DecisionWorkflow {
             }
             if proposal.requires_approval {
                 let options = child_options(Child {
-                    workflow_id: format!("{tenant}/approval/{}", proposal.action_id),
+                    workflow_id: workflow_ids::approval(&tenant, &proposal.action_id),
                     tenant_id: &tenant,
                     account_id: Some(&account),
                     trace_id: &trace,
@@ -218,7 +219,7 @@ impl DecisionWorkflow {
                 result.awaiting_approval.push(proposal.action_id.clone());
             } else {
                 let options = child_options(Child {
-                    workflow_id: format!("{tenant}/action/{}", proposal.action_id),
+                    workflow_id: workflow_ids::action(&tenant, &proposal.action_id),
                     tenant_id: &tenant,
                     account_id: Some(&account),
                     trace_id: &trace,

@@ -14,6 +14,7 @@
 //! nothing. History holds the plan's id, its step refs (at most `plan::MAX_STEPS`) and small
 //! outcomes; the plan itself lives in the store.
 
+use revloop_activities::workflow_ids;
 use std::collections::VecDeque;
 use std::time::Duration;
 
@@ -316,7 +317,7 @@ impl PlanWorkflow {
                 format!("step {}/{total}: {}", step.step, step.kind),
             );
             let options = child_options(Child {
-                workflow_id: format!("{tenant}/action/{}", step.action_id),
+                workflow_id: workflow_ids::action(&tenant, &step.action_id),
                 tenant_id: &tenant,
                 account_id: Some(&input.account_id),
                 trace_id: &input.trace_id,
@@ -420,7 +421,7 @@ impl PlanWorkflow {
         // and needs not be.
         for held in &finished.released {
             let _ = ctx
-                .external_workflow(format!("{tenant}/plan/{held}"), None)
+                .external_workflow(workflow_ids::plan(&tenant, held), None)
                 .signal(
                     PlanWorkflow::released,
                     RawValue::empty(),

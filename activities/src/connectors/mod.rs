@@ -138,6 +138,18 @@ pub(crate) fn jsonl(lines: &[String]) -> Vec<u8> {
 /// Connector kinds that pull from a source on a schedule (a `SourceRef::Pull`).
 pub const PULL_KINDS: [&str; 3] = [http_pull::KIND, salesforce::KIND, file_drop::KIND];
 
+/// The push connector kind: the API's signed webhook takes its batches; nothing pulls.
+pub const HTTP_PUSH: &str = "http_push";
+
+/// Every connector kind a tenant can register. The one list: the API validates registrations
+/// against it, and the worker's connector check runs over its pull kinds.
+pub const KINDS: [&str; 4] = [
+    HTTP_PUSH,
+    http_pull::KIND,
+    salesforce::KIND,
+    file_drop::KIND,
+];
+
 /// The connector kind that serves a source; for pulls, the registration's kind.
 pub async fn source_kind(
     store: &dyn Store,

@@ -20,7 +20,7 @@ use crate::error;
 use crate::intake::{self, Batch};
 use crate::server::AppState;
 
-pub const HTTP_PUSH: &str = "http_push";
+pub use revloop_activities::connectors::HTTP_PUSH;
 
 pub async fn push_records(
     State(state): State<AppState>,

@@ -99,10 +99,13 @@ impl RevloopMcp {
         let (kind, workflow_id) = if action.requires_approval {
             (
                 "approval",
-                format!("{tenant}/approval/{}", action.action_id),
+                revloop_activities::workflow_ids::approval(tenant, &action.action_id),
             )
         } else {
-            ("action", format!("{tenant}/action/{}", action.action_id))
+            (
+                "action",
+                revloop_activities::workflow_ids::action(tenant, &action.action_id),
+            )
         };
         let options = WorkflowStartOptions::new(self.state.task_queue.clone(), workflow_id.clone())
             .id_conflict_policy(WorkflowIdConflictPolicy::UseExisting)

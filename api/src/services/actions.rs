@@ -5,6 +5,7 @@ use revloop_activities::contracts::NextActionsAsk;
 use revloop_activities::contracts::UndoInput;
 use revloop_activities::replay::{ReplayError, replay_decision};
 use revloop_activities::search_attributes;
+use revloop_activities::workflow_ids;
 use revloop_domain::auth::{Claims, Role};
 use revloop_domain::decision::ApprovalVerb;
 use revloop_domain::decision::approval_token::{self, ApprovalTokenClaims};
@@ -152,7 +153,7 @@ impl ActionApi {
         if let Some(changes) = changes {
             payload["changes"] = json!(changes);
         }
-        let workflow_id = format!("{}/approval/{action_id}", action.tenant_id);
+        let workflow_id = workflow_ids::approval(&action.tenant_id, action_id);
         let handle = self
             .state
             .temporal
@@ -189,7 +190,7 @@ impl ActionService for ActionApi {
                 action.status.as_str()
             )));
         }
-        let workflow_id = format!("{}/undo/{}", action.tenant_id, action.action_id);
+        let workflow_id = workflow_ids::undo(&action.tenant_id, &action.action_id);
         let input = UndoInput {
             tenant_id: action.tenant_id.clone(),
             action_id: action.action_id.clone(),
@@ -353,7 +354,7 @@ impl ActionService for ActionApi {
         let account = request.into_inner().account_id;
         revloop_domain::AccountId::parse(&account)
             .map_err(|e| Status::invalid_argument(format!("account_id: {e}")))?;
-        let workflow_id = format!("{tenant}/account/{account}");
+        let workflow_id = workflow_ids::account(&tenant, &account);
         let handle = self
             .state
             .temporal
@@ -385,7 +386,7 @@ impl ActionService for ActionApi {
         let decision_id = request.into_inner().decision_id;
         // Another tenant's decision is answered like a missing one.
         let not_found = || Status::not_found(format!("decision {decision_id} not found"));
-        if !decision_id.starts_with(&format!("{}/decision/", claims.tenant)) {
+        if !decision_id.starts_with(&workflow_ids::decision_prefix(&claims.tenant)) {
             return Err(not_found());
         }
         let policy = self
@@ -446,7 +447,7 @@ impl ActionService for ActionApi {
             action_id: action.action_id.clone(),
             approver: minted.sub,
             expires_at,
-            workflow_id: format!("{}/approval/{}", action.tenant_id, action.action_id),
+            workflow_id: workflow_ids::approval(&action.tenant_id, &action.action_id),
         }))
     }
 

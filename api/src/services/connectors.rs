@@ -4,10 +4,10 @@ use std::time::Duration;
 
 use chrono::Utc;
 use futures::StreamExt;
-use revloop_activities::connectors::PULL_KINDS;
 use revloop_activities::connectors::file_drop::{self, FileDropConfig};
 use revloop_activities::connectors::http_pull::{self, HttpPullConfig};
 use revloop_activities::connectors::salesforce::{self, SalesforceConfig};
+use revloop_activities::connectors::{HTTP_PUSH, KINDS, PULL_KINDS};
 use revloop_activities::contracts::{PerceptionInput, SourceRef};
 use revloop_activities::egress::check_url;
 use revloop_domain::auth::Role;
@@ -26,14 +26,6 @@ use tonic::{Request, Response, Status};
 use crate::auth::require;
 use crate::server::AppState;
 use crate::{error, intake};
-
-const HTTP_PUSH: &str = "http_push";
-const KINDS: [&str; 4] = [
-    HTTP_PUSH,
-    http_pull::KIND,
-    salesforce::KIND,
-    file_drop::KIND,
-];
 
 pub struct ConnectorApi {
     state: AppState,
@@ -87,7 +79,7 @@ impl ConnectorApi {
 
 /// Schedules live in the deployment's namespace; the tenant prefix keeps them apart.
 fn schedule_id(tenant: &str, connector_id: &str) -> String {
-    format!("{tenant}/schedule/{connector_id}")
+    revloop_activities::workflow_ids::connector_schedule(tenant, connector_id)
 }
 
 fn to_pb(c: &ConnectorRecord) -> pb::Connector {
@@ -98,7 +90,7 @@ fn to_pb(c: &ConnectorRecord) -> pb::Connector {
         secret_ref: c.secret_ref.clone().unwrap_or_default(),
         config_json: c.config.to_string(),
         created_at: c.created_at.to_rfc3339(),
-        push_path: if c.kind == "http_push" {
+        push_path: if c.kind == HTTP_PUSH {
             format!(
                 "/v1/tenants/{}/connectors/{}/records",
                 c.tenant_id, c.connector_id
@@ -214,7 +206,7 @@ impl ConnectorService for ConnectorApi {
                     PerceptionWorkflow::run,
                     input,
                     self.state.task_queue.clone(),
-                    format!("{tenant}/perception/{}", req.connector_id),
+                    revloop_activities::workflow_ids::pull_perception(&tenant, &req.connector_id),
                 ))
                 .spec(ScheduleSpec::from_interval(every))
                 .overlap_policy(ScheduleOverlapPolicy::Skip)
@@ -280,7 +272,7 @@ impl ConnectorService for ConnectorApi {
         request: Request<pb::ListSchedulesRequest>,
     ) -> Result<Response<pb::ListSchedulesResponse>, Status> {
         let (_, tenant) = require(&request, Role::Viewer, &request.get_ref().tenant_id)?;
-        let prefix = format!("{tenant}/schedule/");
+        let prefix = revloop_activities::workflow_ids::connector_schedule_prefix(&tenant);
         let mut stream = self
             .state
             .temporal

@@ -27,7 +27,7 @@ pub struct PlanApi {
 
 /// The PlanWorkflow that runs a plan.
 pub fn plan_workflow_id(tenant_id: &str, plan_id: &str) -> String {
-    format!("{tenant_id}/plan/{plan_id}")
+    revloop_activities::workflow_ids::plan(tenant_id, plan_id)
 }
 
 impl PlanApi {

@@ -152,7 +152,7 @@ pub async fn decide_offline(
         let (facts, _) =
             revloop_activities::world::account_facts(&store, tenant, &account, now).await?;
         let brief = MeetingBrief::compute(&facts, &signals, now);
-        let decision_id = format!("{tenant}/decision/{account}-offline");
+        let decision_id = revloop_activities::workflow_ids::decision(tenant, &account, "offline");
         let context = DecisionContext {
             decision_id: &decision_id,
             facts: &facts,
