@@ -32,14 +32,15 @@ pub(crate) fn batch(records: usize) -> Vec<u8> {
     (lines.join("\n") + "\n").into_bytes()
 }
 
-/// Runs one pushed batch of `records` for `tenant` and returns the run's result and the
-/// encoded size of its whole history.
-async fn run(
+/// Stores a generated batch of `records` for `tenant` and starts its perception run as
+/// `{tenant}/perception/{key}` under `trace_id`; returns the workflow id.
+pub(crate) async fn start(
     env: &TestEnv,
     tenant: &str,
     records: usize,
-) -> anyhow::Result<(serde_json::Value, usize)> {
-    let store = env.store()?;
+    key: &str,
+    trace_id: &str,
+) -> anyhow::Result<String> {
     let evidence = Evidence::new(
         tenant,
         batch(records),
@@ -51,14 +52,14 @@ async fn run(
             trust_class: "crm".into(),
         },
     );
-    store.put_evidence(&evidence).await?;
-    let workflow_id = format!("{tenant}/perception/batch-{records}");
+    env.store()?.put_evidence(&evidence).await?;
+    let workflow_id = format!("{tenant}/perception/{key}");
     env.temporal
         .start_workflow(
             PerceptionWorkflow::run,
             PerceptionInput {
                 tenant_id: tenant.into(),
-                trace_id: format!("batch-{records}"),
+                trace_id: trace_id.into(),
                 source: SourceRef::PushedBatch {
                     evidence_id: evidence.evidence_id.clone(),
                 },
@@ -66,6 +67,18 @@ async fn run(
             WorkflowStartOptions::new("revloop", workflow_id.clone()).build(),
         )
         .await?;
+    Ok(workflow_id)
+}
+
+/// Runs one pushed batch of `records` for `tenant` and returns the run's result and the
+/// encoded size of its whole history.
+async fn run(
+    env: &TestEnv,
+    tenant: &str,
+    records: usize,
+) -> anyhow::Result<(serde_json::Value, usize)> {
+    let name = format!("batch-{records}");
+    let workflow_id = start(env, tenant, records, &name, &name).await?;
     let started = std::time::Instant::now();
     let result = env
         .workflow_result_within(&workflow_id, std::time::Duration::from_secs(900))

@@ -5,10 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use revloop_activities::contracts::{PerceptionInput, SourceRef};
-use revloop_store::{Evidence, EvidenceStore, Provenance};
-use revloop_workflows::PerceptionWorkflow;
-use temporalio_client::{UntypedWorkflow, WorkflowDescribeOptions, WorkflowStartOptions};
+use temporalio_client::{UntypedWorkflow, WorkflowDescribeOptions};
 use temporalio_common::protos::temporal::api::enums::v1::PendingActivityState;
 use temporalio_common::protos::temporal::api::history::v1::history_event::Attributes;
 
@@ -72,32 +69,14 @@ async fn sigterm_lets_the_running_activity_finish_once_and_exits_zero() -> anyho
     let live = reqwest::get(format!("http://{health_addr}/livez")).await?;
     assert_eq!(live.status().as_u16(), 200);
 
-    let evidence = Evidence::new(
+    let workflow_id = crate::batch_size::start(
+        &env,
         TENANT_ID,
-        crate::batch_size::batch(RECORDS),
-        Provenance {
-            source: "graceful shutdown".into(),
-            connector: "pushed_batch".into(),
-            fetched_at: chrono::Utc::now(),
-            cursor: None,
-            trust_class: "crm".into(),
-        },
-    );
-    env.store()?.put_evidence(&evidence).await?;
-    let workflow_id = format!("{TENANT_ID}/perception/shutdown");
-    env.temporal
-        .start_workflow(
-            PerceptionWorkflow::run,
-            PerceptionInput {
-                tenant_id: TENANT_ID.into(),
-                trace_id: uuid::Uuid::new_v4().to_string(),
-                source: SourceRef::PushedBatch {
-                    evidence_id: evidence.evidence_id.clone(),
-                },
-            },
-            WorkflowStartOptions::new("revloop", workflow_id.clone()).build(),
-        )
-        .await?;
+        RECORDS,
+        "shutdown",
+        &uuid::Uuid::new_v4().to_string(),
+    )
+    .await?;
     assert_eq!(
         running_attempt(&env, &workflow_id, "normalize_records").await?,
         1
@@ -194,32 +173,14 @@ async fn sigterm_lets_the_running_activity_finish_once_and_exits_zero() -> anyho
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_sigterm_exits_at_once_with_work_still_running() -> anyhow::Result<()> {
     let mut env = spawn_env_with(&[("REVLOOP_GRACEFUL_SHUTDOWN_SECS", "300".to_string())]).await?;
-    let evidence = Evidence::new(
+    let workflow_id = crate::batch_size::start(
+        &env,
         TENANT_ID,
-        crate::batch_size::batch(RECORDS),
-        Provenance {
-            source: "second sigterm".into(),
-            connector: "pushed_batch".into(),
-            fetched_at: chrono::Utc::now(),
-            cursor: None,
-            trust_class: "crm".into(),
-        },
-    );
-    env.store()?.put_evidence(&evidence).await?;
-    let workflow_id = format!("{TENANT_ID}/perception/second-sigterm");
-    env.temporal
-        .start_workflow(
-            PerceptionWorkflow::run,
-            PerceptionInput {
-                tenant_id: TENANT_ID.into(),
-                trace_id: uuid::Uuid::new_v4().to_string(),
-                source: SourceRef::PushedBatch {
-                    evidence_id: evidence.evidence_id.clone(),
-                },
-            },
-            WorkflowStartOptions::new("revloop", workflow_id.clone()).build(),
-        )
-        .await?;
+        RECORDS,
+        "second-sigterm",
+        &uuid::Uuid::new_v4().to_string(),
+    )
+    .await?;
     running_attempt(&env, &workflow_id, "normalize_records").await?;
     env.worker.terminate();
     tokio::time::sleep(Duration::from_millis(300)).await;

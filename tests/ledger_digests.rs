@@ -195,6 +195,30 @@ async fn each_tenant_is_digested_on_a_schedule_and_a_broken_chain_fails_the_run(
     };
     assert_eq!(digest.from_seq, 1);
     assert!(digest.verify_signature(None).is_ok());
+    // The run that signed it replays through the current code (and is the replay fixture).
+    // Visibility lags the run's end a little: wait for it to list the completed run.
+    let run_id = eventually(
+        "a completed LedgerDigestWorkflow",
+        std::time::Duration::from_secs(30),
+        || {
+            let temporal = env.temporal.clone();
+            async move {
+                let runs: Vec<_> = futures::StreamExt::collect::<Vec<_>>(
+                    temporal.list_workflows(
+                        "WorkflowType = 'LedgerDigestWorkflow' AND ExecutionStatus = 'Completed'",
+                        temporalio_client::WorkflowListOptions::builder()
+                            .limit(1)
+                            .build(),
+                    ),
+                )
+                .await;
+                let runs = runs.into_iter().collect::<Result<Vec<_>, _>>()?;
+                Ok(runs.first().map(|r| r.id().to_string()))
+            }
+        },
+    )
+    .await?;
+    env.replay_and_record(&run_id, "ledger-digest.json").await?;
 
     // Tamper with an entry: the next scheduled run fails, naming it, and signs nothing.
     let db = rusqlite::Connection::open(&env.store_path)?;

@@ -22,6 +22,16 @@ pub struct DigestSchedules {
     ensured: Mutex<HashSet<String>>,
 }
 
+impl DigestSchedules {
+    /// The set, also after a panic elsewhere while it was held: it is only a cache of what
+    /// Temporal already has, so its contents stay usable.
+    fn ensured(&self) -> std::sync::MutexGuard<'_, HashSet<String>> {
+        self.ensured
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
 pub fn schedule_id(tenant: &str) -> String {
     workflow_ids::ledger_digest(tenant)
 }
@@ -32,13 +42,7 @@ pub async fn ensure(state: &AppState, tenant: &str) {
     let Some(every) = state.ledger_digest_every else {
         return;
     };
-    if !state
-        .digest_schedules
-        .ensured
-        .lock()
-        .expect("digest schedules")
-        .insert(tenant.to_string())
-    {
+    if !state.digest_schedules.ensured().insert(tenant.to_string()) {
         return;
     }
     let options = CreateScheduleOptions::builder()
@@ -65,12 +69,7 @@ pub async fn ensure(state: &AppState, tenant: &str) {
         Err(ScheduleError::Rpc(status)) if status.code() == tonic::Code::AlreadyExists => {}
         Err(e) => {
             tracing::warn!(tenant_id = %tenant, error = %e, "could not create the ledger digest schedule; will retry");
-            state
-                .digest_schedules
-                .ensured
-                .lock()
-                .expect("digest schedules")
-                .remove(tenant);
+            state.digest_schedules.ensured().remove(tenant);
         }
     }
 }

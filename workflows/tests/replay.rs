@@ -28,6 +28,7 @@ async fn recorded_histories_replay_deterministically() {
         "undo",
         "plan",
         "decision-agent",
+        "ledger-digest",
     ] {
         assert!(
             kinds.iter().any(|k| k.starts_with(kind)),
