@@ -6,6 +6,9 @@ export REVLOOP_TOOLS_DIR
 export REVLOOP_TEMPORAL_BIN ?= $(REVLOOP_TOOLS_DIR)/bin/temporal
 export REVLOOP_MAILPIT_BIN ?= $(REVLOOP_TOOLS_DIR)/bin/mailpit
 export REVLOOP_NODE_MODULES ?= $(REVLOOP_TOOLS_DIR)/node/node_modules
+# The AWS store backend's tests: moto's DynamoDB server (in the tools venv) and versitygw (S3).
+export REVLOOP_MOTO_PYTHON ?= $(REVLOOP_TOOLS_DIR)/venv/bin/python
+export REVLOOP_VERSITYGW_BIN ?= $(REVLOOP_TOOLS_DIR)/bin/versitygw
 CARGO ?= cargo
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 
@@ -43,6 +46,8 @@ tools:
 	@scripts/install-mailpit.sh
 	@scripts/install-chromium.sh
 	@scripts/install-playwright.sh
+	@scripts/install-python-tools.sh
+	@scripts/install-versitygw.sh
 
 build:
 	$(CARGO) build --workspace --bins --locked

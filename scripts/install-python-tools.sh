@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Python tools of infra/requirements.txt (kubernetes-validate, jsonschema, pytest,
-# cfn-lint) into a venv in the tools dir, once per version of that file.
+# cfn-lint, and moto's DynamoDB server for the AWS store backend's tests) into a venv in the tools
+# dir, once per version of that file.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 TOOLS_DIR="${REVLOOP_TOOLS_DIR:-$ROOT/.tools}"

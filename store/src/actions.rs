@@ -189,3 +189,34 @@ pub struct StatusBacklog {
     pub count: u64,
     pub oldest_updated_at: DateTime<Utc>,
 }
+
+impl StatusBacklog {
+    /// Counts actions per tenant, each tenant with its oldest `updated_at`, in tenant order.
+    pub fn tally<'a>(actions: impl IntoIterator<Item = &'a ActionRecord>) -> Vec<StatusBacklog> {
+        let mut by_tenant: BTreeMap<String, StatusBacklog> = BTreeMap::new();
+        for action in actions {
+            let entry = by_tenant
+                .entry(action.tenant_id.clone())
+                .or_insert_with(|| StatusBacklog {
+                    tenant_id: action.tenant_id.clone(),
+                    count: 0,
+                    oldest_updated_at: action.updated_at,
+                });
+            entry.count += 1;
+            entry.oldest_updated_at = entry.oldest_updated_at.min(action.updated_at);
+        }
+        by_tenant.into_values().collect()
+    }
+}
+
+/// The feed across accounts, the same on every backend: what needs a person first, then the
+/// most urgent (most confident) proposal, then each account's own rank, then the newest.
+pub fn feed_order(a: &ActionRecord, b: &ActionRecord) -> std::cmp::Ordering {
+    a.status
+        .attention_order()
+        .cmp(&b.status.attention_order())
+        .then_with(|| b.proposal.confidence.total_cmp(&a.proposal.confidence))
+        .then_with(|| a.proposal.rank.cmp(&b.proposal.rank))
+        .then_with(|| b.created_at.cmp(&a.created_at))
+        .then_with(|| a.action_id.cmp(&b.action_id))
+}

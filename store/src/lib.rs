@@ -6,6 +6,7 @@
 
 pub mod actions;
 pub mod artifacts;
+pub mod aws;
 pub mod budgets;
 pub mod conformance;
 pub mod connectors;
@@ -30,6 +31,7 @@ pub use actions::{
     ActionRecord, ActionStatus, ActionStore, ApprovalEvent, BudgetRecord, StatusBacklog,
 };
 pub use artifacts::{Artifact, ArtifactStore};
+pub use aws::{AwsSettings, AwsStore};
 pub use budgets::{BudgetStore, Reservation, ReservationRecord};
 pub use connectors::{ConnectorRecord, ConnectorStore};
 pub use effects::{Effect, EffectStore};

@@ -30,9 +30,11 @@ pub struct RecordVersion {
     pub source: String,
 }
 
-/// The most versions one `put_versions` call writes: what one DynamoDB TransactWriteItems
-/// allows, so both backends keep one design.
-pub const MAX_VERSION_WRITES: usize = 100;
+/// The most versions one `put_versions` call writes, so both backends keep one design: on
+/// DynamoDB the call is one TransactWriteItems (at most 100 items) of a conditional put per
+/// version plus the revision of each account they touch (at most one per version), so the
+/// revisions move in the same transaction as the data.
+pub const MAX_VERSION_WRITES: usize = 50;
 
 /// One conditional write of a diff batch: the new version, and the content hash the key's
 /// latest version must still have (`None`: the key must be absent).

@@ -1,7 +1,8 @@
 //! The store conformance suite: every backend must pass every check here.
 //!
-//! A backend's tests instantiate it with `store_conformance!(|| (store, guard))`, where the
-//! guard keeps whatever the store needs alive (a temp dir, a local server) for the test.
+//! A backend's tests instantiate it with `store_conformance!(|| async { (store, guard) })`,
+//! where the guard keeps whatever the store needs alive (a temp dir, a local server) for the
+//! test.
 
 mod checks;
 
@@ -41,7 +42,7 @@ macro_rules! store_conformance {
         $(
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn $name() {
-                let (store, _guard) = ($factory)();
+                let (store, _guard) = ($factory)().await;
                 $crate::conformance::$name(store).await;
             }
         )*

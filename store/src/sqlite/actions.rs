@@ -3,7 +3,7 @@ use rusqlite::{OptionalExtension, params};
 
 use super::{SqliteStore, from_json, sql_err, to_json};
 use crate::StoreResult;
-use crate::actions::{ActionRecord, ActionStatus, ActionStore, StatusBacklog};
+use crate::actions::{ActionRecord, ActionStatus, ActionStore, StatusBacklog, feed_order};
 
 #[async_trait]
 impl ActionStore for SqliteStore {
@@ -74,17 +74,7 @@ impl ActionStore for SqliteStore {
             let mut actions: Vec<ActionRecord> = rows
                 .map(|b| from_json("action", &b.map_err(sql_err)?))
                 .collect::<StoreResult<_>>()?;
-            // The feed across accounts: what needs a person first, then the most urgent
-            // (most confident) proposal, then each account's own rank, then the newest.
-            actions.sort_by(|a, b| {
-                a.status
-                    .attention_order()
-                    .cmp(&b.status.attention_order())
-                    .then_with(|| b.proposal.confidence.total_cmp(&a.proposal.confidence))
-                    .then_with(|| a.proposal.rank.cmp(&b.proposal.rank))
-                    .then_with(|| b.created_at.cmp(&a.created_at))
-                    .then_with(|| a.action_id.cmp(&b.action_id))
-            });
+            actions.sort_by(feed_order);
             Ok(actions)
         })
         .await
@@ -103,19 +93,10 @@ impl ActionStore for SqliteStore {
                 rows.collect::<Result<Vec<_>, _>>().map_err(sql_err)
             })
             .await?;
-        let mut by_tenant: std::collections::BTreeMap<String, StatusBacklog> = Default::default();
-        for body in bodies {
-            let action: ActionRecord = from_json("action", &body)?;
-            let entry = by_tenant
-                .entry(action.tenant_id.clone())
-                .or_insert_with(|| StatusBacklog {
-                    tenant_id: action.tenant_id.clone(),
-                    count: 0,
-                    oldest_updated_at: action.updated_at,
-                });
-            entry.count += 1;
-            entry.oldest_updated_at = entry.oldest_updated_at.min(action.updated_at);
-        }
-        Ok(by_tenant.into_values().collect())
+        let actions = bodies
+            .iter()
+            .map(|body| from_json("action", body))
+            .collect::<StoreResult<Vec<ActionRecord>>>()?;
+        Ok(StatusBacklog::tally(&actions))
     }
 }

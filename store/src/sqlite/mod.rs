@@ -141,7 +141,7 @@ pub(crate) fn from_json<T: DeserializeOwned>(what: &str, text: &str) -> StoreRes
 mod tests {
     use super::*;
 
-    crate::store_conformance!(|| {
+    crate::store_conformance!(|| async {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(dir.path().join("store.db")).unwrap();
         (store, dir)
