@@ -26,6 +26,7 @@ pub mod snapshots;
 pub mod sqlite;
 pub mod tenants;
 pub mod tool_runs;
+pub mod vectors;
 
 pub use actions::{
     ActionRecord, ActionStatus, ActionStore, ApprovalEvent, BudgetRecord, StatusBacklog,
@@ -50,6 +51,7 @@ pub use snapshots::{AccountRevision, EntitySnapshot, SnapshotRef, SnapshotStore}
 pub use sqlite::SqliteStore;
 pub use tenants::{Tenant, TenantConfig, TenantStore};
 pub use tool_runs::{ToolRun, ToolRunStore};
+pub use vectors::{StoredVector, VectorStore};
 
 /// Everything a worker or the API needs, behind one object.
 pub trait Store:
@@ -71,6 +73,7 @@ pub trait Store:
     + PlanStore
     + ToolRunStore
     + LedgerDigestStore
+    + VectorStore
     + Send
     + Sync
 {
@@ -95,6 +98,7 @@ impl<T> Store for T where
         + PlanStore
         + ToolRunStore
         + LedgerDigestStore
+        + VectorStore
         + Send
         + Sync
 {

@@ -13,10 +13,11 @@ use crate::budgets::{BudgetStore, Reservation, ReservationRecord};
 use crate::error::{StoreError, StoreErrorKind};
 
 /// A counter is `BUDGET#{counter key}` / `C` with its `used`; a reservation is
-/// `T#{tenant}#BUDGET` / `R#{id}`. A reservation is one TransactWriteItems: each counter set
-/// from the value read to that value plus the amount (conditional on the value read, so the
-/// usage reported is exact and no cap is passed under any race) and the reservation record
-/// (`attribute_not_exists`, so a retried reservation is a no-op).
+/// `T#{tenant}#BUDGET` / `R#{id}`. A reservation is one TransactWriteItems: an `ADD used :n` on
+/// each counter, conditional on `used + n <= cap` where a counter has a cap (so no race passes
+/// a cap, and reservations that fit never conflict), and the reservation record
+/// (`attribute_not_exists`, so a retried reservation is a no-op). The usage it reports is what
+/// was read just before; reservations racing it may have added to it meanwhile.
 const RESERVE_ATTEMPTS: u32 = 400;
 
 fn counter_key(counter: &str) -> Item {
@@ -120,15 +121,15 @@ impl BudgetStore for AwsStore {
                     let mut update = Update::builder()
                         .table_name(self.main())
                         .set_key(Some(counter_key(k)))
-                        .update_expression("SET used = :new, tenant = :t")
-                        .expression_attribute_values(":new", n(usage_before[k] + r.amount))
+                        .update_expression("SET tenant = :t ADD used :n")
+                        .expression_attribute_values(":n", n(r.amount))
                         .expression_attribute_values(":t", s(&r.tenant_id));
-                    update = match used[k] {
-                        None => update.condition_expression("attribute_not_exists(pk)"),
-                        Some(old) => update
-                            .condition_expression("used = :old")
-                            .expression_attribute_values(":old", n(old)),
-                    };
+                    if let Some(cap) = caps[k] {
+                        // Granted above, so cap >= amount.
+                        update = update
+                            .condition_expression("attribute_not_exists(used) OR used <= :limit")
+                            .expression_attribute_values(":limit", n(cap - r.amount));
+                    }
                     items.push(
                         TransactWriteItem::builder()
                             .update(built("Update", update.build())?)
@@ -139,8 +140,8 @@ impl BudgetStore for AwsStore {
             items.push(self.reservation_put(&r.tenant_id, &record, "attribute_not_exists(pk)")?);
             match self.transact(items).await? {
                 TransactOutcome::Committed => return Ok(record),
-                // A counter moved since it was read (or a retry of this very reservation
-                // committed, which the next round finds): read again.
+                // A cap would have been passed (or a retry of this very reservation
+                // committed, which the next round finds): read again and decide again.
                 TransactOutcome::Cancelled(_) => backoff(attempt.min(3)).await,
             }
         }

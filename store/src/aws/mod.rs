@@ -31,6 +31,7 @@ mod signals;
 mod snapshots;
 mod tenants;
 mod tool_runs;
+mod vectors;
 
 use std::sync::Arc;
 

@@ -1417,3 +1417,53 @@ pub async fn version_batches_are_written_all_or_nothing<S: Store>(store: S) {
             .is_none()
     );
 }
+
+pub async fn memory_vectors_are_replaced_per_record_and_stay_in_their_tenant<S: Store>(store: S) {
+    use revloop_domain::world::memory::Chunk;
+    let vector = |chunk_id: &str, account: &str, model: &str, v: [f32; 3]| StoredVector {
+        chunk: Chunk {
+            chunk_id: chunk_id.into(),
+            account_id: account.into(),
+            kind: "note".into(),
+            text: format!("text of {chunk_id}"),
+            evidence_ref: format!("rec:{}@0", chunk_id.split('#').next().unwrap()),
+        },
+        model: model.into(),
+        vector: v.to_vec(),
+    };
+    let first = vec![
+        vector("note:n1#0", "acme", "titan", [0.6, -0.8, 0.0]),
+        vector("note:n1#1", "acme", "titan", [1.0, 0.0, 0.0]),
+        vector("note:n2#0", "globex", "titan", [0.0, 0.0, 1.0]),
+        vector("note:n3#0", "acme", "other-model", [0.0, 1.0, 0.0]),
+    ];
+    store
+        .replace_vectors(
+            "t1",
+            &["note:n1".into(), "note:n2".into(), "note:n3".into()],
+            &first,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.vectors("t1", None, "titan").await.unwrap(),
+        first[..3].to_vec(),
+        "one model's vectors, in chunk order, exactly as stored"
+    );
+    assert_eq!(
+        store.vectors("t1", Some("globex"), "titan").await.unwrap(),
+        vec![first[2].clone()]
+    );
+    assert!(store.vectors("t2", None, "titan").await.unwrap().is_empty());
+    // note:n1 shrank to one chunk: its second one goes; other records keep theirs.
+    let shrunk = vector("note:n1#0", "acme", "titan", [0.0, 1.0, 0.0]);
+    store
+        .replace_vectors("t1", &["note:n1".into()], std::slice::from_ref(&shrunk))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.vectors("t1", Some("acme"), "titan").await.unwrap(),
+        vec![shrunk]
+    );
+    assert_eq!(store.vectors("t1", None, "titan").await.unwrap().len(), 2);
+}

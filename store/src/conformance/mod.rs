@@ -35,7 +35,8 @@ macro_rules! store_conformance {
             plans_round_trip_and_live_plans_hold_their_claims,
             tool_runs_are_recorded_once_per_id_and_stay_in_their_tenant,
             ledger_digests_are_write_once_per_range_and_tenant,
-            version_batches_are_written_all_or_nothing
+            version_batches_are_written_all_or_nothing,
+            memory_vectors_are_replaced_per_record_and_stay_in_their_tenant
         );
     };
     (@tests $factory:expr; $($name:ident),*) => {

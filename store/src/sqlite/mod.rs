@@ -23,6 +23,7 @@ mod signals;
 mod snapshots;
 mod tenants;
 mod tool_runs;
+mod vectors;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};

@@ -210,6 +210,20 @@ CREATE TABLE IF NOT EXISTS ledger_head (
     seq INTEGER NOT NULL,
     hash TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS chunk_vectors (
+    tenant_id TEXT NOT NULL,
+    chunk_id TEXT NOT NULL,
+    record TEXT NOT NULL,
+    account_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    evidence_ref TEXT NOT NULL,
+    text TEXT NOT NULL,
+    model TEXT NOT NULL,
+    vector BLOB NOT NULL,
+    PRIMARY KEY (tenant_id, chunk_id)
+);
+CREATE INDEX IF NOT EXISTS chunk_vectors_by_record ON chunk_vectors (tenant_id, record);
+CREATE INDEX IF NOT EXISTS chunk_vectors_by_account ON chunk_vectors (tenant_id, account_id);
 "#;
 
 /// Adds `column` to `table` in stores created before it existed, then runs `backfill`.
