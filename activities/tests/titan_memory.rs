@@ -126,9 +126,16 @@ fn client(addr: SocketAddr) -> aws_sdk_bedrockruntime::Client {
     aws_sdk_bedrockruntime::Client::from_conf(config)
 }
 
-/// The backend under test, talking to the local server, with its vectors in `file`.
+/// The backend under test, talking to the local server, with its vectors in the SQLite store
+/// at `file`.
 fn titan(addr: SocketAddr, file: &std::path::Path) -> TitanMemory {
-    TitanMemory::new(client(addr), MODEL, DIMENSIONS as u32, file).unwrap()
+    let store = revloop_store::SqliteStore::open(file).unwrap();
+    TitanMemory::new(
+        client(addr),
+        MODEL,
+        DIMENSIONS as u32,
+        std::sync::Arc::new(store),
+    )
 }
 
 #[tokio::test]
@@ -197,9 +204,8 @@ async fn a_refused_embedding_is_a_clear_error_and_keeps_what_was_stored() {
         client(addr),
         "amazon.titan-embed-g1-text-02",
         64,
-        &dir.path().join("w.db"),
-    )
-    .unwrap();
+        std::sync::Arc::new(revloop_store::SqliteStore::open(dir.path().join("w.db")).unwrap()),
+    );
     let missing = wrong_model
         .search("t1", None, "anything", 5)
         .await

@@ -86,12 +86,16 @@ pub struct ApiArgs {
 }
 
 impl ApiArgs {
-    /// Semantic memory's folder: the flag, or `memory/` beside the SQLite file.
-    pub fn memory_dir(&self) -> anyhow::Result<PathBuf> {
-        match &self.memory_dir {
-            Some(dir) => Ok(dir.clone()),
-            None => Ok(self.store.sqlite_path()?.with_file_name("memory")),
-        }
+    /// BM25 memory's folder: the flag, or `memory/` beside the SQLite file (none on the AWS
+    /// backend, whose Titan vectors are in DynamoDB).
+    pub fn memory_dir(&self) -> anyhow::Result<Option<PathBuf>> {
+        Ok(match &self.memory_dir {
+            Some(dir) => Some(dir.clone()),
+            None => self
+                .store
+                .sqlite_path()?
+                .map(|file| file.with_file_name("memory")),
+        })
     }
 
     /// Seconds in-flight calls get to finish after SIGTERM.

@@ -20,7 +20,7 @@ use revloop_proto::v1::signal_service_server::SignalServiceServer;
 use revloop_proto::v1::tenant_service_server::TenantServiceServer;
 use revloop_proto::v1::world_service_server::WorldServiceServer;
 use revloop_runtime::shutdown::StopSignal;
-use revloop_store::{SqliteStore, Store};
+use revloop_store::Store;
 use temporalio_client::Client;
 use tonic::server::NamedService;
 use tonic::transport::Server;
@@ -61,9 +61,7 @@ pub async fn serve(args: ApiArgs) -> anyhow::Result<()> {
         anyhow::bail!("REVLOOP_JWT_SECRET must be at least 16 characters");
     }
     let stop = StopSignal::install("revloop-api").context("installing the SIGTERM handler")?;
-    let store_path = args.store.sqlite_path()?;
-    let store = SqliteStore::open(&store_path)
-        .with_context(|| format!("opening the store {}", store_path.display()))?;
+    let store = args.store.open().await?;
     // The API may start before Temporal answers (Kubernetes, the demo): wait a little.
     let temporal = args
         .temporal
@@ -73,8 +71,8 @@ pub async fn serve(args: ApiArgs) -> anyhow::Result<()> {
         )
         .await?;
     let state = AppState {
-        store: Arc::new(store),
-        memory: open_memory(&args.memory, &args.memory_dir()?).await?,
+        memory: open_memory(&args.memory, args.memory_dir()?.as_deref(), store.clone()).await?,
+        store,
         account_states: Arc::new(AccountStateCache::new(
             NonZeroUsize::new(args.account_cache)
                 .context("REVLOOP_ACCOUNT_CACHE must be at least 1")?,

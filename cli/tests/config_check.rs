@@ -80,6 +80,45 @@ fn the_aws_store_without_a_table_prefix_is_refused_by_name() {
     assert!(all.contains("REVLOOP_AWS_TABLE_PREFIX"), "{all}");
 }
 
+/// The AWS backend's whole set of names, as the infra/aws stack outputs them.
+const AWS_STORE: &[(&str, &str)] = &[
+    ("REVLOOP_STORE", "aws"),
+    ("REVLOOP_AWS_TABLE_PREFIX", "revloop-prod"),
+    ("REVLOOP_S3_CONTENT_BUCKET", "revloop-prod-content"),
+    ("REVLOOP_S3_LEDGER_BUCKET", "revloop-prod-ledger"),
+    ("REVLOOP_S3_SCHEMA_BUCKET", "revloop-prod-schemas"),
+    ("REVLOOP_KMS_KEY_ID", "alias/revloop-prod/deployment"),
+    (
+        "REVLOOP_KMS_TENANT_KEYS",
+        "alias/revloop-prod/tenant/{tenant}",
+    ),
+];
+
+#[test]
+fn the_aws_store_with_titan_memory_needs_no_local_folder() {
+    let mut env = vec![
+        ("REVLOOP_APPROVAL_KEY", APPROVAL_KEY),
+        ("REVLOOP_MEMORY_BACKEND", "titan"),
+    ];
+    env.extend_from_slice(AWS_STORE);
+    let out = check("worker", &env);
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert!(all.contains("revloop-prod-main"), "{all}");
+    assert!(all.contains("alias/revloop-prod/tenant/{tenant}"), "{all}");
+    assert!(all.contains("vectors in the store"), "{all}");
+}
+
+#[test]
+fn node_local_bm25_memory_on_the_aws_store_is_refused() {
+    let mut env = vec![("REVLOOP_APPROVAL_KEY", APPROVAL_KEY)];
+    env.extend_from_slice(AWS_STORE);
+    let out = check("worker", &env);
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(78), "{all}");
+    assert!(all.contains("REVLOOP_MEMORY_BACKEND=titan"), "{all}");
+}
+
 #[test]
 fn aws_names_beside_a_sqlite_file_are_a_contradiction() {
     let out = check(

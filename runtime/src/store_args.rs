@@ -4,6 +4,10 @@
 //! variable names.
 
 use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use revloop_store::{AwsSettings, AwsStore, SqliteStore, Store};
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct StoreArgs {
@@ -29,23 +33,18 @@ pub struct StoreArgs {
     /// AWS backend: the deployment's KMS key (id, ARN or alias); tenants may name their own.
     #[arg(long, env = "REVLOOP_KMS_KEY_ID")]
     pub kms_key_id: Option<String>,
+    /// AWS backend: each tenant's own key, `{tenant}` standing for its id
+    /// (`alias/revloop-prod/tenant/{tenant}`, the aliases the infra/aws stack creates).
+    #[arg(long, env = "REVLOOP_KMS_TENANT_KEYS")]
+    pub kms_tenant_keys: Option<String>,
+    /// AWS backend: days each ledger archive object and digest is locked (COMPLIANCE mode).
+    #[arg(long, env = "REVLOOP_S3_LEDGER_LOCK_DAYS", default_value_t = 2555)]
+    pub s3_ledger_lock_days: u32,
     /// AWS backend: a DynamoDB endpoint other than the region's (VPC endpoint, test server).
     #[arg(long, env = "REVLOOP_DYNAMODB_ENDPOINT")]
     pub dynamodb_endpoint: Option<String>,
     /// AWS backend: an S3 endpoint other than the region's; S3 then uses path-style URLs.
     #[arg(long, env = "REVLOOP_S3_ENDPOINT")]
-    pub s3_endpoint: Option<String>,
-}
-
-/// The AWS backend's resolved names.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AwsStoreSettings {
-    pub table_prefix: String,
-    pub content_bucket: String,
-    pub ledger_bucket: String,
-    pub schema_bucket: String,
-    pub kms_key_id: String,
-    pub dynamodb_endpoint: Option<String>,
     pub s3_endpoint: Option<String>,
 }
 
@@ -56,7 +55,7 @@ fn given(v: &Option<String>) -> Option<&str> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StoreChoice {
     Sqlite(PathBuf),
-    Aws(AwsStoreSettings),
+    Aws(AwsSettings),
 }
 
 impl StoreArgs {
@@ -73,6 +72,7 @@ impl StoreArgs {
                 ("REVLOOP_S3_SCHEMA_BUCKET", &self.s3_schema_bucket),
                 ("REVLOOP_DYNAMODB_ENDPOINT", &self.dynamodb_endpoint),
                 ("REVLOOP_S3_ENDPOINT", &self.s3_endpoint),
+                ("REVLOOP_KMS_TENANT_KEYS", &self.kms_tenant_keys),
             ]
             .into_iter()
             .filter(|(_, v)| given(v).is_some())
@@ -95,12 +95,14 @@ impl StoreArgs {
                 String::new()
             }
         };
-        let settings = AwsStoreSettings {
+        let settings = AwsSettings {
             table_prefix: need("REVLOOP_AWS_TABLE_PREFIX", &self.aws_table_prefix),
             content_bucket: need("REVLOOP_S3_CONTENT_BUCKET", &self.s3_content_bucket),
             ledger_bucket: need("REVLOOP_S3_LEDGER_BUCKET", &self.s3_ledger_bucket),
             schema_bucket: need("REVLOOP_S3_SCHEMA_BUCKET", &self.s3_schema_bucket),
-            kms_key_id: need("REVLOOP_KMS_KEY_ID", &self.kms_key_id),
+            kms_key_id: Some(need("REVLOOP_KMS_KEY_ID", &self.kms_key_id)),
+            tenant_key_pattern: given(&self.kms_tenant_keys).map(str::to_string),
+            ledger_lock_days: self.s3_ledger_lock_days,
             dynamodb_endpoint: given(&self.dynamodb_endpoint).map(str::to_string),
             s3_endpoint: given(&self.s3_endpoint).map(str::to_string),
         };
@@ -126,14 +128,25 @@ impl StoreArgs {
         Ok(StoreChoice::Aws(settings))
     }
 
-    /// The SQLite file, or why this build cannot open the selected store.
-    pub fn sqlite_path(&self) -> anyhow::Result<PathBuf> {
-        match self.choice()? {
-            StoreChoice::Sqlite(path) => Ok(path),
-            StoreChoice::Aws(_) => anyhow::bail!(
-                "REVLOOP_STORE=aws: the AWS store backend is not part of this build yet; its tables and buckets are specified in store/src/aws/README.md"
+    /// The SQLite file, when the store is one (the embedded deployment keeps other files
+    /// beside it).
+    pub fn sqlite_path(&self) -> anyhow::Result<Option<PathBuf>> {
+        Ok(match self.choice()? {
+            StoreChoice::Sqlite(path) => Some(path),
+            StoreChoice::Aws(_) => None,
+        })
+    }
+
+    /// Opens the selected store. The AWS backend takes credentials and region from the
+    /// standard chain (IRSA, instance role, `AWS_PROFILE`, environment).
+    pub async fn open(&self) -> anyhow::Result<Arc<dyn Store>> {
+        Ok(match self.choice()? {
+            StoreChoice::Sqlite(path) => Arc::new(
+                SqliteStore::open(&path)
+                    .with_context(|| format!("opening the store {}", path.display()))?,
             ),
-        }
+            StoreChoice::Aws(settings) => Arc::new(AwsStore::connect(settings).await?),
+        })
     }
 }
 
@@ -149,6 +162,8 @@ mod tests {
             s3_ledger_bucket: None,
             s3_schema_bucket: None,
             kms_key_id: None,
+            kms_tenant_keys: None,
+            s3_ledger_lock_days: 2555,
             dynamodb_endpoint: None,
             s3_endpoint: None,
         }
@@ -162,6 +177,8 @@ mod tests {
             s3_ledger_bucket: Some("revloop-prod-ledger".into()),
             s3_schema_bucket: Some("revloop-prod-schemas".into()),
             kms_key_id: Some("alias/revloop-prod".into()),
+            kms_tenant_keys: Some("alias/revloop-prod/tenant/{tenant}".into()),
+            s3_ledger_lock_days: 2555,
             dynamodb_endpoint: None,
             s3_endpoint: None,
         }
@@ -209,9 +226,16 @@ mod tests {
     }
 
     #[test]
-    fn this_build_opens_only_sqlite() {
-        assert!(sqlite().sqlite_path().is_ok());
-        let err = aws().sqlite_path().unwrap_err().to_string();
-        assert!(err.contains("not part of this build"), "{err}");
+    fn only_a_sqlite_store_has_a_file() {
+        assert!(sqlite().sqlite_path().unwrap().is_some());
+        assert_eq!(aws().sqlite_path().unwrap(), None);
+        let StoreChoice::Aws(settings) = aws().choice().unwrap() else {
+            panic!("expected aws");
+        };
+        assert_eq!(
+            settings.tenant_key_pattern.as_deref(),
+            Some("alias/revloop-prod/tenant/{tenant}")
+        );
+        assert_eq!(settings.ledger_lock_days, 2555);
     }
 }

@@ -27,7 +27,6 @@ use revloop_activities::perception::PerceptionActivities;
 use revloop_activities::plan::PlanActivities;
 use revloop_activities::secrets::TenantSecrets;
 use revloop_activities::{Deps, Settings};
-use revloop_store::SqliteStore;
 use revloop_workflows::*;
 use temporalio_common::telemetry::metrics::CoreMeter;
 use temporalio_common::telemetry::{
@@ -91,13 +90,11 @@ async fn run(args: WorkerArgs) -> anyhow::Result<()> {
         .temporal
         .connect(identity.clone(), Duration::from_secs(30))
         .await?;
-    let store_path = args.store.sqlite_path()?;
-    let store = SqliteStore::open(&store_path)
-        .with_context(|| format!("opening the store {}", store_path.display()))?;
+    let store = args.store.open().await?;
     let task_queue = args.temporal.task_queue.clone();
     let deps = Deps {
-        store: Arc::new(store),
-        memory: open_memory(&args.memory, &args.memory_dir()?).await?,
+        memory: open_memory(&args.memory, args.memory_dir()?.as_deref(), store.clone()).await?,
+        store,
         temporal: Some(client.clone()),
         settings: Settings {
             task_queue: task_queue.clone(),

@@ -8,7 +8,7 @@ mod settings;
 mod tantivy_index;
 mod titan;
 
-pub use settings::{MemoryArgs, MemoryBackend, open_memory};
+pub use settings::{BM25_NEEDS_A_FOLDER, MemoryArgs, MemoryBackend, open_memory};
 pub use tantivy_index::TantivyMemory;
 pub use titan::TitanMemory;
 
@@ -27,12 +27,7 @@ pub struct MemoryHit {
     pub score: f32,
 }
 
-/// The record a chunk was cut from: its id up to `#`.
-pub(crate) fn record_of(chunk_id: &str) -> &str {
-    chunk_id
-        .split_once('#')
-        .map_or(chunk_id, |(record, _)| record)
-}
+pub(crate) use revloop_store::vectors::record_of;
 
 #[async_trait]
 pub trait MemoryIndex: Send + Sync {

@@ -6,6 +6,8 @@ use std::sync::Arc;
 
 use aws_config::BehaviorVersion;
 
+use revloop_store::VectorStore;
+
 use super::{MemoryError, MemoryIndex, TantivyMemory, TitanMemory};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -40,14 +42,22 @@ pub struct MemoryArgs {
     pub bedrock_endpoint: Option<String>,
 }
 
-/// Opens the configured backend; its files live in `dir`. Credentials and region for Bedrock
-/// come from the standard AWS chain (environment, profile, instance or pod role).
+/// Why BM25 cannot run on a store without a local folder (the AWS backend).
+pub const BM25_NEEDS_A_FOLDER: &str = "REVLOOP_MEMORY_BACKEND=bm25 keeps its index in a folder on one node, which replicas on other nodes cannot read; with REVLOOP_STORE=aws use REVLOOP_MEMORY_BACKEND=titan (vectors in DynamoDB, shared by every replica), or name the folder with REVLOOP_MEMORY_DIR for a single-node deployment";
+
+/// Opens the configured backend: BM25's index lives in `dir` (a folder on this node), Titan's
+/// vectors in `vectors` (the store). Credentials and region for Bedrock come from the standard
+/// AWS chain (environment, profile, instance or pod role).
 pub async fn open_memory(
     args: &MemoryArgs,
-    dir: &Path,
+    dir: Option<&Path>,
+    vectors: Arc<dyn VectorStore + Send + Sync>,
 ) -> Result<Arc<dyn MemoryIndex>, MemoryError> {
     match args.memory_backend {
-        MemoryBackend::Bm25 => Ok(Arc::new(TantivyMemory::new(dir))),
+        MemoryBackend::Bm25 => match dir {
+            Some(dir) => Ok(Arc::new(TantivyMemory::new(dir))),
+            None => Err(MemoryError(BM25_NEEDS_A_FOLDER.into())),
+        },
         MemoryBackend::Titan => {
             let shared = aws_config::defaults(BehaviorVersion::latest()).load().await;
             let mut config = aws_sdk_bedrockruntime::config::Builder::from(&shared);
@@ -59,8 +69,8 @@ pub async fn open_memory(
                 client,
                 &args.titan_model,
                 args.titan_dimensions,
-                &dir.join("titan-vectors.db"),
-            )?))
+                vectors,
+            )))
         }
     }
 }

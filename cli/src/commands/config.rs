@@ -207,7 +207,20 @@ fn common(temporal: &TemporalArgs, store: &StoreArgs) -> anyhow::Result<Vec<Line
                     aws.content_bucket, aws.ledger_bucket, aws.schema_bucket
                 ),
             ));
-            lines.push(("kms key", aws.kms_key_id.clone()));
+            lines.push((
+                "kms keys",
+                format!(
+                    "deployment {}, tenants {}",
+                    aws.kms_key_id.as_deref().unwrap_or("none"),
+                    aws.tenant_key_pattern
+                        .as_deref()
+                        .unwrap_or("the deployment's")
+                ),
+            ));
+            lines.push((
+                "ledger lock",
+                format!("{} days, COMPLIANCE mode", aws.ledger_lock_days),
+            ));
             lines.push((
                 "endpoints",
                 format!(
@@ -216,8 +229,6 @@ fn common(temporal: &TemporalArgs, store: &StoreArgs) -> anyhow::Result<Vec<Line
                     aws.s3_endpoint.as_deref().unwrap_or("the region's")
                 ),
             ));
-            // Refused last, so the names above are shown and checked first.
-            store.sqlite_path()?;
         }
     }
     let format = LogFormat::from_env()?;
@@ -238,14 +249,20 @@ fn memory(
     dir: Option<&Path>,
     store: &StoreArgs,
 ) -> anyhow::Result<Vec<Line>> {
+    use revloop_activities::memory::{BM25_NEEDS_A_FOLDER, MemoryBackend};
     let dir = match dir {
-        Some(dir) => dir.to_path_buf(),
-        None => store.sqlite_path()?.with_file_name("memory"),
+        Some(dir) => Some(dir.to_path_buf()),
+        None => store.sqlite_path()?.map(|f| f.with_file_name("memory")),
     };
-    Ok(vec![(
-        "memory",
-        format!("{:?} in {}", args.memory_backend, dir.display()).to_lowercase(),
-    )])
+    let line = match (args.memory_backend, dir) {
+        (MemoryBackend::Bm25, Some(dir)) => format!("bm25 in {}", dir.display()),
+        (MemoryBackend::Bm25, None) => anyhow::bail!(BM25_NEEDS_A_FOLDER),
+        (MemoryBackend::Titan, _) => format!(
+            "titan ({}, {} dimensions), vectors in the store",
+            args.titan_model, args.titan_dimensions
+        ),
+    };
+    Ok(vec![("memory", line)])
 }
 
 fn trust(args: &revloop_activities::trust_args::TrustArgs) -> anyhow::Result<Vec<Line>> {
