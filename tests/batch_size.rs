@@ -5,7 +5,7 @@
 use anyhow::Context;
 use prost::Message;
 use revloop_activities::contracts::{PerceptionInput, SourceRef};
-use revloop_store::{Evidence, EvidenceStore, Provenance, RecordStore};
+use revloop_store::{Evidence, Provenance, RecordStore};
 use revloop_workflows::PerceptionWorkflow;
 use serde_json::json;
 use temporalio_client::WorkflowStartOptions;
@@ -52,7 +52,7 @@ pub(crate) async fn start(
             trust_class: "crm".into(),
         },
     );
-    env.store()?.put_evidence(&evidence).await?;
+    env.backend()?.put_evidence(&evidence).await?;
     let workflow_id = format!("{tenant}/perception/{key}");
     env.temporal
         .start_workflow(

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::path::PathBuf;
 use std::process::Command;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -14,7 +15,7 @@ use revloop_cli::procs::{ManagedChild, sibling_binary};
 use revloop_cli::{fixtures, token};
 use revloop_domain::auth::Role;
 use revloop_proto::v1 as pb;
-use revloop_store::SqliteStore;
+use revloop_store::{SqliteStore, Store};
 use temporalio_client::{Client, ClientOptions, Connection, ConnectionOptions};
 use temporalio_client::{UntypedWorkflow, WorkflowFetchHistoryOptions};
 use temporalio_common::protos::temporal::api::history::v1::{HistoryEvent, history_event};
@@ -88,6 +89,8 @@ pub struct TestEnv {
     pub temporal_metrics_url: String,
     /// What the worker's environment adds to the usual (kept for a restart).
     pub worker_env: Vec<(String, String)>,
+    /// The store the processes share when it is not the SQLite file (the AWS backend).
+    pub shared_store: Option<Arc<dyn Store>>,
 }
 
 /// Fresh loopback addresses for a worker's two metrics endpoints.
@@ -179,6 +182,7 @@ pub async fn spawn_env_for(
         worker_metrics_url: format!("http://{}/metrics", metrics.0),
         temporal_metrics_url: format!("http://{}/metrics", metrics.1),
         worker_env,
+        shared_store: None,
     };
     let token = env.token(TENANT, &[Role::Admin]);
     let api_url = env.api_url.clone();
@@ -231,8 +235,17 @@ impl TestEnv {
         self.client(TENANT, &[Role::Admin]).await
     }
 
+    /// The SQLite file the worker and the API share (the default backend).
     pub fn store(&self) -> anyhow::Result<SqliteStore> {
         Ok(SqliteStore::open(&self.store_path)?)
+    }
+
+    /// The store the worker and the API use, whichever backend it is.
+    pub fn backend(&self) -> anyhow::Result<Arc<dyn Store>> {
+        Ok(match &self.shared_store {
+            Some(store) => store.clone(),
+            None => Arc::new(self.store()?),
+        })
     }
 
     /// Starts one more worker process beside the running one, on fresh metrics ports, with the

@@ -7,6 +7,7 @@ mod helpers;
 mod mailpit;
 mod otlp_receiver;
 mod salesforce_org;
+mod titan_server;
 
 mod account_continue_as_new;
 mod approval_page;
@@ -14,6 +15,7 @@ mod approval_revalidation;
 mod approval_timers;
 mod approval_via_temporal_cli;
 mod approvers;
+mod aws_backend;
 mod bad_input;
 mod batch_size;
 mod bedrock;

@@ -1,120 +1,19 @@
 //! The Titan memory backend with the real Bedrock runtime SDK, against a local server that
-//! answers `InvokeModel` as Bedrock does (`POST /model/{modelId}/invoke`, SigV4-signed, Titan
-//! embedding JSON). Its embeddings are hashed bags of words: enough to rank by shared words.
+//! answers `InvokeModel` as Bedrock does (the end-to-end tests' own, shared by path).
+
+#[path = "../../tests/titan_server.rs"]
+mod titan_server;
 
 use std::net::SocketAddr;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 
 use aws_sdk_bedrockruntime::config::{BehaviorVersion, Credentials, Region};
-use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::routing::post;
 use revloop_activities::memory::conformance::check_memory;
 use revloop_activities::memory::{MemoryIndex, TitanMemory};
 use revloop_domain::world::memory::Chunk;
-use serde_json::{Value, json};
+use titan_server::{MODEL, local_titan};
 
-const MODEL: &str = "amazon.titan-embed-text-v2:0";
 const DIMENSIONS: usize = 64;
-
-#[derive(Default)]
-struct Seen {
-    calls: AtomicUsize,
-}
-
-fn bag_of_words(text: &str, dimensions: usize) -> Vec<f32> {
-    let mut v = vec![0f32; dimensions];
-    for word in text
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| w.len() > 2)
-    {
-        let h = word
-            .to_lowercase()
-            .bytes()
-            .fold(0xcbf29ce484222325u64, |h, b| {
-                (h ^ u64::from(b)).wrapping_mul(0x100000001b3)
-            });
-        v[(h % dimensions as u64) as usize] += 1.0;
-    }
-    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
-    if norm > 0.0 {
-        v.iter_mut().for_each(|x| *x /= norm);
-    }
-    v
-}
-
-fn error(status: StatusCode, kind: &str, message: &str) -> Response {
-    (
-        status,
-        [
-            ("x-amzn-errortype", kind),
-            ("content-type", "application/json"),
-        ],
-        json!({ "message": message }).to_string(),
-    )
-        .into_response()
-}
-
-async fn invoke(
-    State(seen): State<Arc<Seen>>,
-    Path(model): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    seen.calls.fetch_add(1, Ordering::SeqCst);
-    let signed = headers
-        .get("authorization")
-        .and_then(|h| h.to_str().ok())
-        .is_some_and(|h| h.starts_with("AWS4-HMAC-SHA256 Credential=AKIDTEST/"));
-    if !signed {
-        return error(StatusCode::FORBIDDEN, "AccessDeniedException", "unsigned");
-    }
-    if model != MODEL {
-        return error(StatusCode::NOT_FOUND, "ResourceNotFoundException", &model);
-    }
-    let Ok(request) = serde_json::from_slice::<Value>(&body) else {
-        return error(StatusCode::BAD_REQUEST, "ValidationException", "not JSON");
-    };
-    let (Some(text), Some(dimensions)) = (
-        request["inputText"].as_str(),
-        request["dimensions"].as_u64(),
-    ) else {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "ValidationException",
-            "inputText and dimensions",
-        );
-    };
-    if text.contains("FAIL-THIS") {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "ValidationException",
-            "Malformed input request: expected maxLength: 50000",
-        );
-    }
-    let embedding = bag_of_words(text, dimensions as usize);
-    (
-        [("content-type", "application/json")],
-        json!({ "embedding": embedding, "inputTextTokenCount": text.split_whitespace().count() })
-            .to_string(),
-    )
-        .into_response()
-}
-
-async fn local_bedrock() -> (SocketAddr, Arc<Seen>) {
-    let seen = Arc::new(Seen::default());
-    let app = Router::new()
-        .route("/model/{model}/invoke", post(invoke))
-        .with_state(seen.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    (addr, seen)
-}
 
 fn client(addr: SocketAddr) -> aws_sdk_bedrockruntime::Client {
     let config = aws_sdk_bedrockruntime::Config::builder()
@@ -140,7 +39,7 @@ fn titan(addr: SocketAddr, file: &std::path::Path) -> TitanMemory {
 
 #[tokio::test]
 async fn titan_memory_passes_the_memory_checks_through_the_bedrock_sdk() {
-    let (addr, seen) = local_bedrock().await;
+    let (addr, seen) = local_titan("AKIDTEST").await;
     let dir = tempfile::tempdir().unwrap();
     let memory = titan(addr, &dir.path().join("v.db"));
     check_memory(&memory).await;
@@ -161,7 +60,7 @@ async fn titan_memory_passes_the_memory_checks_through_the_bedrock_sdk() {
 
 #[tokio::test]
 async fn a_refused_embedding_is_a_clear_error_and_keeps_what_was_stored() {
-    let (addr, _) = local_bedrock().await;
+    let (addr, _) = local_titan("AKIDTEST").await;
     let dir = tempfile::tempdir().unwrap();
     let memory = titan(addr, &dir.path().join("v.db"));
     let chunk = |id: &str, text: &str| Chunk {

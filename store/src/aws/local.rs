@@ -215,8 +215,10 @@ impl LocalAws {
             content_bucket: format!("{prefix}-content"),
             ledger_bucket: format!("{prefix}-ledger"),
             schema_bucket: format!("{prefix}-schemas"),
-            kms_key_id: None,
-            tenant_key_pattern: None,
+            // versitygw accepts SSE-KMS headers and stores objects as it would without them,
+            // so the backend's encryption path is exercised, not the encryption itself.
+            kms_key_id: Some(format!("alias/{prefix}/deployment")),
+            tenant_key_pattern: Some(format!("alias/{prefix}/tenant/{{tenant}}")),
             ledger_lock_days: 1,
             dynamodb_endpoint: Some(self.dynamodb_endpoint.clone()),
             s3_endpoint: Some(self.s3_endpoint.clone()),
@@ -232,6 +234,18 @@ impl LocalAws {
             ("REVLOOP_S3_CONTENT_BUCKET".into(), s.content_bucket),
             ("REVLOOP_S3_LEDGER_BUCKET".into(), s.ledger_bucket),
             ("REVLOOP_S3_SCHEMA_BUCKET".into(), s.schema_bucket),
+            (
+                "REVLOOP_KMS_KEY_ID".into(),
+                s.kms_key_id.unwrap_or_default(),
+            ),
+            (
+                "REVLOOP_KMS_TENANT_KEYS".into(),
+                s.tenant_key_pattern.unwrap_or_default(),
+            ),
+            (
+                "REVLOOP_S3_LEDGER_LOCK_DAYS".into(),
+                s.ledger_lock_days.to_string(),
+            ),
             (
                 "REVLOOP_DYNAMODB_ENDPOINT".into(),
                 self.dynamodb_endpoint.clone(),
