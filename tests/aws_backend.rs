@@ -116,7 +116,14 @@ async fn two_workers_on_the_aws_backend_lose_nothing_when_each_is_killed() -> an
     let mut client = env.admin().await?;
     env.ingest_fixture(&mut client, "meeting_prep.jsonl", TENANT)
         .await?;
-    let follow_up = env.follow_up_awaiting_approval(&mut client).await?;
+    // moto answers one request at a time, and other tests share the machine: wait longer.
+    let follow_up = action_where_within(
+        &client,
+        "the follow-up awaiting approval",
+        Duration::from_secs(300),
+        |a| a.kind == "send_follow_up" && a.status == "awaiting_approval",
+    )
+    .await?;
     env.worker.kill_hard();
     for reason in ["", "again"] {
         client
@@ -128,7 +135,10 @@ async fn two_workers_on_the_aws_backend_lose_nothing_when_each_is_killed() -> an
             .await?;
     }
     let result = env
-        .workflow_result(&format!("{TENANT}/approval/{}", follow_up.action_id))
+        .workflow_result_within(
+            &format!("{TENANT}/approval/{}", follow_up.action_id),
+            Duration::from_secs(300),
+        )
         .await?;
     assert_eq!(result["decision"], "approved", "{result}");
     assert_eq!(result["executed"], true, "{result}");

@@ -449,8 +449,18 @@ pub async fn action_where(
     what: &str,
     matches: impl Fn(&pb::Action) -> bool,
 ) -> anyhow::Result<pb::Action> {
+    action_where_within(client, what, Duration::from_secs(90), matches).await
+}
+
+/// [`action_where`], waiting up to `limit` (a slower backend, a loaded machine).
+pub async fn action_where_within(
+    client: &ApiClient,
+    what: &str,
+    limit: Duration,
+    matches: impl Fn(&pb::Action) -> bool,
+) -> anyhow::Result<pb::Action> {
     let matches = &matches;
-    eventually(what, Duration::from_secs(90), || {
+    eventually(what, limit, || {
         let mut client = client.clone();
         async move {
             let actions = client

@@ -75,7 +75,7 @@ impl ApprovalActivities {
         let config = tenant.approval.clone();
         let out = ActionResult {
             action_id: action.action_id.clone(),
-            status: action.status.as_str().into(),
+            status: action.status,
             effect: None,
             approval_timers: Some(ApprovalTimers {
                 remind_after_secs: config.remind_after_secs,

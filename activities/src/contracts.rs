@@ -2,6 +2,8 @@
 //! small (ids and references, never blobs), readable as JSON in the Temporal Web UI.
 
 use chrono::{DateTime, Utc};
+/// An action's status, as workflows see it in [`ActionResult`].
+pub use revloop_store::ActionStatus;
 use serde::{Deserialize, Serialize};
 
 /// Workflow type names, as registered with Temporal and typed into `temporal workflow start`.
@@ -711,7 +713,9 @@ pub struct ExecuteOutput {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ActionResult {
     pub action_id: String,
-    pub status: String,
+    /// Serialized as the status's own name (`executed`, `blocked`, `awaiting_approval`), so
+    /// histories recorded when this was a string replay unchanged.
+    pub status: ActionStatus,
     pub effect: Option<String>,
     /// From `open_approval`: the tenant's reminder, escalation and expiry times.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -42,7 +42,7 @@ impl ActionWorkflow {
         if verdicts.verdicts.iter().any(|(_, v)| *v == Verdict::Block) {
             return Ok(ActionResult {
                 action_id: input.action_id,
-                status: "blocked".into(),
+                status: ActionStatus::Blocked,
                 effect: None,
                 approval_timers: None,
             });
@@ -57,7 +57,11 @@ impl ActionWorkflow {
             .await?;
         Ok(ActionResult {
             action_id: input.action_id,
-            status: if out.blocked { "blocked" } else { "executed" }.into(),
+            status: if out.blocked {
+                ActionStatus::Blocked
+            } else {
+                ActionStatus::Executed
+            },
             effect: Some(out.effect),
             approval_timers: None,
         })

@@ -184,7 +184,7 @@ impl ApprovalWorkflow {
             let started = ctx
                 .start_child_workflow(ActionWorkflow::run, action, options)
                 .await?;
-            executed = started.result().await?.status == "executed";
+            executed = started.result().await?.status == ActionStatus::Executed;
         }
         // Signals that came after the decision (a second approve, a reject too late) are
         // recorded on the action as ignored: nothing runs twice, and nothing goes untraced.

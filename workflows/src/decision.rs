@@ -236,7 +236,7 @@ impl DecisionWorkflow {
                     .start_child_workflow(ActionWorkflow::run, action, options)
                     .await?;
                 let done = started.result().await?;
-                if done.status == "executed" {
+                if done.status == ActionStatus::Executed {
                     result.executed.push(proposal.action_id.clone());
                 } else {
                     result.blocked.push(proposal.action_id.clone());

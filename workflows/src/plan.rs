@@ -334,7 +334,7 @@ impl PlanWorkflow {
                 .start_child_workflow(ActionWorkflow::run, action, options)
                 .await?;
             let (status, detail) = match started.result().await {
-                Ok(done) if done.status == "executed" => {
+                Ok(done) if done.status == ActionStatus::Executed => {
                     ("executed", done.effect.unwrap_or_default())
                 }
                 Ok(done) => ("blocked", done.effect.unwrap_or_default()),
