@@ -115,11 +115,7 @@ impl ActionActivities {
                     store.save_action(action).await.map_err(error::store)?;
                     action_outcome(store, scope, action, "failed", Some(m.clone()), None).await?;
                 }
-                return Err(match e {
-                    ExecutorError::Invalid(m) => error::non_retryable(error::INVALID_INPUT, m),
-                    ExecutorError::Transient(m) => ActivityError::from(anyhow::anyhow!(m)),
-                    ExecutorError::Store(s) => error::store(s),
-                });
+                return Err(error::classify(e));
             }
         };
         settle_budget(store, &tenant_id, budget, 1)

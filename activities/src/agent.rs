@@ -251,7 +251,7 @@ impl AgentActivities {
                     Err(ConverseError::Throttled(e)) => {
                         // The reservation stays held: the retry (same activity, same
                         // reservation) settles it with what the call that succeeds used.
-                        return Err(ActivityError::from(anyhow::anyhow!(e)));
+                        return Err(error::classify(error::ActivityFailure::retryable(e)));
                     }
                     Err(ConverseError::Failed(e)) => {
                         settle_budget(store, tenant, &budget, 0)
@@ -371,7 +371,7 @@ impl AgentActivities {
             .gateway
             .call(&scope, &call)
             .await
-            .map_err(|e| ActivityError::from(anyhow::anyhow!(e.to_string())))?;
+            .map_err(error::classify)?;
         Ok(CallToolOutput {
             tool_use_id: input.tool_use_id,
             tool_run_id: answer.tool_run_id,

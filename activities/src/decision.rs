@@ -51,7 +51,7 @@ impl DecisionActivities {
                 settle_budget(store, &input.tenant_id, budget, 0)
                     .await
                     .map_err(error::store)?;
-                return Err(ActivityError::from(anyhow::anyhow!(e.to_string())));
+                return Err(error::classify(e));
             }
         };
         settle_budget(store, &input.tenant_id, budget, 1)
@@ -132,7 +132,7 @@ impl DecisionActivities {
             &shown,
         )
         .await
-        .map_err(|e| ActivityError::from(anyhow::anyhow!(e.to_string())))?;
+        .map_err(error::classify)?;
         if let Some(refused) = &checked.refused
             && agent.fallback.is_none()
         {
@@ -718,8 +718,7 @@ impl DecisionActivities {
             settle_budget(store, &input.tenant_id, &budget, u64::from(checked.is_ok()))
                 .await
                 .map_err(error::store)?;
-            let checked =
-                checked.map_err(|e| ActivityError::from(anyhow::anyhow!(e.to_string())))?;
+            let checked = checked.map_err(error::classify)?;
             answer.message = checked.message.name().into();
             answer.model = checked.model.into();
             match &checked.message {

@@ -47,13 +47,9 @@ impl PerceptionActivities {
     }
 }
 
-/// Classifies pipeline failures for Temporal.
+/// Pipeline failures, as [`error::classify`] does.
 fn pipeline_error(e: pipeline::PipelineError) -> ActivityError {
-    match e {
-        pipeline::PipelineError::Store(s) => error::store(s),
-        pipeline::PipelineError::NotFound(m) => error::non_retryable(error::NOT_FOUND, m),
-        pipeline::PipelineError::Invalid(m) => error::non_retryable(error::INVALID_INPUT, m),
-    }
+    error::classify(e)
 }
 
 fn tenant(id: &str) -> Result<TenantId, ActivityError> {
@@ -153,10 +149,7 @@ impl PerceptionActivities {
                 .await
                 .map_err(error::store)?;
         }
-        let evidence = fetched.map_err(|e| match e {
-            ConnectorError::Invalid(m) => error::non_retryable(error::INVALID_INPUT, m),
-            ConnectorError::Unavailable(m) => ActivityError::from(anyhow::anyhow!(m)),
-        })?;
+        let evidence = fetched.map_err(error::classify)?;
         // An empty delta (nothing changed at the source) leaves no evidence behind.
         let empty = evidence.content.is_empty();
         if !empty {
@@ -235,10 +228,7 @@ impl PerceptionActivities {
         tenant(&input.tenant_id)?;
         let kind = source_kind(&*self.deps.store, &input.tenant_id, &input.source)
             .await
-            .map_err(|e| match e {
-                ConnectorError::Invalid(m) => error::non_retryable(error::INVALID_INPUT, m),
-                ConnectorError::Unavailable(m) => ActivityError::from(anyhow::anyhow!(m)),
-            })?;
+            .map_err(error::classify)?;
         let connector = self
             .connectors
             .iter()
@@ -561,7 +551,9 @@ impl PerceptionActivities {
                 )
                 .await
                 .map_err(|e| {
-                    ActivityError::from(anyhow::anyhow!("signal-with-start {account}: {e}"))
+                    error::classify(error::ActivityFailure::retryable(format!(
+                        "signal-with-start {account}: {e}"
+                    )))
                 })?;
         }
         let accounts: Vec<String> = by_account.keys().map(|a| a.to_string()).collect();

@@ -107,7 +107,6 @@ pub async fn undo_action(
             outcome(store, scope, &action, input, "undo_refused", why.clone()).await?;
             Ok(answer(false, "", why))
         }
-        Err(ExecutorError::Transient(m)) => Err(ActivityError::from(anyhow::anyhow!(m))),
-        Err(ExecutorError::Store(e)) => Err(error::store(e)),
+        Err(e) => Err(error::classify(e)),
     }
 }

@@ -150,9 +150,7 @@ pub async fn deliver(
                 delivery.sent.push(notifier.name().to_string());
             }
             Err(NotifyError::Transient(e)) if attempt < NOTICE_ATTEMPTS => {
-                return Err(temporalio_sdk::activities::ActivityError::from(
-                    anyhow::anyhow!(e),
-                ));
+                return Err(crate::error::classify(NotifyError::Transient(e)));
             }
             Err(e) => delivery
                 .not_sent
