@@ -30,6 +30,7 @@ pub mod notify;
 pub mod perception;
 pub mod pipeline;
 pub mod plan;
+pub mod records_cache;
 pub mod replay;
 pub mod search_attributes;
 pub mod secrets;
@@ -57,6 +58,8 @@ pub struct Deps {
     pub settings: Settings,
     /// Verifies the approval tokens that make approval signals count.
     pub approval_keys: approval_token::ApprovalKeys,
+    /// Each account's records between detection runs of this process.
+    pub records: Arc<records_cache::AccountRecordsCache>,
 }
 
 #[derive(Debug, Clone)]

@@ -363,6 +363,7 @@ impl PerceptionActivities {
         };
         let detect = pipeline::detect_changes(
             &**store,
+            &self.deps.records,
             &input.tenant_id,
             &changes,
             input.now,

@@ -2,6 +2,7 @@
 //! then detect signals on what changed. The activities wrap these with the ledger and Temporal's
 //! error classes; `revloop bench perception` runs them directly.
 
+use crate::records_cache::AccountRecordsCache;
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
@@ -12,9 +13,7 @@ use revloop_domain::signals::{
 };
 use revloop_domain::world::{AccountView, record_ref_with_hash};
 use revloop_domain::{AccountId, TenantId};
-use revloop_store::{
-    MAX_VERSION_WRITES, QuarantinedLine, RecordVersion, Store, StoreError, VersionWrite,
-};
+use revloop_store::{QuarantinedLine, RecordVersion, Store, StoreError, VersionWrite};
 
 use crate::contracts::{DetectOutput, NormalizeOutput, RecordChange, SignalRef};
 
@@ -76,12 +75,12 @@ pub async fn normalize_batch(
     }
     let accepted = latest_in_batch.len();
     let mut batch = latest_in_batch.into_iter();
-    // The diff goes in groups of at most MAX_VERSION_WRITES keys: one read of their latest
-    // versions, one all-or-nothing write of what changed (DynamoDB: BatchGetItem and one
-    // TransactWriteItems).
+    // The diff goes in groups of at most the store's `max_version_writes` keys: one read of
+    // their latest versions, one all-or-nothing write of what changed (DynamoDB: BatchGetItem
+    // and one TransactWriteItems).
+    let group_size = store.max_version_writes();
     loop {
-        let group: Vec<(RecordKey, (usize, Record))> =
-            batch.by_ref().take(MAX_VERSION_WRITES).collect();
+        let group: Vec<(RecordKey, (usize, Record))> = batch.by_ref().take(group_size).collect();
         if group.is_empty() {
             break;
         }
@@ -179,6 +178,7 @@ const DETECT_CONCURRENCY: usize = 2;
 /// same run stored it, so a retried step still emits it.
 pub async fn detect_changes(
     store: &dyn Store,
+    records: &AccountRecordsCache,
     tenant_id: &str,
     changes: &[RecordChange],
     now: DateTime<Utc>,
@@ -196,7 +196,9 @@ pub async fn detect_changes(
     let per_account: Vec<_> = by_account
         .into_iter()
         .map(|(account, changes)| {
-            detect_account(store, &tenant, account, changes, now, config, &detectors)
+            detect_account(
+                store, records, &tenant, account, changes, now, config, &detectors,
+            )
         })
         .collect();
     let per_account = futures::stream::iter(per_account)
@@ -220,8 +222,10 @@ pub async fn detect_changes(
 
 /// Detection for one account: its current records, the previous versions of what changed, every
 /// detector, and one write of the signals found.
+#[allow(clippy::too_many_arguments)]
 async fn detect_account(
     store: &dyn Store,
+    cache: &AccountRecordsCache,
     tenant: &TenantId,
     account: &str,
     changes: Vec<&RecordChange>,
@@ -232,7 +236,7 @@ async fn detect_account(
     let tenant_id = tenant.as_str();
     let account_id =
         AccountId::parse(account).map_err(|e| PipelineError::Invalid(e.to_string()))?;
-    let records = store.account_records(tenant_id, account).await?;
+    let records = cache.records(store, tenant_id, account).await?;
     let view = AccountView::from_records(account_id, records);
     let changed = changes
         .iter()

@@ -30,11 +30,9 @@ pub struct RecordVersion {
     pub source: String,
 }
 
-/// The most versions one `put_versions` call writes, so both backends keep one design: on
-/// DynamoDB the call is one TransactWriteItems (at most 100 items) of a conditional put per
-/// version plus the revision of each account they touch (at most one per version), so the
-/// revisions move in the same transaction as the data.
-pub const MAX_VERSION_WRITES: usize = 50;
+/// The most versions one `put_versions` call writes on a store that says no fewer: what one
+/// DynamoDB TransactWriteItems allows (100 items), so both backends keep one design.
+pub const MAX_VERSION_WRITES: usize = 100;
 
 /// One conditional write of a diff batch: the new version, and the content hash the key's
 /// latest version must still have (`None`: the key must be absent).
@@ -65,7 +63,12 @@ pub trait RecordStore {
         tenant_id: &str,
         keys: &[RecordKey],
     ) -> StoreResult<Vec<Option<RecordVersion>>>;
-    /// `put_version` for up to [`MAX_VERSION_WRITES`] versions at once, all or none: if any
+    /// The most versions one [`RecordStore::put_versions`] call may write.
+    fn max_version_writes(&self) -> usize {
+        MAX_VERSION_WRITES
+    }
+
+    /// `put_version` for up to [`RecordStore::max_version_writes`] versions at once, all or none: if any
     /// key's latest no longer has its expected hash, nothing is written and the answer is a
     /// `Conflict` naming it (DynamoDB: one TransactWriteItems of conditional puts).
     async fn put_versions(&self, writes: &[VersionWrite]) -> StoreResult<()>;
@@ -91,4 +94,18 @@ pub trait RecordStore {
         tenant_id: &str,
         evidence_refs: &[String],
     ) -> StoreResult<Vec<RecordVersion>>;
+
+    /// The records of the account's versions stored after the stamp `after` (an
+    /// [`AccountRevision::versions`](crate::AccountRevision) read earlier), in the order
+    /// stored, and the stamp they bring the account to: what turns a process's copy of an
+    /// account's records into the current ones without reading them all again. `None` when the
+    /// backend's stamps cannot say what came after one (the caller then reads everything).
+    async fn records_after(
+        &self,
+        _tenant_id: &str,
+        _account_id: &str,
+        _after: i64,
+    ) -> StoreResult<Option<(Vec<Record>, i64)>> {
+        Ok(None)
+    }
 }

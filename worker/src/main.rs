@@ -110,6 +110,7 @@ async fn run(args: WorkerArgs) -> anyhow::Result<()> {
             pacers: Default::default(),
         },
         approval_keys: ApprovalKeys::from_args(&args.trust.approval_keys)?,
+        records: Default::default(),
     };
 
     let mut options = WorkerOptions::new(task_queue.clone())

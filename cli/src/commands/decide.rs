@@ -131,7 +131,15 @@ pub async fn decide_offline(
     for (source, path) in inputs {
         changes.extend(load(&store, tenant, source, path, now, &mut rejected).await?);
     }
-    let detected = detect_changes(&store, tenant, &changes, now, &config.signals).await?;
+    let detected = detect_changes(
+        &store,
+        &Default::default(),
+        tenant,
+        &changes,
+        now,
+        &config.signals,
+    )
+    .await?;
     let mut by_account: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for s in &detected.new_signals {
         by_account

@@ -11,7 +11,12 @@ use super::snapshots::sort_by_stored;
 use super::{AwsStore, account_pk};
 use crate::StoreResult;
 use crate::error::{StoreError, StoreErrorKind};
-use crate::records::{MAX_VERSION_WRITES, RecordStore, RecordVersion, VersionWrite};
+use crate::records::{RecordStore, RecordVersion, VersionWrite};
+
+/// Half of a TransactWriteItems: each version's conditional put, and the revision of each
+/// account the versions touch (at most one per version), so the revisions move in the same
+/// transaction as the data.
+const MAX_VERSION_WRITES: usize = 50;
 
 /// Record versions live in two kinds of item:
 /// - the latest, `T#{tenant}#REC#{type}:{id}` / `LATEST`, with its `hash`, its `account` and
@@ -114,6 +119,10 @@ impl RecordStore for AwsStore {
             });
         }
         Ok(out)
+    }
+
+    fn max_version_writes(&self) -> usize {
+        MAX_VERSION_WRITES
     }
 
     async fn put_versions(&self, writes: &[VersionWrite]) -> StoreResult<()> {

@@ -183,6 +183,33 @@ impl RecordStore for SqliteStore {
         parse_on_blocking_pool("record version", bodies).await
     }
 
+    async fn records_after(
+        &self,
+        tenant_id: &str,
+        account_id: &str,
+        after: i64,
+    ) -> StoreResult<Option<(Vec<Record>, i64)>> {
+        let (t, a) = (tenant_id.to_string(), account_id.to_string());
+        let rows = self
+            .with(move |c| {
+                // The versions' rowids are the account revision's `versions` stamp.
+                let mut stmt = c
+                    .prepare_cached("SELECT rowid, json_extract(body, '$.record') FROM record_versions WHERE tenant_id = ?1 AND account_id = ?2 AND rowid > ?3 ORDER BY rowid")
+                    .map_err(sql_err)?;
+                let rows = stmt
+                    .query_map(params![t, a, after], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))
+                    .map_err(sql_err)?;
+                rows.collect::<Result<Vec<_>, _>>().map_err(sql_err)
+            })
+            .await?;
+        let stamp = rows.last().map_or(after, |(rowid, _)| *rowid);
+        let bodies = rows.into_iter().map(|(_, body)| body).collect();
+        Ok(Some((
+            parse_on_blocking_pool("record", bodies).await?,
+            stamp,
+        )))
+    }
+
     async fn versions_by_refs(
         &self,
         tenant_id: &str,

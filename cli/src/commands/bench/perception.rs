@@ -8,6 +8,7 @@ use anyhow::Context;
 use chrono::Utc;
 use indicatif::ProgressBar;
 use revloop_activities::pipeline::{detect_changes, normalize_batch};
+use revloop_activities::records_cache::AccountRecordsCache;
 use revloop_cli::seed::{SeedOptions, generate};
 use revloop_domain::signals::SignalConfig;
 use revloop_store::{Evidence, EvidenceStore, Provenance, SqliteStore};
@@ -26,6 +27,7 @@ struct BatchRun {
 
 async fn run_batch(
     store: &SqliteStore,
+    records: &AccountRecordsCache,
     lines: &[String],
     source: &str,
 ) -> anyhow::Result<BatchRun> {
@@ -46,6 +48,7 @@ async fn run_batch(
     let normalize_secs = start.elapsed().as_secs_f64();
     let detected = detect_changes(
         store,
+        records,
         "bench",
         &normalized.changes,
         now,
@@ -90,7 +93,9 @@ pub async fn run(
     let store = SqliteStore::open(dir.join("bench.db")).context("opening the bench store")?;
 
     spinner.set_message(format!("full run: {} records", generated.records.len()));
-    let full = run_batch(&store, &generated.records, "full").await?;
+    // One worker's cache across the runs, as consecutive batches of a tenant find it.
+    let cache = AccountRecordsCache::default();
+    let full = run_batch(&store, &cache, &generated.records, "full").await?;
     let peak = peak_rss_mib();
 
     // Each delta run: every n-th record with a later updated_at, as a cursor-based pull
@@ -116,7 +121,7 @@ pub async fn run(
             run + 1,
             delta.len()
         ));
-        deltas.push(run_batch(&store, &delta, &format!("delta-{run}")).await?);
+        deltas.push(run_batch(&store, &cache, &delta, &format!("delta-{run}")).await?);
     }
     spinner.finish_and_clear();
     let _ = std::fs::remove_dir_all(&dir);

@@ -101,6 +101,7 @@ impl Bench {
         );
         let detected = detect_changes(
             &self.store,
+            &Default::default(),
             TENANT,
             &normalized.changes,
             now,
