@@ -97,9 +97,9 @@ impl AccountRecordsCache {
 }
 
 impl Default for AccountRecordsCache {
-    /// Room for 10 000 accounts.
+    /// Room for 2 000 accounts: at about 150 records each, some 150 MiB of a worker's memory.
     fn default() -> Self {
-        Self::new(NonZeroUsize::new(10_000).expect("non-zero"))
+        Self::new(NonZeroUsize::new(2_000).expect("non-zero"))
     }
 }
 
