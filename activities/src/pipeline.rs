@@ -6,7 +6,6 @@ use crate::records_cache::AccountRecordsCache;
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
-use futures::StreamExt;
 use revloop_domain::records::{Record, RecordKey, parse_jsonl};
 use revloop_domain::signals::{
     DetectionContext, SignalConfig, SignalDetector, builtin, detect_all,
@@ -169,9 +168,10 @@ fn record_key(text: &str) -> Result<RecordKey, PipelineError> {
     })
 }
 
-/// How many accounts detection works on at once: loading one account's records overlaps with
-/// detecting on another's.
-const DETECT_CONCURRENCY: usize = 2;
+/// How many accounts detection reads, detects on and writes signals for together: each store
+/// call then serves them all (a delta touching every account costs a few calls per chunk, not
+/// per account), and a batch's memory stays bounded by the chunk.
+const DETECT_CHUNK: usize = 64;
 
 /// Runs every detector on each account that changed; stores the signals and returns the new
 /// ones. A signal detected at this run's `now` counts as new even if an earlier attempt of the
@@ -193,74 +193,72 @@ pub async fn detect_changes(
             .push(change);
     }
     let detectors = builtin();
-    let per_account: Vec<_> = by_account
-        .into_iter()
-        .map(|(account, changes)| {
-            detect_account(
-                store, records, &tenant, account, changes, now, config, &detectors,
-            )
-        })
-        .collect();
-    let per_account = futures::stream::iter(per_account)
-        .buffered(DETECT_CONCURRENCY)
-        .collect::<Vec<_>>()
-        .await;
+    let accounts: Vec<(&str, Vec<&RecordChange>)> = by_account.into_iter().collect();
     let mut output = DetectOutput {
         new_signals: Vec::new(),
         already_known: 0,
         new_signal_count: 0,
         signal_set: None,
     };
-    for result in per_account {
-        let account_output = result?;
-        output.new_signals.extend(account_output.new_signals);
-        output.already_known += account_output.already_known;
+    for chunk in accounts.chunks(DETECT_CHUNK) {
+        let found = detect_chunk(store, records, &tenant, chunk, now, config, &detectors).await?;
+        output.new_signals.extend(found.new_signals);
+        output.already_known += found.already_known;
     }
     output.new_signal_count = output.new_signals.len();
     Ok(output)
 }
 
-/// Detection for one account: its current records, the previous versions of what changed, every
-/// detector, and one write of the signals found.
+/// Detection for a few accounts at once: their current records in one store call (the kept
+/// ones brought up to date), the previous versions of what changed in one, every detector on
+/// each account, and one write of the signals found.
 #[allow(clippy::too_many_arguments)]
-async fn detect_account(
+async fn detect_chunk(
     store: &dyn Store,
     cache: &AccountRecordsCache,
     tenant: &TenantId,
-    account: &str,
-    changes: Vec<&RecordChange>,
+    chunk: &[(&str, Vec<&RecordChange>)],
     now: DateTime<Utc>,
     config: &SignalConfig,
     detectors: &[Box<dyn SignalDetector>],
 ) -> Result<DetectOutput, PipelineError> {
     let tenant_id = tenant.as_str();
-    let account_id =
-        AccountId::parse(account).map_err(|e| PipelineError::Invalid(e.to_string()))?;
-    let records = cache.records(store, tenant_id, account).await?;
-    let view = AccountView::from_records(account_id, records);
-    let changed = changes
+    let ids: Vec<String> = chunk.iter().map(|(a, _)| a.to_string()).collect();
+    let current = cache.records_many(store, tenant_id, &ids).await?;
+    let previous_refs: Vec<String> = chunk
         .iter()
-        .map(|c| record_key(&c.record_key))
-        .collect::<Result<BTreeSet<_>, _>>()?;
-    let previous_refs: Vec<String> = changes
-        .iter()
-        .filter_map(|c| c.previous_ref.clone())
+        .flat_map(|(_, changes)| changes.iter().filter_map(|c| c.previous_ref.clone()))
         .collect();
-    let previous: BTreeMap<RecordKey, Record> = store
+    let previous_by_ref: BTreeMap<String, RecordVersion> = store
         .versions_by_refs(tenant_id, &previous_refs)
         .await?
         .into_iter()
-        .map(|v| (v.key, v.record))
+        .map(|v| (v.evidence_ref.clone(), v))
         .collect();
-    let ctx = DetectionContext {
-        tenant_id: tenant,
-        current: &view,
-        previous: &previous,
-        changed: &changed,
-        now,
-        config,
-    };
-    let signals = detect_all(detectors, &ctx);
+    let mut signals = Vec::new();
+    for ((account, changes), records) in chunk.iter().zip(current) {
+        let account_id =
+            AccountId::parse(*account).map_err(|e| PipelineError::Invalid(e.to_string()))?;
+        let view = AccountView::from_records(account_id, records);
+        let changed = changes
+            .iter()
+            .map(|c| record_key(&c.record_key))
+            .collect::<Result<BTreeSet<_>, _>>()?;
+        let previous: BTreeMap<RecordKey, Record> = changes
+            .iter()
+            .filter_map(|c| c.previous_ref.as_ref().and_then(|r| previous_by_ref.get(r)))
+            .map(|v| (v.key.clone(), v.record.clone()))
+            .collect();
+        let ctx = DetectionContext {
+            tenant_id: tenant,
+            current: &view,
+            previous: &previous,
+            changed: &changed,
+            now,
+            config,
+        };
+        signals.extend(detect_all(detectors, &ctx));
+    }
     let mut output = DetectOutput {
         new_signals: Vec::new(),
         already_known: 0,

@@ -49,25 +49,55 @@ impl AccountRecordsCache {
         tenant_id: &str,
         account_id: &str,
     ) -> StoreResult<Vec<Record>> {
-        let key = (tenant_id.to_string(), account_id.to_string());
-        // Taken out while it is brought up to date, so it is patched in place.
-        let cached = self.entries().pop(&key);
-        if let Some(Entry { stamp, records }) = cached {
-            match store.records_after(tenant_id, account_id, stamp).await? {
-                Some((changed, now)) => {
-                    let mut records = Arc::unwrap_or_clone(records);
-                    for record in changed {
-                        records.insert(record.key(), record);
+        let mut found = self
+            .records_many(store, tenant_id, &[account_id.to_string()])
+            .await?;
+        Ok(found.pop().unwrap_or_default())
+    }
+
+    /// [`AccountRecordsCache::records`] for several accounts, in their order: the ones kept
+    /// are brought up to date in one store call.
+    pub async fn records_many(
+        &self,
+        store: &dyn Store,
+        tenant_id: &str,
+        accounts: &[String],
+    ) -> StoreResult<Vec<Vec<Record>>> {
+        let mut out: Vec<Option<Vec<Record>>> = vec![None; accounts.len()];
+        // Taken out while they are brought up to date, so they are patched in place.
+        let kept: Vec<(usize, Entry)> = {
+            let mut entries = self.entries();
+            accounts
+                .iter()
+                .enumerate()
+                .filter_map(|(i, a)| {
+                    entries
+                        .pop(&(tenant_id.to_string(), a.clone()))
+                        .map(|e| (i, e))
+                })
+                .collect()
+        };
+        if !kept.is_empty() {
+            let after: Vec<(String, i64)> = kept
+                .iter()
+                .map(|(i, e)| (accounts[*i].clone(), e.stamp))
+                .collect();
+            match store.records_after_many(tenant_id, &after).await? {
+                Some(updates) => {
+                    for ((i, entry), (changed, now)) in kept.into_iter().zip(updates) {
+                        let mut records = Arc::unwrap_or_clone(entry.records);
+                        for record in changed {
+                            records.insert(record.key(), record);
+                        }
+                        out[i] = Some(records.values().cloned().collect());
+                        self.entries().put(
+                            (tenant_id.to_string(), accounts[i].clone()),
+                            Entry {
+                                stamp: now,
+                                records: Arc::new(records),
+                            },
+                        );
                     }
-                    let out = records.values().cloned().collect();
-                    self.entries().put(
-                        key,
-                        Entry {
-                            stamp: now,
-                            records: Arc::new(records),
-                        },
-                    );
-                    return Ok(out);
                 }
                 None => {
                     self.incremental.store(false, Ordering::Relaxed);
@@ -75,6 +105,20 @@ impl AccountRecordsCache {
                 }
             }
         }
+        for (i, slot) in out.iter_mut().enumerate() {
+            if slot.is_none() {
+                *slot = Some(self.read_in_full(store, tenant_id, &accounts[i]).await?);
+            }
+        }
+        Ok(out.into_iter().map(Option::unwrap_or_default).collect())
+    }
+
+    async fn read_in_full(
+        &self,
+        store: &dyn Store,
+        tenant_id: &str,
+        account_id: &str,
+    ) -> StoreResult<Vec<Record>> {
         // The stamp first: versions stored while the records are read come again next time,
         // and applying one twice leaves the same records.
         let stamp = store
@@ -85,7 +129,7 @@ impl AccountRecordsCache {
         if self.incremental.load(Ordering::Relaxed) {
             let by_key = records.iter().map(|r| (r.key(), r.clone())).collect();
             self.entries().put(
-                key,
+                (tenant_id.to_string(), account_id.to_string()),
                 Entry {
                     stamp,
                     records: Arc::new(by_key),

@@ -108,4 +108,21 @@ pub trait RecordStore {
     ) -> StoreResult<Option<(Vec<Record>, i64)>> {
         Ok(None)
     }
+
+    /// [`RecordStore::records_after`] for several accounts (each with its stamp) in one call,
+    /// in their order; `None` as there.
+    async fn records_after_many(
+        &self,
+        tenant_id: &str,
+        after: &[(String, i64)],
+    ) -> StoreResult<Option<Vec<(Vec<Record>, i64)>>> {
+        let mut out = Vec::with_capacity(after.len());
+        for (account, stamp) in after {
+            match self.records_after(tenant_id, account, *stamp).await? {
+                Some(found) => out.push(found),
+                None => return Ok(None),
+            }
+        }
+        Ok(Some(out))
+    }
 }

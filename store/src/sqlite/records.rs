@@ -189,25 +189,52 @@ impl RecordStore for SqliteStore {
         account_id: &str,
         after: i64,
     ) -> StoreResult<Option<(Vec<Record>, i64)>> {
-        let (t, a) = (tenant_id.to_string(), account_id.to_string());
-        let rows = self
+        let mut found = self
+            .records_after_many(tenant_id, &[(account_id.to_string(), after)])
+            .await?;
+        Ok(found.as_mut().and_then(Vec::pop))
+    }
+
+    async fn records_after_many(
+        &self,
+        tenant_id: &str,
+        after: &[(String, i64)],
+    ) -> StoreResult<Option<Vec<(Vec<Record>, i64)>>> {
+        let (t, after) = (tenant_id.to_string(), after.to_vec());
+        let per_account = self
             .with(move |c| {
                 // The versions' rowids are the account revision's `versions` stamp.
                 let mut stmt = c
                     .prepare_cached("SELECT rowid, json_extract(body, '$.record') FROM record_versions WHERE tenant_id = ?1 AND account_id = ?2 AND rowid > ?3 ORDER BY rowid")
                     .map_err(sql_err)?;
-                let rows = stmt
-                    .query_map(params![t, a, after], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))
-                    .map_err(sql_err)?;
-                rows.collect::<Result<Vec<_>, _>>().map_err(sql_err)
+                after
+                    .iter()
+                    .map(|(account, stamp)| {
+                        let rows = stmt
+                            .query_map(params![t, account, stamp], |r| {
+                                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+                            })
+                            .map_err(sql_err)?
+                            .collect::<Result<Vec<_>, _>>()
+                            .map_err(sql_err)?;
+                        let now = rows.last().map_or(*stamp, |(rowid, _)| *rowid);
+                        Ok((rows.into_iter().map(|(_, body)| body).collect::<Vec<_>>(), now))
+                    })
+                    .collect::<StoreResult<Vec<_>>>()
             })
             .await?;
-        let stamp = rows.last().map_or(after, |(rowid, _)| *rowid);
-        let bodies = rows.into_iter().map(|(_, body)| body).collect();
-        Ok(Some((
-            parse_on_blocking_pool("record", bodies).await?,
-            stamp,
-        )))
+        let counts: Vec<(usize, i64)> =
+            per_account.iter().map(|(b, now)| (b.len(), *now)).collect();
+        let bodies: Vec<String> = per_account.into_iter().flat_map(|(b, _)| b).collect();
+        let mut records = parse_on_blocking_pool::<Record>("record", bodies)
+            .await?
+            .into_iter();
+        Ok(Some(
+            counts
+                .into_iter()
+                .map(|(n, now)| (records.by_ref().take(n).collect(), now))
+                .collect(),
+        ))
     }
 
     async fn versions_by_refs(
