@@ -91,10 +91,7 @@ impl ApiArgs {
     pub fn memory_dir(&self) -> anyhow::Result<Option<PathBuf>> {
         Ok(match &self.memory_dir {
             Some(dir) => Some(dir.clone()),
-            None => self
-                .store
-                .sqlite_path()?
-                .map(|file| file.with_file_name("memory")),
+            None => self.store.memory_dir_beside()?,
         })
     }
 

@@ -137,6 +137,14 @@ impl StoreArgs {
         })
     }
 
+    /// The BM25 memory folder when none is named: `memory/` beside the SQLite file; none on the
+    /// AWS backend, whose Titan vectors live in DynamoDB.
+    pub fn memory_dir_beside(&self) -> anyhow::Result<Option<PathBuf>> {
+        Ok(self
+            .sqlite_path()?
+            .map(|file| file.with_file_name("memory")))
+    }
+
     /// Opens the selected store. The AWS backend takes credentials and region from the
     /// standard chain (IRSA, instance role, `AWS_PROFILE`, environment).
     pub async fn open(&self) -> anyhow::Result<Arc<dyn Store>> {

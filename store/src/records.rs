@@ -55,7 +55,13 @@ pub trait RecordStore {
         &self,
         version: &RecordVersion,
         expected_hash: Option<&str>,
-    ) -> StoreResult<()>;
+    ) -> StoreResult<()> {
+        self.put_versions(&[VersionWrite {
+            version: version.clone(),
+            expected_hash: expected_hash.map(str::to_string),
+        }])
+        .await
+    }
     /// The latest version of each key, in the keys' order (`None` where absent): one read for
     /// a whole diff batch (DynamoDB: BatchGetItem).
     async fn latest_versions(

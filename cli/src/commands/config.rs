@@ -252,7 +252,7 @@ fn memory(
     use revloop_activities::memory::{BM25_NEEDS_A_FOLDER, MemoryBackend};
     let dir = match dir {
         Some(dir) => Some(dir.to_path_buf()),
-        None => store.sqlite_path()?.map(|f| f.with_file_name("memory")),
+        None => store.memory_dir_beside()?,
     };
     let line = match (args.memory_backend, dir) {
         (MemoryBackend::Bm25, Some(dir)) => format!("bm25 in {}", dir.display()),

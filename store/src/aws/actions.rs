@@ -2,11 +2,7 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 
 use super::items::{Item, TransactOutcome, built, key, s, string, to_json};
-use super::{
-    AwsStore,
-    errors::{is_condition_failed, sdk_err},
-    tenant_pk,
-};
+use super::{AwsStore, errors::sdk_err, tenant_pk};
 use crate::StoreResult;
 use crate::actions::{ActionRecord, ActionStatus, ActionStore, StatusBacklog, feed_order};
 
@@ -78,22 +74,8 @@ impl ActionStore for AwsStore {
 
     async fn save_action(&self, action: &ActionRecord) -> StoreResult<()> {
         let item = self.action_item(action).await?;
-        match self
-            .ddb()
-            .put_item()
-            .table_name(self.main())
-            .set_item(Some(item))
-            .condition_expression("attribute_exists(pk)")
-            .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) if is_condition_failed(&e) => Err(crate::StoreError::not_found(format!(
-                "action {} of tenant {}",
-                action.action_id, action.tenant_id
-            ))),
-            Err(e) => Err(sdk_err("PutItem action", e)),
-        }
+        let what = format!("action {} of tenant {}", action.action_id, action.tenant_id);
+        self.replace_existing(item, what).await
     }
 
     async fn get_action(&self, action_id: &str) -> StoreResult<Option<ActionRecord>> {

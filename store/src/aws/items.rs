@@ -126,6 +126,23 @@ impl AwsStore {
         }
     }
 
+    /// Replaces an item that must exist; `NotFound` (naming `what`) when it does not.
+    pub(crate) async fn replace_existing(&self, item: Item, what: String) -> StoreResult<()> {
+        match self
+            .ddb()
+            .put_item()
+            .table_name(self.main())
+            .set_item(Some(item))
+            .condition_expression("attribute_exists(pk)")
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if is_condition_failed(&e) => Err(StoreError::not_found(what)),
+            Err(e) => Err(sdk_err("PutItem", e)),
+        }
+    }
+
     /// Writes the item, replacing any with its key.
     pub(crate) async fn put_item(&self, table: &str, item: Item) -> StoreResult<()> {
         self.ddb()
@@ -320,15 +337,25 @@ impl AwsStore {
         item: &mut Item,
         json: String,
     ) -> StoreResult<()> {
+        let (name, value) = self.body_attribute(tenant, json).await?;
+        item.insert(name.into(), value);
+        Ok(())
+    }
+
+    /// The attribute a JSON body is kept in: `body` inline, or `body_ref` naming the S3 object
+    /// it went to when too large for an item.
+    pub(crate) async fn body_attribute(
+        &self,
+        tenant: &str,
+        json: String,
+    ) -> StoreResult<(&'static str, AttributeValue)> {
         if json.len() <= INLINE_BODY_LIMIT {
-            item.insert("body".into(), s(json));
-            return Ok(());
+            return Ok(("body", s(json)));
         }
         let object_key = self
             .put_content(tenant, "bodies", json.into_bytes(), "application/json")
             .await?;
-        item.insert("body_ref".into(), s(object_key));
-        Ok(())
+        Ok(("body_ref", s(object_key)))
     }
 
     /// The item's JSON body, from the item or from S3.

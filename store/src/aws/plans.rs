@@ -60,22 +60,8 @@ impl PlanStore for AwsStore {
 
     async fn save_plan(&self, plan: &PlanRecord) -> StoreResult<()> {
         let item = self.plan_item(plan).await?;
-        match self
-            .ddb()
-            .put_item()
-            .table_name(self.main())
-            .set_item(Some(item))
-            .condition_expression("attribute_exists(pk)")
-            .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) if is_condition_failed(&e) => Err(crate::StoreError::not_found(format!(
-                "plan {} of tenant {}",
-                plan.plan_id, plan.tenant_id
-            ))),
-            Err(e) => Err(sdk_err("PutItem plan", e)),
-        }
+        let what = format!("plan {} of tenant {}", plan.plan_id, plan.tenant_id);
+        self.replace_existing(item, what).await
     }
 
     async fn get_plan(&self, tenant_id: &str, plan_id: &str) -> StoreResult<Option<PlanRecord>> {

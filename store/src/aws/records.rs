@@ -92,18 +92,6 @@ impl RecordStore for AwsStore {
             .flatten())
     }
 
-    async fn put_version(
-        &self,
-        version: &RecordVersion,
-        expected_hash: Option<&str>,
-    ) -> StoreResult<()> {
-        self.put_versions(&[VersionWrite {
-            version: version.clone(),
-            expected_hash: expected_hash.map(str::to_string),
-        }])
-        .await
-    }
-
     async fn latest_versions(
         &self,
         tenant_id: &str,

@@ -35,13 +35,9 @@ impl TenantStore for AwsStore {
     }
 
     async fn put_tenant(&self, tenant: &Tenant) -> StoreResult<()> {
-        let mut body = key("", "");
-        self.set_body(&tenant.tenant_id, &mut body, to_json(tenant)?)
+        let (name, value) = self
+            .body_attribute(&tenant.tenant_id, to_json(tenant)?)
             .await?;
-        let (name, value) = body
-            .into_iter()
-            .find(|(k, _)| k == "body" || k == "body_ref")
-            .expect("set_body sets body or body_ref");
         let other = if name == "body" { "body_ref" } else { "body" };
         self.ddb()
             .update_item()
