@@ -108,6 +108,8 @@ impl From<PipelineError> for ActivityFailure {
             PipelineError::Store(s) => s.into(),
             PipelineError::NotFound(m) => Self::permanent(NOT_FOUND, m),
             PipelineError::Invalid(m) => Self::permanent(INVALID_INPUT, m),
+            // A panicking detector panics again on the same records.
+            PipelineError::Detection(m) => Self::permanent("DetectionFailed", m),
         }
     }
 }

@@ -2,19 +2,20 @@
 //! then detect signals on what changed. The activities wrap these with the ledger and Temporal's
 //! error classes; `revloop bench perception` runs them directly.
 
-use crate::records_cache::AccountRecordsCache;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use revloop_domain::records::{Record, RecordKey, parse_jsonl};
 use revloop_domain::signals::{
-    DetectionContext, SignalConfig, SignalDetector, builtin, detect_all,
+    DetectionContext, Signal, SignalConfig, SignalDetector, builtin, detect_all,
 };
-use revloop_domain::world::{AccountView, record_ref_with_hash};
+use revloop_domain::world::record_ref_with_hash;
 use revloop_domain::{AccountId, TenantId};
 use revloop_store::{QuarantinedLine, RecordVersion, Store, StoreError, VersionWrite};
 
 use crate::contracts::{DetectOutput, NormalizeOutput, RecordChange, SignalRef};
+use crate::records_cache::{AccountRecordsCache, CurrentRecords};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
@@ -24,6 +25,9 @@ pub enum PipelineError {
     NotFound(String),
     #[error("{0}")]
     Invalid(String),
+    /// The detectors' task did not finish (it panicked, or the runtime is shutting down).
+    #[error("detection did not finish: {0}")]
+    Detection(String),
 }
 
 /// The connectors whose batches the API quarantines as it takes them (gRPC and HTTP push).
@@ -170,12 +174,16 @@ fn record_key(text: &str) -> Result<RecordKey, PipelineError> {
 
 /// How many accounts detection reads, detects on and writes signals for together: each store
 /// call then serves them all (a delta touching every account costs a few calls per chunk, not
-/// per account), and a batch's memory stays bounded by the chunk.
+/// per account), and a batch's memory stays bounded by the chunk (two chunks: the one being
+/// detected on and the next, read meanwhile).
 const DETECT_CHUNK: usize = 64;
 
 /// Runs every detector on each account that changed; stores the signals and returns the new
 /// ones. A signal detected at this run's `now` counts as new even if an earlier attempt of the
 /// same run stored it, so a retried step still emits it.
+///
+/// Chunk by chunk, the detectors run on the blocking pool while the next chunk is read, so
+/// the store's work and the detectors' overlap.
 pub async fn detect_changes(
     store: &dyn Store,
     records: &AccountRecordsCache,
@@ -192,16 +200,36 @@ pub async fn detect_changes(
             .or_default()
             .push(change);
     }
-    let detectors = builtin();
     let accounts: Vec<(&str, Vec<&RecordChange>)> = by_account.into_iter().collect();
+    let chunks: Vec<_> = accounts.chunks(DETECT_CHUNK).collect();
+    let detectors = Arc::new(builtin());
+    let config = Arc::new(config.clone());
     let mut output = DetectOutput {
         new_signals: Vec::new(),
         already_known: 0,
         new_signal_count: 0,
         signal_set: None,
     };
-    for chunk in accounts.chunks(DETECT_CHUNK) {
-        let found = detect_chunk(store, records, &tenant, chunk, now, config, &detectors).await?;
+    let mut read = match chunks.first() {
+        Some(first) => Some(read_chunk(store, records, tenant_id, first).await?),
+        None => None,
+    };
+    for next in (1..=chunks.len()).map(|i| chunks.get(i)) {
+        let Some(accounts) = read.take() else { break };
+        let (tenant, config, detectors) = (tenant.clone(), config.clone(), detectors.clone());
+        let detecting = tokio::task::spawn_blocking(move || {
+            detect_accounts(&accounts, &tenant, now, &config, &detectors)
+        });
+        let reading = async {
+            match next {
+                Some(chunk) => read_chunk(store, records, tenant_id, chunk).await.map(Some),
+                None => Ok(None),
+            }
+        };
+        let (signals, next_read) = tokio::join!(detecting, reading);
+        let signals = signals.map_err(|e| PipelineError::Detection(e.to_string()))?;
+        read = next_read?;
+        let found = store_signals(store, &signals, now).await?;
         output.new_signals.extend(found.new_signals);
         output.already_known += found.already_known;
     }
@@ -209,63 +237,99 @@ pub async fn detect_changes(
     Ok(output)
 }
 
-/// Detection for a few accounts at once: their current records in one store call (the kept
-/// ones brought up to date), the previous versions of what changed in one, every detector on
-/// each account, and one write of the signals found.
-#[allow(clippy::too_many_arguments)]
-async fn detect_chunk(
+/// What the detectors look at for one account.
+struct AccountInput {
+    current: Arc<CurrentRecords>,
+    changed: BTreeSet<RecordKey>,
+    previous: BTreeMap<RecordKey, Record>,
+}
+
+/// A chunk's accounts as the detectors see them: their current records in one store call
+/// (the kept ones brought up to date) and the previous versions of what changed in one.
+async fn read_chunk(
     store: &dyn Store,
     cache: &AccountRecordsCache,
-    tenant: &TenantId,
+    tenant_id: &str,
     chunk: &[(&str, Vec<&RecordChange>)],
-    now: DateTime<Utc>,
-    config: &SignalConfig,
-    detectors: &[Box<dyn SignalDetector>],
-) -> Result<DetectOutput, PipelineError> {
-    let tenant_id = tenant.as_str();
-    let ids: Vec<String> = chunk.iter().map(|(a, _)| a.to_string()).collect();
-    let current = cache.records_many(store, tenant_id, &ids).await?;
+) -> Result<Vec<AccountInput>, PipelineError> {
+    let ids = chunk
+        .iter()
+        .map(|(a, _)| AccountId::parse(*a).map_err(|e| PipelineError::Invalid(e.to_string())))
+        .collect::<Result<Vec<_>, _>>()?;
+    let current = cache.current_many(store, tenant_id, &ids).await?;
     let previous_refs: Vec<String> = chunk
         .iter()
         .flat_map(|(_, changes)| changes.iter().filter_map(|c| c.previous_ref.clone()))
         .collect();
-    let previous_by_ref: BTreeMap<String, RecordVersion> = store
+    let mut previous_by_ref: BTreeMap<String, RecordVersion> = store
         .versions_by_refs(tenant_id, &previous_refs)
         .await?
         .into_iter()
         .map(|v| (v.evidence_ref.clone(), v))
         .collect();
+    chunk
+        .iter()
+        .zip(current)
+        .map(|((_, changes), current)| {
+            let changed = changes
+                .iter()
+                .map(|c| record_key(&c.record_key))
+                .collect::<Result<BTreeSet<_>, _>>()?;
+            let previous = changes
+                .iter()
+                .filter_map(|c| {
+                    c.previous_ref
+                        .as_ref()
+                        .and_then(|r| previous_by_ref.remove(r))
+                })
+                .map(|v| (v.key, v.record))
+                .collect();
+            Ok(AccountInput {
+                current,
+                changed,
+                previous,
+            })
+        })
+        .collect()
+}
+
+/// Every detector on each account of a chunk: pure, so it runs off the async threads.
+fn detect_accounts(
+    accounts: &[AccountInput],
+    tenant: &TenantId,
+    now: DateTime<Utc>,
+    config: &SignalConfig,
+    detectors: &[Box<dyn SignalDetector>],
+) -> Vec<Signal> {
     let mut signals = Vec::new();
-    for ((account, changes), records) in chunk.iter().zip(current) {
-        let account_id =
-            AccountId::parse(*account).map_err(|e| PipelineError::Invalid(e.to_string()))?;
-        let view = AccountView::from_records(account_id, records);
-        let changed = changes
-            .iter()
-            .map(|c| record_key(&c.record_key))
-            .collect::<Result<BTreeSet<_>, _>>()?;
-        let previous: BTreeMap<RecordKey, Record> = changes
-            .iter()
-            .filter_map(|c| c.previous_ref.as_ref().and_then(|r| previous_by_ref.get(r)))
-            .map(|v| (v.key.clone(), v.record.clone()))
-            .collect();
+    for account in accounts {
         let ctx = DetectionContext {
             tenant_id: tenant,
-            current: &view,
-            previous: &previous,
-            changed: &changed,
+            current: &account.current.view,
+            current_refs: &account.current.refs,
+            previous: &account.previous,
+            changed: &account.changed,
             now,
             config,
         };
         signals.extend(detect_all(detectors, &ctx));
     }
+    signals
+}
+
+/// One write of a chunk's signals; which of them are new.
+async fn store_signals(
+    store: &dyn Store,
+    signals: &[Signal],
+    now: DateTime<Utc>,
+) -> Result<DetectOutput, PipelineError> {
     let mut output = DetectOutput {
         new_signals: Vec::new(),
         already_known: 0,
         new_signal_count: 0,
         signal_set: None,
     };
-    for (stored, inserted) in store.put_signals(&signals).await? {
+    for (stored, inserted) in store.put_signals(signals).await? {
         if inserted || stored.detected_at == now {
             output.new_signals.push(SignalRef {
                 signal_id: stored.signal_id.clone(),

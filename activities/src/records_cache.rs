@@ -1,25 +1,59 @@
-//! Each account's current records, kept per process between detection runs, and brought up to
-//! date by reading only the versions stored since ([`RecordStore::records_after`]). A delta
-//! that touches every account (1 % of a tenant's records) then costs what changed, not a
-//! re-read and re-decode of every record of every account.
+//! Each account's current records, kept per process between detection runs as the view the
+//! detectors read plus the records' stored refs, and brought up to date by reading only the
+//! versions stored since ([`RecordStore::records_after_many`]). A delta that touches every
+//! account (1 % of a tenant's records) then costs what changed: not a re-read, re-decode and
+//! re-sort of every record of every account, and no hashing of records to cite them.
 //!
 //! The copy is keyed by the account's `versions` stamp in the store, so it is as current as
 //! the account-state cache keyed by the same revision. On a backend whose stamps cannot say
 //! what came after one (the AWS backend's are counters), every read is a full one and nothing
 //! is kept.
 
-use std::collections::BTreeMap;
 use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use lru::LruCache;
-use revloop_domain::records::{Record, RecordKey};
-use revloop_store::{Store, StoreResult};
+use revloop_domain::AccountId;
+use revloop_domain::world::{AccountView, RecordRefs};
+use revloop_store::{CitedRecord, Store, StoreResult};
+
+/// One account's current records as detection reads them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CurrentRecords {
+    pub view: AccountView,
+    /// The stored evidence ref of each record of `view`.
+    pub refs: RecordRefs,
+}
+
+impl CurrentRecords {
+    fn from_cited(account_id: AccountId, cited: Vec<CitedRecord>) -> Self {
+        let mut refs = RecordRefs::new();
+        let records: Vec<_> = cited
+            .into_iter()
+            .map(|c| {
+                refs.insert(&c.record, c.evidence_ref);
+                c.record
+            })
+            .collect();
+        Self {
+            view: AccountView::from_records(account_id, records),
+            refs,
+        }
+    }
+
+    /// Takes later versions, in the order stored.
+    fn apply(&mut self, later: Vec<CitedRecord>) {
+        for c in later {
+            self.refs.insert(&c.record, c.evidence_ref);
+            self.view.upsert(c.record);
+        }
+    }
+}
 
 struct Entry {
     stamp: i64,
-    records: Arc<BTreeMap<RecordKey, Record>>,
+    current: Arc<CurrentRecords>,
 }
 
 pub struct AccountRecordsCache {
@@ -41,60 +75,57 @@ impl AccountRecordsCache {
         self.entries.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The account's current records, ordered by key, as [`RecordStore::account_records`]
-    /// answers them.
-    pub async fn records(
+    /// The account's current records, as [`RecordStore::account_cited_records`] answers them.
+    pub async fn current(
         &self,
         store: &dyn Store,
         tenant_id: &str,
-        account_id: &str,
-    ) -> StoreResult<Vec<Record>> {
+        account_id: &AccountId,
+    ) -> StoreResult<Arc<CurrentRecords>> {
         let mut found = self
-            .records_many(store, tenant_id, &[account_id.to_string()])
+            .current_many(store, tenant_id, std::slice::from_ref(account_id))
             .await?;
         Ok(found.pop().unwrap_or_default())
     }
 
-    /// [`AccountRecordsCache::records`] for several accounts, in their order: the ones kept
+    /// [`AccountRecordsCache::current`] for several accounts, in their order: the ones kept
     /// are brought up to date in one store call.
-    pub async fn records_many(
+    pub async fn current_many(
         &self,
         store: &dyn Store,
         tenant_id: &str,
-        accounts: &[String],
-    ) -> StoreResult<Vec<Vec<Record>>> {
-        let mut out: Vec<Option<Vec<Record>>> = vec![None; accounts.len()];
+        accounts: &[AccountId],
+    ) -> StoreResult<Vec<Arc<CurrentRecords>>> {
+        let key = |a: &AccountId| (tenant_id.to_string(), a.to_string());
+        let mut out: Vec<Option<Arc<CurrentRecords>>> = vec![None; accounts.len()];
         // Taken out while they are brought up to date, so they are patched in place.
         let kept: Vec<(usize, Entry)> = {
             let mut entries = self.entries();
             accounts
                 .iter()
                 .enumerate()
-                .filter_map(|(i, a)| {
-                    entries
-                        .pop(&(tenant_id.to_string(), a.clone()))
-                        .map(|e| (i, e))
-                })
+                .filter_map(|(i, a)| entries.pop(&key(a)).map(|e| (i, e)))
                 .collect()
         };
         if !kept.is_empty() {
             let after: Vec<(String, i64)> = kept
                 .iter()
-                .map(|(i, e)| (accounts[*i].clone(), e.stamp))
+                .map(|(i, e)| (accounts[*i].to_string(), e.stamp))
                 .collect();
             match store.records_after_many(tenant_id, &after).await? {
                 Some(updates) => {
-                    for ((i, entry), (changed, now)) in kept.into_iter().zip(updates) {
-                        let mut records = Arc::unwrap_or_clone(entry.records);
-                        for record in changed {
-                            records.insert(record.key(), record);
+                    for ((i, entry), (later, now)) in kept.into_iter().zip(updates) {
+                        let mut current = entry.current;
+                        if !later.is_empty() {
+                            // Copied only if a reader still holds the previous state.
+                            Arc::make_mut(&mut current).apply(later);
                         }
-                        out[i] = Some(records.values().cloned().collect());
+                        out[i] = Some(current.clone());
                         self.entries().put(
-                            (tenant_id.to_string(), accounts[i].clone()),
+                            key(&accounts[i]),
                             Entry {
                                 stamp: now,
-                                records: Arc::new(records),
+                                current,
                             },
                         );
                     }
@@ -117,26 +148,28 @@ impl AccountRecordsCache {
         &self,
         store: &dyn Store,
         tenant_id: &str,
-        account_id: &str,
-    ) -> StoreResult<Vec<Record>> {
+        account_id: &AccountId,
+    ) -> StoreResult<Arc<CurrentRecords>> {
         // The stamp first: versions stored while the records are read come again next time,
         // and applying one twice leaves the same records.
         let stamp = store
-            .account_revision(tenant_id, account_id)
+            .account_revision(tenant_id, account_id.as_str())
             .await?
             .versions;
-        let records = store.account_records(tenant_id, account_id).await?;
+        let cited = store
+            .account_cited_records(tenant_id, account_id.as_str())
+            .await?;
+        let current = Arc::new(CurrentRecords::from_cited(account_id.clone(), cited));
         if self.incremental.load(Ordering::Relaxed) {
-            let by_key = records.iter().map(|r| (r.key(), r.clone())).collect();
             self.entries().put(
                 (tenant_id.to_string(), account_id.to_string()),
                 Entry {
                     stamp,
-                    records: Arc::new(by_key),
+                    current: current.clone(),
                 },
             );
         }
-        Ok(records)
+        Ok(current)
     }
 }
 
@@ -198,8 +231,13 @@ mod tests {
             .put_versions(&[write(&account, None), write(&u1, None), write(&u2, None)])
             .await
             .unwrap();
-        let full = store.account_records("t1", "acme").await.unwrap();
-        assert_eq!(cache.records(&store, "t1", "acme").await.unwrap(), full);
+        let acme = AccountId::parse("acme").unwrap();
+        let full = |cited| CurrentRecords::from_cited(acme.clone(), cited);
+        let read = store.account_cited_records("t1", "acme").await.unwrap();
+        assert_eq!(
+            *cache.current(&store, "t1", &acme).await.unwrap(),
+            full(read)
+        );
         // A change and a new record: the copy is patched, not re-read.
         let u1b = usage("u1", 11, "2026-01-02T00:00:00Z");
         let u3 = usage("u3", 30, "2026-01-02T00:00:00Z");
@@ -207,17 +245,28 @@ mod tests {
             .put_versions(&[write(&u1b, Some(&u1)), write(&u3, None)])
             .await
             .unwrap();
-        let full = store.account_records("t1", "acme").await.unwrap();
-        assert_eq!(full.len(), 4);
-        assert_eq!(cache.records(&store, "t1", "acme").await.unwrap(), full);
-        // Nothing new: the same answer again.
-        assert_eq!(cache.records(&store, "t1", "acme").await.unwrap(), full);
+        let read = store.account_cited_records("t1", "acme").await.unwrap();
+        assert_eq!(read.len(), 4);
+        let patched = cache.current(&store, "t1", &acme).await.unwrap();
+        assert_eq!(*patched, full(read.clone()));
+        // The changed usage cites its new version, as stored.
+        assert_eq!(
+            patched.refs.get("usage", "u1"),
+            Some(u1b.evidence_ref.as_str())
+        );
+        assert_eq!(patched.refs.len(), 4);
+        // Nothing new: the same answer again, the same copy.
+        let again = cache.current(&store, "t1", &acme).await.unwrap();
+        assert!(Arc::ptr_eq(&again, &patched));
+        assert_eq!(*again, full(read));
         // Another account of the same store is its own entry.
+        let globex = AccountId::parse("globex").unwrap();
         assert!(
             cache
-                .records(&store, "t1", "globex")
+                .current(&store, "t1", &globex)
                 .await
                 .unwrap()
+                .view
                 .is_empty()
         );
     }

@@ -45,7 +45,7 @@ pub use outcomes::{Outcome, OutcomeStore};
 pub use plans::{PlanEvent, PlanRecord, PlanStep, PlanStore};
 pub use quarantine::{QuarantineStore, QuarantinedLine};
 pub use questions::{AnswerOutcome, AnswerRecord, QuestionRecord, QuestionStatus, QuestionStore};
-pub use records::{MAX_VERSION_WRITES, RecordStore, RecordVersion, VersionWrite};
+pub use records::{CitedRecord, MAX_VERSION_WRITES, RecordStore, RecordVersion, VersionWrite};
 pub use signals::SignalStore;
 pub use snapshots::{AccountRevision, EntitySnapshot, SnapshotRef, SnapshotStore};
 pub use sqlite::SqliteStore;

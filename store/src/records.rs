@@ -30,6 +30,14 @@ pub struct RecordVersion {
     pub source: String,
 }
 
+/// A record as one of its versions holds it, with that version's evidence ref, so whoever
+/// cites it need not hash it again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CitedRecord {
+    pub record: Record,
+    pub evidence_ref: String,
+}
+
 /// The most versions one `put_versions` call writes on a store that says no fewer: what one
 /// DynamoDB TransactWriteItems allows (100 items), so both backends keep one design.
 pub const MAX_VERSION_WRITES: usize = 100;
@@ -78,9 +86,18 @@ pub trait RecordStore {
     /// key's latest no longer has its expected hash, nothing is written and the answer is a
     /// `Conflict` naming it (DynamoDB: one TransactWriteItems of conditional puts).
     async fn put_versions(&self, writes: &[VersionWrite]) -> StoreResult<()>;
-    /// The latest record of each key of the account, ordered by key: what detection and
-    /// decisions read, without the version bookkeeping around it.
-    async fn account_records(&self, tenant_id: &str, account_id: &str) -> StoreResult<Vec<Record>>;
+    /// The latest record of each key of the account with its evidence ref, ordered by key:
+    /// what detection reads, without the rest of the version bookkeeping.
+    async fn account_cited_records(
+        &self,
+        tenant_id: &str,
+        account_id: &str,
+    ) -> StoreResult<Vec<CitedRecord>>;
+    /// [`RecordStore::account_cited_records`] without the refs: what decisions read.
+    async fn account_records(&self, tenant_id: &str, account_id: &str) -> StoreResult<Vec<Record>> {
+        let cited = self.account_cited_records(tenant_id, account_id).await?;
+        Ok(cited.into_iter().map(|c| c.record).collect())
+    }
     /// A past or present version by its evidence ref.
     async fn version_by_ref(
         &self,
@@ -101,34 +118,17 @@ pub trait RecordStore {
         evidence_refs: &[String],
     ) -> StoreResult<Vec<RecordVersion>>;
 
-    /// The records of the account's versions stored after the stamp `after` (an
-    /// [`AccountRevision::versions`](crate::AccountRevision) read earlier), in the order
-    /// stored, and the stamp they bring the account to: what turns a process's copy of an
-    /// account's records into the current ones without reading them all again. `None` when the
-    /// backend's stamps cannot say what came after one (the caller then reads everything).
-    async fn records_after(
-        &self,
-        _tenant_id: &str,
-        _account_id: &str,
-        _after: i64,
-    ) -> StoreResult<Option<(Vec<Record>, i64)>> {
-        Ok(None)
-    }
-
-    /// [`RecordStore::records_after`] for several accounts (each with its stamp) in one call,
-    /// in their order; `None` as there.
+    /// For each account (with a stamp `after`, an
+    /// [`AccountRevision::versions`](crate::AccountRevision) read earlier), the records of its
+    /// versions stored since, in the order stored, and the stamp they bring the account to:
+    /// what turns a process's copy of accounts' records into the current ones without reading
+    /// them all again, in one call. `None` when the backend's stamps cannot say what came
+    /// after one (the caller then reads everything).
     async fn records_after_many(
         &self,
-        tenant_id: &str,
-        after: &[(String, i64)],
-    ) -> StoreResult<Option<Vec<(Vec<Record>, i64)>>> {
-        let mut out = Vec::with_capacity(after.len());
-        for (account, stamp) in after {
-            match self.records_after(tenant_id, account, *stamp).await? {
-                Some(found) => out.push(found),
-                None => return Ok(None),
-            }
-        }
-        Ok(Some(out))
+        _tenant_id: &str,
+        _after: &[(String, i64)],
+    ) -> StoreResult<Option<Vec<(Vec<CitedRecord>, i64)>>> {
+        Ok(None)
     }
 }

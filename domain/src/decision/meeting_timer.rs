@@ -43,6 +43,7 @@ pub fn meeting_timer(
     let due = MeetingUpcomingDetector.detect(&DetectionContext {
         tenant_id,
         current: view,
+        current_refs: &crate::world::NO_REFS,
         previous: &previous,
         changed: &changed,
         now,

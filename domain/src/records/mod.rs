@@ -130,3 +130,74 @@ impl Record {
         digest_of(self)
     }
 }
+
+/// A record, or the body of one record kind: what evidence refs cite. Lets a detector cite a
+/// typed body (a `Usage` reading) without wrapping a clone of it in a [`Record`] first.
+pub trait Citable {
+    fn record_type(&self) -> &'static str;
+    fn record_id(&self) -> &str;
+    /// The body as a whole record, for hashing when no stored ref is at hand.
+    fn to_record(&self) -> Record;
+}
+
+impl Citable for Record {
+    fn record_type(&self) -> &'static str {
+        Record::record_type(self)
+    }
+    fn record_id(&self) -> &str {
+        self.id()
+    }
+    fn to_record(&self) -> Record {
+        self.clone()
+    }
+}
+
+macro_rules! citable_kind {
+    ($($kind:ident => $name:literal),* $(,)?) => {
+        $(impl Citable for $kind {
+            fn record_type(&self) -> &'static str {
+                $name
+            }
+            fn record_id(&self) -> &str {
+                self.id.as_ref()
+            }
+            fn to_record(&self) -> Record {
+                Record::$kind(self.clone())
+            }
+        })*
+    };
+}
+
+citable_kind!(
+    Account => "account",
+    Contact => "contact",
+    Opportunity => "opportunity",
+    Contract => "contract",
+    Ticket => "ticket",
+    Usage => "usage",
+    Meeting => "meeting",
+    Activity => "activity",
+    News => "news",
+    Note => "note",
+);
+
+#[cfg(test)]
+mod citable_tests {
+    use super::*;
+
+    /// A kind's body names the same type and id as the record wrapping it.
+    #[test]
+    fn a_kind_cites_as_its_record_does() {
+        let record = parse_line(
+            1,
+            r#"{"type":"usage","id":"u1","account_id":"acme","updated_at":"2026-01-01T00:00:00Z","date":"2026-01-01","metric":"api_calls","value":3}"#,
+        )
+        .unwrap();
+        let Record::Usage(usage) = &record else {
+            panic!("a usage record")
+        };
+        assert_eq!(Citable::record_type(usage), record.record_type());
+        assert_eq!(usage.record_id(), record.id());
+        assert_eq!(usage.to_record(), record);
+    }
+}

@@ -55,6 +55,7 @@ pub fn detect_batch(
         let ctx = DetectionContext {
             tenant_id,
             current: &view,
+            current_refs: &crate::world::NO_REFS,
             previous: &previous,
             changed: &changed,
             now,

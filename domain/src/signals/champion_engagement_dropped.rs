@@ -35,7 +35,7 @@ impl SignalDetector for ChampionEngagementDroppedDetector {
                 && before.active
                 && !champion.active
             {
-                out.push(signal(ctx, champion, vec![record_ref(previous), record_ref(&record)], "deactivated".into(), json!({ "contact_id": champion.id, "name": champion.name, "change": "deactivated" })));
+                out.push(signal(ctx, champion, vec![record_ref(previous), ctx.current_ref(&record)], "deactivated".into(), json!({ "contact_id": champion.id, "name": champion.name, "change": "deactivated" })));
                 continue;
             }
             if !champion.active {
@@ -73,8 +73,9 @@ impl SignalDetector for ChampionEngagementDroppedDetector {
             if drop_pct < ctx.config.champion_drop_pct {
                 continue;
             }
-            let mut evidence_refs = vec![record_ref(&record)];
-            evidence_refs.extend(in_window(baseline_start, ctx.now).map(|(_, r)| record_ref(r)));
+            let mut evidence_refs = vec![ctx.current_ref(&record)];
+            evidence_refs
+                .extend(in_window(baseline_start, ctx.now).map(|(_, r)| ctx.current_ref(r)));
             out.push(signal(
                 ctx,
                 champion,

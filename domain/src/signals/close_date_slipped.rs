@@ -48,7 +48,7 @@ impl SignalDetector for CloseDateSlippedDetector {
                         Severity::Medium
                     },
                     confidence: 0.9,
-                    evidence_refs: vec![record_ref(previous), record_ref(&current)],
+                    evidence_refs: vec![record_ref(previous), ctx.current_ref(&current)],
                     expires_at: ctx.now + chrono::Duration::days(14),
                     dedup_key: format!("opp:{}:close:{was}->{now}", opp.id),
                     details: json!({

@@ -8,7 +8,6 @@ use super::signal::SignalParts;
 use super::text::contains_word;
 use super::{DetectionContext, Severity, Signal, SignalDetector, SignalType};
 use crate::records::Record;
-use crate::world::record_ref;
 
 pub struct CompetitiveThreatDetectedDetector;
 
@@ -57,7 +56,7 @@ impl SignalDetector for CompetitiveThreatDetectedDetector {
                         account_id: record.account_id().clone(),
                         severity: Severity::High,
                         confidence: 0.7,
-                        evidence_refs: vec![record_ref(&record)],
+                        evidence_refs: vec![ctx.current_ref(&record)],
                         expires_at: ctx.now + chrono::Duration::days(30),
                         dedup_key: format!(
                             "competitor:{}:{}",

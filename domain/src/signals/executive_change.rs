@@ -47,7 +47,7 @@ impl SignalDetector for ExecutiveChangeDetector {
                     }
                     _ => continue,
                 };
-                let mut evidence_refs = vec![record_ref(&record)];
+                let mut evidence_refs = vec![ctx.current_ref(&record)];
                 if let Some(b) = before {
                     evidence_refs.insert(0, record_ref(&Record::Contact(b.clone())));
                 }
@@ -95,7 +95,7 @@ impl SignalDetector for ExecutiveChangeDetector {
                     account_id: news.account_id.clone(),
                     severity: Severity::High,
                     confidence: 0.7,
-                    evidence_refs: vec![record_ref(&record)],
+                    evidence_refs: vec![ctx.current_ref(&record)],
                     expires_at: ctx.now + chrono::Duration::days(30),
                     dedup_key: format!("news:{}", news.id),
                     details: json!({ "news_id": news.id, "headline": news.headline, "url": news.url }),

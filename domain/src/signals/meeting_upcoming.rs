@@ -5,8 +5,7 @@ use serde_json::json;
 
 use super::signal::SignalParts;
 use super::{DetectionContext, Severity, Signal, SignalDetector, SignalType};
-use crate::records::{MeetingStatus, Record};
-use crate::world::record_ref;
+use crate::records::MeetingStatus;
 
 pub struct MeetingUpcomingDetector;
 
@@ -36,7 +35,7 @@ impl SignalDetector for MeetingUpcomingDetector {
                             Severity::Medium
                         },
                         confidence: 0.99,
-                        evidence_refs: vec![record_ref(&Record::Meeting(meeting.clone()))],
+                        evidence_refs: vec![ctx.current_ref(meeting)],
                         expires_at: meeting.starts_at,
                         // A rescheduled meeting needs a fresh brief.
                         dedup_key: format!(
@@ -60,6 +59,7 @@ impl SignalDetector for MeetingUpcomingDetector {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::records::Record;
     use crate::signals::test_support::*;
 
     fn meeting(status: &str, starts_in: Duration) -> Record {

@@ -50,14 +50,16 @@ pub use usage_drop_percent::{
 };
 
 use crate::ids::TenantId;
-use crate::records::{Record, RecordKey};
-use crate::world::AccountView;
+use crate::records::{Citable, Record, RecordKey};
+use crate::world::{AccountView, RecordRefs};
 
 /// What a detector may look at. Nothing else: no clock, no store.
 pub struct DetectionContext<'a> {
     pub tenant_id: &'a TenantId,
     /// Latest versions of the account's records, including this batch's changes.
     pub current: &'a AccountView,
+    /// The stored refs of `current`'s records, where the caller has them (else computed).
+    pub current_refs: &'a RecordRefs,
     /// The versions changed records had before this batch.
     pub previous: &'a BTreeMap<RecordKey, Record>,
     /// Records this batch added or changed. A changed key absent from `previous` is new.
@@ -68,6 +70,12 @@ pub struct DetectionContext<'a> {
 }
 
 impl DetectionContext<'_> {
+    /// The evidence ref of a record of `current`, as stored or else computed. A previous
+    /// version cites its own ref ([`record_ref`](crate::world::record_ref)), never this one.
+    pub fn current_ref(&self, record: &impl Citable) -> String {
+        self.current_refs.ref_of(record)
+    }
+
     /// The record's version before this batch, when this batch changed it.
     pub fn previous_of(&self, record: &Record) -> Option<&Record> {
         let key = record.key();
@@ -159,6 +167,7 @@ pub(crate) mod test_support {
         detect(&DetectionContext {
             tenant_id: &tenant,
             current: &view,
+            current_refs: &crate::world::NO_REFS,
             previous: &previous,
             changed: &changed,
             now: now(),
@@ -266,6 +275,50 @@ mod property_tests {
                 .map(|s| s.signal_id)
                 .collect();
         assert!(again.is_subset(&first), "{again:?} ⊄ {first:?}");
+    }
+
+    /// Detection citing the store's refs of the current records says exactly what detection
+    /// hashing every record says, including where a signal cites a previous version too (a
+    /// detector that took the current ref for the previous version would differ here).
+    #[test]
+    fn citing_stored_refs_gives_the_signals_hashing_gives() {
+        let before = [
+            r#"{"type":"opportunity","id":"o1","account_id":"acme","updated_at":"2026-03-01T00:00:00Z","name":"Expansion","stage":"discovery","close_date":"2026-04-01"}"#,
+            r#"{"type":"ticket","id":"t2","account_id":"acme","updated_at":"2026-03-01T00:00:00Z","subject":"slow","severity":3,"status":"open","opened_at":"2026-03-05T00:00:00Z"}"#,
+            r#"{"type":"contact","id":"p1","account_id":"acme","updated_at":"2026-03-01T00:00:00Z","name":"Pat","title":"VP Sales","role":"champion","active":true}"#,
+        ];
+        let after = [
+            r#"{"type":"opportunity","id":"o1","account_id":"acme","updated_at":"2026-03-09T00:00:00Z","name":"Expansion","stage":"proposal","close_date":"2026-06-01"}"#,
+            r#"{"type":"ticket","id":"t2","account_id":"acme","updated_at":"2026-03-09T00:00:00Z","subject":"slow","severity":1,"status":"open","opened_at":"2026-03-05T00:00:00Z","escalated":true}"#,
+            r#"{"type":"contact","id":"p1","account_id":"acme","updated_at":"2026-03-09T00:00:00Z","name":"Pat","title":"CEO","role":"economic_buyer","active":false}"#,
+        ];
+        let previous: Vec<Record> = before.iter().map(|l| record(l)).collect();
+        let mut current = fixture();
+        current.extend(after.iter().map(|l| record(l)));
+        let mut refs = RecordRefs::new();
+        for r in &current {
+            refs.insert(r, crate::world::record_ref(r));
+        }
+        let hashed = with_context(current.clone(), &previous, |ctx| {
+            detect_all(&builtin(), ctx)
+        });
+        let cited = with_context(current, &previous, |ctx| {
+            detect_all(
+                &builtin(),
+                &DetectionContext {
+                    current_refs: &refs,
+                    ..*ctx
+                },
+            )
+        });
+        let previous_refs: BTreeSet<String> =
+            previous.iter().map(crate::world::record_ref).collect();
+        let citing_previous = hashed
+            .iter()
+            .filter(|s| s.evidence_refs.iter().any(|r| previous_refs.contains(r)))
+            .count();
+        assert!(citing_previous >= 3, "{hashed:#?}");
+        assert_eq!(cited, hashed);
     }
 
     proptest! {

@@ -5,7 +5,6 @@ use serde_json::json;
 use super::signal::SignalParts;
 use super::{DetectionContext, Severity, Signal, SignalDetector, SignalType};
 use crate::records::{NewsKind, Record};
-use crate::world::record_ref;
 
 fn new_news(ctx: &DetectionContext<'_>, kind: NewsKind, signal_type: SignalType) -> Vec<Signal> {
     ctx.current
@@ -22,7 +21,7 @@ fn new_news(ctx: &DetectionContext<'_>, kind: NewsKind, signal_type: SignalType)
                     account_id: news.account_id.clone(),
                     severity: Severity::Medium,
                     confidence: 0.75,
-                    evidence_refs: vec![record_ref(&Record::News(news.clone()))],
+                    evidence_refs: vec![ctx.current_ref(news)],
                     expires_at: ctx.now + chrono::Duration::days(30),
                     dedup_key: format!("news:{}", news.id),
                     details: json!({

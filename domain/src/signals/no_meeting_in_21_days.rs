@@ -7,7 +7,6 @@ use serde_json::json;
 use super::signal::SignalParts;
 use super::{DetectionContext, Severity, Signal, SignalDetector, SignalType};
 use crate::records::{MeetingStatus, Record};
-use crate::world::record_ref;
 
 pub struct NoMeetingIn21DaysDetector;
 
@@ -51,9 +50,9 @@ impl SignalDetector for NoMeetingIn21DaysDetector {
         let Some(account_id) = ctx.current.account_id.clone() else {
             return Vec::new();
         };
-        let mut evidence_refs: Vec<String> = reasons.iter().map(record_ref).collect();
+        let mut evidence_refs: Vec<String> = reasons.iter().map(|r| ctx.current_ref(r)).collect();
         if let Some(m) = last_held {
-            evidence_refs.push(record_ref(&Record::Meeting(m.clone())));
+            evidence_refs.push(ctx.current_ref(m));
         }
         vec![Signal::new(
             ctx.tenant_id,

@@ -43,7 +43,7 @@ impl SignalDetector for OpportunityStageChangedDetector {
                     account_id: opp.account_id.clone(),
                     severity: if opp.stage == OpportunityStage::ClosedLost { Severity::High } else { Severity::Low },
                     confidence: 0.95,
-                    evidence_refs: vec![record_ref(previous), record_ref(&current)],
+                    evidence_refs: vec![record_ref(previous), ctx.current_ref(&current)],
                     expires_at: ctx.now + chrono::Duration::days(7),
                     // The version's time is part of the key: moving back and forth is news each time.
                     dedup_key: format!("opp:{}:stage:{from}->{to}@{}", opp.id, opp.updated_at.to_rfc3339()),

@@ -9,8 +9,6 @@ use serde_json::json;
 use super::signal::SignalParts;
 use super::usage_drop_percent::{MIN_BASELINE_DAYS, usage_windows};
 use super::{DetectionContext, Severity, Signal, SignalDetector, SignalType};
-use crate::records::Record;
-use crate::world::record_ref;
 
 pub struct ProductUsageSpikeDetector;
 
@@ -54,7 +52,7 @@ impl SignalDetector for ProductUsageSpikeDetector {
                         .baseline
                         .iter()
                         .chain(&windows.recent)
-                        .map(|u| record_ref(&Record::Usage((*u).clone())))
+                        .map(|u| ctx.current_ref(*u))
                         .collect(),
                     expires_at: ctx.now + chrono::Duration::days(7),
                     dedup_key: format!(
@@ -79,6 +77,7 @@ impl SignalDetector for ProductUsageSpikeDetector {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::records::Record;
     use crate::signals::test_support::*;
     use chrono::Days;
 

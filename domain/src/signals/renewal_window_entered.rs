@@ -5,8 +5,6 @@ use serde_json::json;
 
 use super::signal::SignalParts;
 use super::{DetectionContext, Severity, Signal, SignalDetector, SignalType};
-use crate::records::Record;
-use crate::world::record_ref;
 
 pub struct RenewalWindowEnteredDetector;
 
@@ -39,7 +37,7 @@ impl SignalDetector for RenewalWindowEnteredDetector {
                             Severity::Medium
                         },
                         confidence: 0.95,
-                        evidence_refs: vec![record_ref(&Record::Contract(contract.clone()))],
+                        evidence_refs: vec![ctx.current_ref(contract)],
                         expires_at: contract.end_date.and_time(NaiveTime::MIN).and_utc(),
                         // A moved end date is a new renewal: it gets a new signal.
                         dedup_key: format!("contract:{}:{}", contract.id, contract.end_date),
@@ -60,6 +58,7 @@ impl SignalDetector for RenewalWindowEnteredDetector {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::records::Record;
     use crate::signals::test_support::*;
 
     fn contract_ending(days: i64) -> Record {

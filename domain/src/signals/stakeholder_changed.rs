@@ -89,7 +89,7 @@ impl SignalDetector for StakeholderChangedDetector {
                     }
                     _ => continue,
                 };
-                let mut evidence_refs = vec![record_ref(&record)];
+                let mut evidence_refs = vec![ctx.current_ref(&record)];
                 if let Some(b) = before {
                     evidence_refs.insert(0, record_ref(&Record::Contact(b.clone())));
                 }

@@ -5,8 +5,7 @@ use serde_json::json;
 
 use super::signal::SignalParts;
 use super::{DetectionContext, Severity, Signal, SignalDetector, SignalType};
-use crate::records::{Record, TicketStatus};
-use crate::world::record_ref;
+use crate::records::TicketStatus;
 
 pub struct SupportSev2AgingDetector;
 
@@ -37,7 +36,7 @@ impl SignalDetector for SupportSev2AgingDetector {
                             Severity::Medium
                         },
                         confidence: 0.9,
-                        evidence_refs: vec![record_ref(&Record::Ticket(ticket.clone()))],
+                        evidence_refs: vec![ctx.current_ref(ticket)],
                         expires_at: ctx.now + Duration::days(7),
                         dedup_key: format!("ticket:{}", ticket.id),
                         details: json!({
@@ -57,6 +56,7 @@ impl SignalDetector for SupportSev2AgingDetector {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::records::Record;
     use crate::signals::test_support::*;
 
     fn ticket(severity: u8, status: &str, age: Duration) -> Record {

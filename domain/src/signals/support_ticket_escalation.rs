@@ -41,7 +41,7 @@ impl SignalDetector for SupportTicketEscalationDetector {
             } else {
                 "escalated".to_string()
             };
-            let mut evidence_refs = vec![record_ref(&record)];
+            let mut evidence_refs = vec![ctx.current_ref(&record)];
             if let Some(p) = previous {
                 evidence_refs.insert(0, record_ref(p));
             }

@@ -11,8 +11,7 @@ use serde_json::json;
 
 use super::signal::SignalParts;
 use super::{DetectionContext, Severity, Signal, SignalDetector, SignalType};
-use crate::records::{Record, Usage};
-use crate::world::record_ref;
+use crate::records::Usage;
 
 const RECENT_DAYS: u64 = 7;
 const BASELINE_DAYS: u64 = 28;
@@ -118,7 +117,7 @@ impl SignalDetector for UsageDropPercentDetector {
                 .baseline
                 .iter()
                 .chain(windows.recent.iter())
-                .map(|u| record_ref(&Record::Usage((*u).clone())))
+                .map(|u| ctx.current_ref(*u))
                 .collect();
             signals.push(Signal::new(
                 ctx.tenant_id,
@@ -157,6 +156,7 @@ impl SignalDetector for UsageDropPercentDetector {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::records::Record;
     use crate::signals::test_support::*;
 
     /// 28 baseline days at 100, then 7 recent days at `recent`.

@@ -11,6 +11,7 @@ mod account_view;
 mod facts;
 pub mod graph;
 pub mod memory;
+mod record_refs;
 mod stable;
 pub mod state;
 
@@ -20,4 +21,5 @@ pub use facts::{
     AccountFacts, ContactFact, ContractFact, MeetingFact, OpportunityFact, TicketFact,
     UsageReading, usage_series,
 };
+pub use record_refs::{NO_REFS, RecordRefs};
 pub use stable::{StableSpan, account_state_at, entity_state_at, stable_span};

@@ -3,7 +3,7 @@ use std::collections::{BTreeSet, HashMap};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 use futures::stream::{self, StreamExt, TryStreamExt};
-use revloop_domain::records::{Record, RecordKey};
+use revloop_domain::records::RecordKey;
 
 use super::items::{Item, TransactOutcome, built, key, n, s, stored_stamp, string, to_json};
 use super::revisions::{Counter, REVISION_SK};
@@ -11,7 +11,7 @@ use super::snapshots::sort_by_stored;
 use super::{AwsStore, account_pk};
 use crate::StoreResult;
 use crate::error::{StoreError, StoreErrorKind};
-use crate::records::{RecordStore, RecordVersion, VersionWrite};
+use crate::records::{CitedRecord, RecordStore, RecordVersion, VersionWrite};
 
 /// Half of a TransactWriteItems: each version's conditional put, and the revision of each
 /// account the versions touch (at most one per version), so the revisions move in the same
@@ -239,7 +239,11 @@ impl RecordStore for AwsStore {
         }
     }
 
-    async fn account_records(&self, tenant_id: &str, account_id: &str) -> StoreResult<Vec<Record>> {
+    async fn account_cited_records(
+        &self,
+        tenant_id: &str,
+        account_id: &str,
+    ) -> StoreResult<Vec<CitedRecord>> {
         let history = self
             .query_partition(self.main(), &account_pk(tenant_id, account_id), Some("V#"))
             .await?;
@@ -257,7 +261,10 @@ impl RecordStore for AwsStore {
                 continue;
             }
             let version: RecordVersion = self.body("record version", item).await?;
-            records.push(version.record);
+            records.push(CitedRecord {
+                record: version.record,
+                evidence_ref: version.evidence_ref,
+            });
         }
         Ok(records)
     }

@@ -136,6 +136,14 @@ pub async fn record_versions_are_conditional<S: Store>(store: S) {
         "versions are per tenant"
     );
     assert_eq!(
+        store.account_cited_records("t1", "acme").await.unwrap(),
+        vec![crate::CitedRecord {
+            record: v2.record.clone(),
+            evidence_ref: v2.evidence_ref.clone(),
+        }],
+        "the latest record with the ref its version was stored under"
+    );
+    assert_eq!(
         store.account_records("t1", "acme").await.unwrap(),
         vec![v2.record]
     );

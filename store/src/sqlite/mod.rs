@@ -7,6 +7,7 @@
 mod actions;
 mod artifacts;
 mod budgets;
+mod checkpointer;
 mod connectors;
 mod effects;
 mod evidence;
@@ -76,6 +77,7 @@ pub fn open_shared(path: &Path) -> StoreResult<Connection> {
 #[derive(Clone)]
 pub struct SqliteStore {
     conn: Arc<Mutex<Connection>>,
+    _checkpointer: Arc<checkpointer::Checkpointer>,
 }
 
 impl SqliteStore {
@@ -83,8 +85,13 @@ impl SqliteStore {
     pub fn open(path: impl AsRef<Path>) -> StoreResult<Self> {
         let conn = open_shared(path.as_ref())?;
         schema::migrate(&conn)?;
+        // Commits leave checkpoints to the store's own thread (see `checkpointer`).
+        conn.pragma_update(None, "wal_autocheckpoint", checkpointer::BACKSTOP_PAGES)
+            .map_err(sql_err)?;
+        let checkpointer = checkpointer::Checkpointer::start(path.as_ref())?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
+            _checkpointer: Arc::new(checkpointer),
         })
     }
 

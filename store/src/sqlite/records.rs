@@ -6,7 +6,7 @@ use serde::de::DeserializeOwned;
 use super::{SqliteStore, from_json, sql_err, to_json};
 use crate::StoreResult;
 use crate::error::StoreError;
-use crate::records::{MAX_VERSION_WRITES, RecordStore, RecordVersion, VersionWrite};
+use crate::records::{CitedRecord, MAX_VERSION_WRITES, RecordStore, RecordVersion, VersionWrite};
 
 #[async_trait]
 impl RecordStore for SqliteStore {
@@ -119,18 +119,24 @@ impl RecordStore for SqliteStore {
         .await
     }
 
-    async fn account_records(&self, tenant_id: &str, account_id: &str) -> StoreResult<Vec<Record>> {
+    async fn account_cited_records(
+        &self,
+        tenant_id: &str,
+        account_id: &str,
+    ) -> StoreResult<Vec<CitedRecord>> {
         let (t, a) = (tenant_id.to_string(), account_id.to_string());
-        let bodies = self.with(move |c| {
+        let rows = self.with(move |c| {
             let mut stmt = c
-                .prepare_cached("SELECT json_extract(body, '$.record') FROM record_latest WHERE tenant_id = ?1 AND account_id = ?2 ORDER BY record_key")
+                .prepare_cached("SELECT json_extract(body, '$.record'), json_extract(body, '$.evidence_ref') FROM record_latest WHERE tenant_id = ?1 AND account_id = ?2 ORDER BY record_key")
                 .map_err(sql_err)?;
-            let rows = stmt.query_map(params![t, a], |r| r.get::<_, String>(0)).map_err(sql_err)?;
+            let rows = stmt
+                .query_map(params![t, a], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+                .map_err(sql_err)?;
             rows.collect::<Result<Vec<_>, _>>().map_err(sql_err)
         })
         .await?;
         // Decoded after the connection is released, so other calls can use it meanwhile.
-        parse_on_blocking_pool("record", bodies).await
+        cite_on_blocking_pool(rows).await
     }
 
     async fn version_by_ref(
@@ -171,52 +177,38 @@ impl RecordStore for SqliteStore {
         parse_on_blocking_pool("record version", bodies).await
     }
 
-    async fn records_after(
-        &self,
-        tenant_id: &str,
-        account_id: &str,
-        after: i64,
-    ) -> StoreResult<Option<(Vec<Record>, i64)>> {
-        let mut found = self
-            .records_after_many(tenant_id, &[(account_id.to_string(), after)])
-            .await?;
-        Ok(found.as_mut().and_then(Vec::pop))
-    }
-
     async fn records_after_many(
         &self,
         tenant_id: &str,
         after: &[(String, i64)],
-    ) -> StoreResult<Option<Vec<(Vec<Record>, i64)>>> {
+    ) -> StoreResult<Option<Vec<(Vec<CitedRecord>, i64)>>> {
         let (t, after) = (tenant_id.to_string(), after.to_vec());
         let per_account = self
             .with(move |c| {
                 // The versions' rowids are the account revision's `versions` stamp.
                 let mut stmt = c
-                    .prepare_cached("SELECT rowid, json_extract(body, '$.record') FROM record_versions WHERE tenant_id = ?1 AND account_id = ?2 AND rowid > ?3 ORDER BY rowid")
+                    .prepare_cached("SELECT rowid, json_extract(body, '$.record'), evidence_ref FROM record_versions WHERE tenant_id = ?1 AND account_id = ?2 AND rowid > ?3 ORDER BY rowid")
                     .map_err(sql_err)?;
                 after
                     .iter()
                     .map(|(account, stamp)| {
                         let rows = stmt
                             .query_map(params![t, account, stamp], |r| {
-                                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+                                Ok((r.get::<_, i64>(0)?, (r.get::<_, String>(1)?, r.get::<_, String>(2)?)))
                             })
                             .map_err(sql_err)?
                             .collect::<Result<Vec<_>, _>>()
                             .map_err(sql_err)?;
                         let now = rows.last().map_or(*stamp, |(rowid, _)| *rowid);
-                        Ok((rows.into_iter().map(|(_, body)| body).collect::<Vec<_>>(), now))
+                        Ok((rows.into_iter().map(|(_, row)| row).collect::<Vec<_>>(), now))
                     })
                     .collect::<StoreResult<Vec<_>>>()
             })
             .await?;
         let counts: Vec<(usize, i64)> =
             per_account.iter().map(|(b, now)| (b.len(), *now)).collect();
-        let bodies: Vec<String> = per_account.into_iter().flat_map(|(b, _)| b).collect();
-        let mut records = parse_on_blocking_pool::<Record>("record", bodies)
-            .await?
-            .into_iter();
+        let rows: Vec<(String, String)> = per_account.into_iter().flat_map(|(b, _)| b).collect();
+        let mut records = cite_on_blocking_pool(rows).await?.into_iter();
         Ok(Some(
             counts
                 .into_iter()
@@ -250,6 +242,20 @@ impl RecordStore for SqliteStore {
             .await?;
         parse_on_blocking_pool("record version", bodies).await
     }
+}
+
+/// Decodes (record JSON, evidence ref) rows on the blocking pool, outside the connection lock.
+async fn cite_on_blocking_pool(rows: Vec<(String, String)>) -> StoreResult<Vec<CitedRecord>> {
+    let (bodies, refs): (Vec<String>, Vec<String>) = rows.into_iter().unzip();
+    let records = parse_on_blocking_pool::<Record>("record", bodies).await?;
+    Ok(records
+        .into_iter()
+        .zip(refs)
+        .map(|(record, evidence_ref)| CitedRecord {
+            record,
+            evidence_ref,
+        })
+        .collect())
 }
 
 /// Decodes stored JSON bodies on the blocking pool, outside the connection lock.
