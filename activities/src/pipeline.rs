@@ -256,17 +256,24 @@ async fn read_chunk(
         .iter()
         .map(|(a, _)| AccountId::parse(*a).map_err(|e| PipelineError::Invalid(e.to_string())))
         .collect::<Result<Vec<_>, _>>()?;
-    let current = cache.current_many(store, tenant_id, &ids).await?;
-    let previous_refs: Vec<String> = chunk
+    let previous_refs: BTreeSet<String> = chunk
         .iter()
         .flat_map(|(_, changes)| changes.iter().filter_map(|c| c.previous_ref.clone()))
         .collect();
-    let mut previous_by_ref: BTreeMap<String, RecordVersion> = store
-        .versions_by_refs(tenant_id, &previous_refs)
-        .await?
+    // The kept copies hold most previous versions until they take the new ones; the store
+    // answers for the rest.
+    let read = cache
+        .current_many(store, tenant_id, &ids, &previous_refs)
+        .await?;
+    let mut previous_by_ref = read.replaced;
+    let missing: Vec<String> = previous_refs
         .into_iter()
-        .map(|v| (v.evidence_ref.clone(), v))
+        .filter(|r| !previous_by_ref.contains_key(r))
         .collect();
+    for version in store.versions_by_refs(tenant_id, &missing).await? {
+        previous_by_ref.insert(version.evidence_ref, version.record);
+    }
+    let current = read.accounts;
     chunk
         .iter()
         .zip(current)
@@ -282,7 +289,7 @@ async fn read_chunk(
                         .as_ref()
                         .and_then(|r| previous_by_ref.remove(r))
                 })
-                .map(|v| (v.key, v.record))
+                .map(|record| (record.key(), record))
                 .collect();
             Ok(AccountInput {
                 current,

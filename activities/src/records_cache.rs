@@ -9,12 +9,14 @@
 //! what came after one (the AWS backend's are counters), every read is a full one and nothing
 //! is kept.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use lru::LruCache;
 use revloop_domain::AccountId;
+use revloop_domain::records::Record;
 use revloop_domain::world::{AccountView, RecordRefs};
 use revloop_store::{CitedRecord, Store, StoreResult};
 
@@ -42,13 +44,38 @@ impl CurrentRecords {
         }
     }
 
-    /// Takes later versions, in the order stored.
-    fn apply(&mut self, later: Vec<CitedRecord>) {
+    /// Takes later versions, in the order stored. The versions they replace whose refs are
+    /// `wanted` go to `replaced`: a delta's previous versions, which the copy held until now.
+    fn apply(
+        &mut self,
+        later: Vec<CitedRecord>,
+        wanted: &BTreeSet<String>,
+        replaced: &mut BTreeMap<String, Record>,
+    ) {
         for c in later {
+            let (record_type, id) = (c.record.record_type(), c.record.id());
+            if let Some(old_ref) = self
+                .refs
+                .get(record_type, id)
+                .filter(|r| wanted.contains(*r))
+                && let Some(old) = self.view.get(record_type, id)
+            {
+                replaced.insert(old_ref.to_string(), old);
+            }
             self.refs.insert(&c.record, c.evidence_ref);
             self.view.upsert(c.record);
         }
     }
+}
+
+/// What [`AccountRecordsCache::current_many`] answers.
+#[derive(Debug, Default)]
+pub struct CurrentRead {
+    /// Each account's current records, in the order asked.
+    pub accounts: Vec<Arc<CurrentRecords>>,
+    /// Of the versions asked for by ref, those the kept copies held until they were brought up
+    /// to date (the rest are the store's to read).
+    pub replaced: BTreeMap<String, Record>,
 }
 
 struct Entry {
@@ -83,19 +110,27 @@ impl AccountRecordsCache {
         account_id: &AccountId,
     ) -> StoreResult<Arc<CurrentRecords>> {
         let mut found = self
-            .current_many(store, tenant_id, std::slice::from_ref(account_id))
+            .current_many(
+                store,
+                tenant_id,
+                std::slice::from_ref(account_id),
+                &BTreeSet::new(),
+            )
             .await?;
-        Ok(found.pop().unwrap_or_default())
+        Ok(found.accounts.pop().unwrap_or_default())
     }
 
     /// [`AccountRecordsCache::current`] for several accounts, in their order: the ones kept
-    /// are brought up to date in one store call.
+    /// are brought up to date in one store call. The versions with `previous_refs` that this
+    /// replaces come back with them.
     pub async fn current_many(
         &self,
         store: &dyn Store,
         tenant_id: &str,
         accounts: &[AccountId],
-    ) -> StoreResult<Vec<Arc<CurrentRecords>>> {
+        previous_refs: &BTreeSet<String>,
+    ) -> StoreResult<CurrentRead> {
+        let mut replaced = BTreeMap::new();
         let key = |a: &AccountId| (tenant_id.to_string(), a.to_string());
         let mut out: Vec<Option<Arc<CurrentRecords>>> = vec![None; accounts.len()];
         // Taken out while they are brought up to date, so they are patched in place.
@@ -118,7 +153,7 @@ impl AccountRecordsCache {
                         let mut current = entry.current;
                         if !later.is_empty() {
                             // Copied only if a reader still holds the previous state.
-                            Arc::make_mut(&mut current).apply(later);
+                            Arc::make_mut(&mut current).apply(later, previous_refs, &mut replaced);
                         }
                         out[i] = Some(current.clone());
                         self.entries().put(
@@ -141,7 +176,10 @@ impl AccountRecordsCache {
                 *slot = Some(self.read_in_full(store, tenant_id, &accounts[i]).await?);
             }
         }
-        Ok(out.into_iter().map(Option::unwrap_or_default).collect())
+        Ok(CurrentRead {
+            accounts: out.into_iter().map(Option::unwrap_or_default).collect(),
+            replaced,
+        })
     }
 
     async fn read_in_full(
@@ -247,7 +285,18 @@ mod tests {
             .unwrap();
         let read = store.account_cited_records("t1", "acme").await.unwrap();
         assert_eq!(read.len(), 4);
-        let patched = cache.current(&store, "t1", &acme).await.unwrap();
+        // The version u1b replaced comes back from the copy when asked for by its ref; a ref
+        // the copy never held (u3 is new) does not.
+        let wanted = BTreeSet::from([u1.evidence_ref.clone(), "rec:usage:u9@0".to_string()]);
+        let answer = cache
+            .current_many(&store, "t1", std::slice::from_ref(&acme), &wanted)
+            .await
+            .unwrap();
+        assert_eq!(
+            answer.replaced,
+            BTreeMap::from([(u1.evidence_ref.clone(), u1.record.clone())])
+        );
+        let patched = answer.accounts[0].clone();
         assert_eq!(*patched, full(read.clone()));
         // The changed usage cites its new version, as stored.
         assert_eq!(

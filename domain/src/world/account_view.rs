@@ -89,6 +89,38 @@ impl AccountView {
         }
     }
 
+    /// The record with this key, as a whole record.
+    pub fn get(&self, record_type: &str, id: &str) -> Option<Record> {
+        fn find<T: Citable + Clone>(
+            list: &[T],
+            id: &str,
+            whole: fn(T) -> Record,
+        ) -> Option<Record> {
+            list.iter()
+                .find(|r| r.record_id() == id)
+                .cloned()
+                .map(whole)
+        }
+        match record_type {
+            "account" => self
+                .account
+                .as_ref()
+                .filter(|a| a.record_id() == id)
+                .cloned()
+                .map(Record::Account),
+            "contact" => find(&self.contacts, id, Record::Contact),
+            "opportunity" => find(&self.opportunities, id, Record::Opportunity),
+            "contract" => find(&self.contracts, id, Record::Contract),
+            "ticket" => find(&self.tickets, id, Record::Ticket),
+            "usage" => find(&self.usage, id, Record::Usage),
+            "meeting" => find(&self.meetings, id, Record::Meeting),
+            "activity" => find(&self.activities, id, Record::Activity),
+            "news" => find(&self.news, id, Record::News),
+            "note" => find(&self.notes, id, Record::Note),
+            _ => None,
+        }
+    }
+
     /// How many records the view holds.
     pub fn len(&self) -> usize {
         usize::from(self.account.is_some())
@@ -237,6 +269,10 @@ mod tests {
             }
             let built = AccountView::from_records(acme(), latest.values().cloned());
             prop_assert_eq!(view.len(), latest.len());
+            for (key, r) in &latest {
+                prop_assert_eq!(view.get(&key.record_type, &key.id), Some(r.clone()));
+            }
+            prop_assert_eq!(view.get("usage", "absent"), None);
             prop_assert_eq!(view, built);
         }
     }
