@@ -779,7 +779,7 @@ pub struct PlanStepRef {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PlanOpened {
     /// `proposed` (waits for its approval), `approved`, `paused`, `held`, or an end status.
-    pub status: String,
+    pub status: revloop_domain::decision::plan::PlanStatus,
     /// The live plan it conflicts with, while held.
     pub held_by: Option<String>,
     pub steps: Vec<PlanStepRef>,
@@ -822,9 +822,7 @@ pub struct PlanStepUpdate {
     pub plan_id: String,
     pub trace_id: String,
     pub step: u32,
-    /// `awaiting_approval`, `running`, `executed`, `blocked`, `failed`, `compensated` or
-    /// `irreversible`.
-    pub status: String,
+    pub status: revloop_domain::decision::plan::PlanStepStatus,
     #[serde(default)]
     pub detail: String,
     pub at: DateTime<Utc>,
@@ -847,7 +845,7 @@ pub struct PlanFinishInput {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PlanFinished {
-    pub status: String,
+    pub status: revloop_domain::decision::plan::PlanStatus,
     /// Plans that were held by this one: each is told to try again.
     pub released: Vec<String>,
 }
@@ -856,7 +854,7 @@ pub struct PlanFinished {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PlanResult {
     pub plan_id: String,
-    pub status: String,
+    pub status: revloop_domain::decision::plan::PlanStatus,
     pub reason: String,
     /// Steps that ran, in order.
     pub executed: Vec<u32>,

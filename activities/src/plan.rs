@@ -10,7 +10,7 @@ use std::sync::Arc;
 use revloop_domain::decision::Proposal;
 use revloop_domain::decision::approval_token;
 use revloop_domain::decision::plan::{
-    self, PlanApproval, PlanChange, PlanCommand, PlanEnd, PlanStatus,
+    self, PlanApproval, PlanChange, PlanCommand, PlanEnd, PlanStatus, PlanStepStatus,
 };
 use revloop_domain::ledger::LedgerKind;
 use revloop_store::{
@@ -71,7 +71,7 @@ pub(crate) async fn store_plans(
                         .find(|r| r.action_id == p.proposal_id)
                         .is_none_or(|r| r.requires_approval),
                     customer_facing: p.kind.is_customer_facing(),
-                    status: "pending".into(),
+                    status: PlanStepStatus::Pending,
                     detail: String::new(),
                 })
                 .collect(),
@@ -248,7 +248,7 @@ impl PlanActivities {
         let mut plan = load_plan(store, &input.tenant_id, &input.plan_id).await?;
         let config = tenant_config(store, &input.tenant_id).await?;
         let mut opened = PlanOpened {
-            status: plan.status.as_str().into(),
+            status: plan.status,
             held_by: None,
             steps: step_refs(&plan),
             expire_after_secs: config.approval.expire_after_secs,
@@ -302,7 +302,7 @@ impl PlanActivities {
         plan.held_by = holder.clone();
         plan.updated_at = input.at;
         store.save_plan(&plan).await.map_err(error::store)?;
-        opened.status = plan.status.as_str().into();
+        opened.status = plan.status;
         opened.held_by = holder;
         // The approvers hear that a plan waits for them (each notifier once, whatever the
         // retries); the plan's own page is `revloop plans show`.
@@ -468,7 +468,7 @@ impl PlanActivities {
             })?;
         let mut detail = input.detail.clone();
         let mut validator = None;
-        if input.status == "blocked" {
+        if input.status == PlanStepStatus::Blocked {
             let action = load_action(store, &input.tenant_id, &action_id).await?;
             if let Some((name, reason)) = blocking_validator(&action) {
                 detail = format!("{name}: {reason}");
@@ -477,9 +477,9 @@ impl PlanActivities {
                 detail = result.to_string();
             }
         }
-        match input.status.as_str() {
-            "awaiting_approval" => plan.awaiting_step = Some(input.step),
-            "running" => {
+        match input.status {
+            PlanStepStatus::AwaitingApproval => plan.awaiting_step = Some(input.step),
+            PlanStepStatus::Running => {
                 plan.awaiting_step = None;
                 if !plan.status.is_terminal() {
                     plan.status = PlanStatus::Running;
@@ -488,7 +488,7 @@ impl PlanActivities {
             _ => {}
         }
         if let Some(step) = plan.step_mut(input.step) {
-            step.status = input.status.clone();
+            step.status = input.status;
             step.detail = detail;
         }
         plan.updated_at = input.at;
@@ -515,8 +515,11 @@ impl PlanActivities {
             plan.resume_to = None;
             plan.awaiting_step = None;
             for step in &mut plan.steps {
-                if step.status == "pending" || step.status == "awaiting_approval" {
-                    step.status = "not_run".into();
+                if matches!(
+                    step.status,
+                    PlanStepStatus::Pending | PlanStepStatus::AwaitingApproval
+                ) {
+                    step.status = PlanStepStatus::NotRun;
                 }
             }
             plan.updated_at = input.at;
@@ -553,7 +556,7 @@ impl PlanActivities {
             .map(|p| p.plan_id)
             .collect();
         let out = PlanFinished {
-            status: plan.status.as_str().into(),
+            status: plan.status,
             released,
         };
         let ledgered = json!({

@@ -281,7 +281,7 @@ pub fn plan(p: &revloop_store::PlanRecord) -> pb::Plan {
                 title: s.title.clone(),
                 needs_approval: s.needs_approval,
                 customer_facing: s.customer_facing,
-                status: s.status.clone(),
+                status: s.status.as_str().into(),
                 detail: s.detail.clone(),
             })
             .collect(),

@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use revloop_domain::decision::plan::{PlanApproval, PlanEnd, PlanStatus, PlanView};
+use revloop_domain::decision::plan::{PlanApproval, PlanEnd, PlanStatus, PlanStepStatus, PlanView};
 use serde::{Deserialize, Serialize};
 
 use crate::StoreResult;
@@ -19,9 +19,7 @@ pub struct PlanStep {
     /// Its write-back routing asks for a person.
     pub needs_approval: bool,
     pub customer_facing: bool,
-    /// `pending`, `awaiting_approval`, `executed`, `blocked`, `failed`, `compensated`,
-    /// `irreversible` (its compensation was refused) or `not_run`.
-    pub status: String,
+    pub status: PlanStepStatus,
     #[serde(default)]
     pub detail: String,
 }

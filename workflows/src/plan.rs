@@ -21,7 +21,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use revloop_activities::contracts::*;
 use revloop_activities::plan::PlanActivities;
-use revloop_domain::decision::plan::{PlanChange, PlanEnd};
+use revloop_domain::decision::plan::{PlanChange, PlanEnd, PlanStatus, PlanStepStatus};
 use serde::{Deserialize, Serialize};
 use temporalio_common::data_converters::RawValue;
 use temporalio_macros::{workflow, workflow_methods};
@@ -147,7 +147,7 @@ async fn record_step(
     ctx: &WorkflowContext<PlanWorkflow>,
     input: &PlanInput,
     step: u32,
-    status: &str,
+    status: PlanStepStatus,
     detail: String,
 ) -> WorkflowResult<PlanStepRecorded> {
     ctx.state_mut(|s| s.step = step);
@@ -159,7 +159,7 @@ async fn record_step(
                 plan_id: input.plan_id.clone(),
                 trace_id: input.trace_id.clone(),
                 step,
-                status: status.into(),
+                status,
                 detail,
                 at: workflow_now(ctx.workflow_time()),
             },
@@ -238,7 +238,7 @@ impl PlanWorkflow {
             .unwrap_or(input.approval_timeout_secs);
         let total = opened.steps.len();
         decided.approved |= !opened.awaits_approval;
-        decided.paused |= opened.status == "paused";
+        decided.paused |= opened.status == PlanStatus::Paused;
         if let Some(end) = opened.end.clone() {
             decided.end.get_or_insert(end);
         }
@@ -285,8 +285,14 @@ impl PlanWorkflow {
                     let deadline = match step_deadline {
                         Some(d) => d,
                         None => {
-                            record_step(ctx, &input, step.step, "awaiting_approval", String::new())
-                                .await?;
+                            record_step(
+                                ctx,
+                                &input,
+                                step.step,
+                                PlanStepStatus::AwaitingApproval,
+                                String::new(),
+                            )
+                            .await?;
                             let d = workflow_now(ctx.workflow_time())
                                 + chrono::Duration::seconds(expire_secs as i64);
                             step_deadline = Some(d);
@@ -310,7 +316,14 @@ impl PlanWorkflow {
             if decided.end.is_some() {
                 break;
             }
-            record_step(ctx, &input, step.step, "running", String::new()).await?;
+            record_step(
+                ctx,
+                &input,
+                step.step,
+                PlanStepStatus::Running,
+                String::new(),
+            )
+            .await?;
             set_status(
                 ctx,
                 "running",
@@ -335,18 +348,18 @@ impl PlanWorkflow {
                 .await?;
             let (status, detail) = match started.result().await {
                 Ok(done) if done.status == ActionStatus::Executed => {
-                    ("executed", done.effect.unwrap_or_default())
+                    (PlanStepStatus::Executed, done.effect.unwrap_or_default())
                 }
-                Ok(done) => ("blocked", done.effect.unwrap_or_default()),
-                Err(e) => ("failed", e.to_string()),
+                Ok(done) => (PlanStepStatus::Blocked, done.effect.unwrap_or_default()),
+                Err(e) => (PlanStepStatus::Failed, e.to_string()),
             };
             let recorded = record_step(ctx, &input, step.step, status, detail.clone()).await?;
-            if status == "executed" {
+            if status == PlanStepStatus::Executed {
                 executed.push(step);
                 continue;
             }
             decided.end = Some(PlanEnd {
-                reason: status.into(),
+                reason: status.as_str().into(),
                 by: None,
                 step: Some(step.step),
                 validator: recorded.validator,
@@ -392,9 +405,9 @@ impl PlanWorkflow {
                     .start_child_workflow(UndoActionWorkflow::run, undo, options)
                     .await?;
                 let (status, detail) = match started.result().await {
-                    Ok(out) if out.undone => ("compensated", out.detail),
-                    Ok(out) => ("irreversible", out.detail),
-                    Err(e) => ("irreversible", e.to_string()),
+                    Ok(out) if out.undone => (PlanStepStatus::Compensated, out.detail),
+                    Ok(out) => (PlanStepStatus::Irreversible, out.detail),
+                    Err(e) => (PlanStepStatus::Irreversible, e.to_string()),
                 };
                 record_step(ctx, &input, step.step, status, detail).await?;
                 compensated.push(step.step);
@@ -413,7 +426,7 @@ impl PlanWorkflow {
                 short_activity_options(),
             )
             .await?;
-        set_status(ctx, &finished.status.clone(), end.describe());
+        set_status(ctx, finished.status.as_str(), end.describe());
         // Commands that came after the end are recorded on the plan as refused: nothing runs
         // again, and nothing goes untraced.
         drain(ctx, &input, &mut Decided::default()).await?;

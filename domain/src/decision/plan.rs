@@ -75,6 +75,56 @@ impl PlanStatus {
     }
 }
 
+/// What became of one step of a plan. The serialized names are the ones plans were stored and
+/// workflow histories recorded with when this was a string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlanStepStatus {
+    /// Not reached yet.
+    Pending,
+    /// Waits for its own approval (per-step approval).
+    AwaitingApproval,
+    Running,
+    Executed,
+    /// A validator or the budget stopped it: nothing ran.
+    Blocked,
+    Failed,
+    /// Undone by the plan's compensation.
+    Compensated,
+    /// Its compensation was refused or failed: it stays done.
+    Irreversible,
+    /// The plan ended before it.
+    NotRun,
+}
+
+impl PlanStepStatus {
+    pub const ALL: [PlanStepStatus; 9] = [
+        Self::Pending,
+        Self::AwaitingApproval,
+        Self::Running,
+        Self::Executed,
+        Self::Blocked,
+        Self::Failed,
+        Self::Compensated,
+        Self::Irreversible,
+        Self::NotRun,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::AwaitingApproval => "awaiting_approval",
+            Self::Running => "running",
+            Self::Executed => "executed",
+            Self::Blocked => "blocked",
+            Self::Failed => "failed",
+            Self::Compensated => "compensated",
+            Self::Irreversible => "irreversible",
+            Self::NotRun => "not_run",
+        }
+    }
+}
+
 /// What a person may tell a plan, as a signal with a plan token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -517,6 +567,20 @@ mod tests {
         assert!(step_waits_for_approval(PlanApproval::PerStep, true));
         assert!(!step_waits_for_approval(PlanApproval::PerStep, false));
         assert!(!step_waits_for_approval(PlanApproval::Whole, true));
+    }
+
+    /// Stored plans and recorded histories carry these names: each must read back as itself.
+    #[test]
+    fn step_statuses_serialize_as_their_names() {
+        for status in PlanStepStatus::ALL {
+            let text = serde_json::to_value(status).unwrap();
+            assert_eq!(text, serde_json::json!(status.as_str()));
+            assert_eq!(
+                serde_json::from_value::<PlanStepStatus>(text).unwrap(),
+                status
+            );
+        }
+        assert!(serde_json::from_value::<PlanStepStatus>(serde_json::json!("")).is_err());
     }
 
     #[test]

@@ -1129,7 +1129,7 @@ fn plan(tenant: &str, plan_id: &str) -> PlanRecord {
             title: "t".into(),
             needs_approval: false,
             customer_facing: false,
-            status: "pending".into(),
+            status: revloop_domain::decision::plan::PlanStepStatus::Pending,
             detail: String::new(),
         }],
         touches: vec!["contact:ada.outreach".into()],
