@@ -14,11 +14,11 @@ use rusqlite::Connection;
 use super::{open_shared, sql_err};
 use crate::error::StoreResult;
 
-/// How long the thread waits after a round that found nothing to copy: an idle store costs a
-/// read of the log's index four times a second.
+/// How long the thread waits after a round that found the log as the round before left it: an
+/// idle store costs a read of the log's index four times a second.
 const IDLE: Duration = Duration::from_millis(250);
-/// How long it waits after a round that copied pages: writes are coming, and the log should
-/// stay well under the backstop (a delta of 1 000 records appends about 3 300 pages).
+/// How long it waits after a round that found the log moved: writes are coming, and the log
+/// should stay well under the backstop (a delta of 1 000 records appends about 3 300 pages).
 const BUSY: Duration = Duration::from_millis(50);
 
 /// Pages in the log past which a commit checkpoints by itself (SQLite's default is 1 000).
