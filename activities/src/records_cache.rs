@@ -221,26 +221,10 @@ impl Default for AccountRecordsCache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::Utc;
-    use revloop_domain::records::parse_line;
     use revloop_store::{RecordStore, RecordVersion, SqliteStore, VersionWrite};
 
     fn version(line: &str) -> RecordVersion {
-        let record = parse_line(1, line).unwrap();
-        RecordVersion {
-            tenant_id: "t1".into(),
-            key: record.key(),
-            account_id: record.account_id().to_string(),
-            content_hash: record.content_hash(),
-            evidence_ref: revloop_domain::world::record_ref(&record),
-            record,
-            evidence_id: "ev-1".into(),
-            line: 1,
-            previous_ref: None,
-            trust_class: "crm".into(),
-            observed_at: Utc::now(),
-            source: "crm".into(),
-        }
+        revloop_store::conformance::version(line, "ev-1")
     }
 
     /// What the cache answers after each write is exactly what a full read answers.

@@ -27,7 +27,9 @@ fn entry(tenant: &str, key: &str) -> NewLedgerEntry {
     }
 }
 
-fn version(line: &str, evidence_id: &str) -> RecordVersion {
+/// The version of the record on `line` as the checks store it (tenant t1, from batch
+/// `evidence_id`): also the fixture other crates' store-backed tests build versions with.
+pub fn version(line: &str, evidence_id: &str) -> RecordVersion {
     let record = parse_line(1, line).unwrap();
     RecordVersion {
         tenant_id: "t1".into(),
